@@ -1,0 +1,241 @@
+//! Configuration: the TOML file (`--config`, `POSTIER_CONFIG`, else
+//! `/etc/postier/postier.toml` when present, else built-in defaults) and the
+//! directory URL it resolves to.
+//!
+//! Unknown keys are errors that name the key, so a typo never silently
+//! falls back to a default.
+
+use crate::error::{Error, Result};
+use crate::model::DomainName;
+use crate::password::Scheme;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+pub const SYSTEM_CONFIG: &str = "/etc/postier/postier.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub directory: DirectoryConfig,
+    pub stack: StackConfig,
+    pub mail: MailConfig,
+    pub dkim: DkimConfig,
+    pub passwords: PasswordConfig,
+    pub access: AccessConfig,
+    /// The file this was read from, if any.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DirectoryConfig {
+    /// `sqlite:PATH`, `postgres://…`, `mysql://…`, `ldap://…`.
+    pub url: Option<String>,
+    pub base_dn: Option<String>,
+    pub bind_dn: Option<String>,
+    pub bind_password_file: Option<PathBuf>,
+    pub starttls: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for DirectoryConfig {
+    /// The URL may carry a password: show only its scheme.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectoryConfig")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("base_dn", &self.base_dn)
+            .field("bind_dn", &self.bind_dn)
+            .field("bind_password_file", &self.bind_password_file)
+            .field("starttls", &self.starttls)
+            .field("ca_file", &self.ca_file)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StackConfig {
+    /// Maildirs live under `mail_root/<domain>/<local>/`.
+    pub mail_root: PathBuf,
+    pub vmail_uid: u32,
+    pub vmail_gid: u32,
+}
+
+impl Default for StackConfig {
+    fn default() -> Self {
+        StackConfig {
+            mail_root: PathBuf::from("/var/vmail"),
+            vmail_uid: 5000,
+            vmail_gid: 5000,
+        }
+    }
+}
+
+/// What every hosted domain's DNS should point at.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    pub mx_hosts: Vec<String>,
+    pub outbound_ips: Vec<IpAddr>,
+    pub spf_include: Option<String>,
+    pub dmarc_min_policy: DmarcPolicy,
+    pub mta_sts: bool,
+    pub tls_rpt: bool,
+    pub autoconfig: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DmarcPolicy {
+    None,
+    #[default]
+    Quarantine,
+    Reject,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DkimConfig {
+    pub key_dir: PathBuf,
+    pub default_selector: String,
+}
+
+impl Default for DkimConfig {
+    fn default() -> Self {
+        DkimConfig {
+            key_dir: PathBuf::from("/var/lib/postier/dkim"),
+            default_selector: "s1".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordConfig {
+    /// The scheme new passwords are hashed with.
+    pub scheme: Scheme,
+}
+
+/// Who may do what. With no `[access]` table at all, whoever can open the
+/// directory is an admin (the file or database permissions are the gate);
+/// once the table exists, a user it does not name is refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessConfig {
+    pub admins: Vec<String>,
+    /// Unix user → the domains whose mailboxes and aliases they manage.
+    pub domain_admins: BTreeMap<String, Vec<DomainName>>,
+    /// Unix user → the domains whose DNS self-check they may run.
+    pub contacts: BTreeMap<String, Vec<DomainName>>,
+}
+
+impl AccessConfig {
+    pub fn is_configured(&self) -> bool {
+        !(self.admins.is_empty() && self.domain_admins.is_empty() && self.contacts.is_empty())
+    }
+}
+
+impl Config {
+    /// Loads the configuration: `explicit` (from `--config` or
+    /// `POSTIER_CONFIG`), else the system file when present, else defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config> {
+        match explicit {
+            Some(path) => Self::read(path),
+            None if Path::new(SYSTEM_CONFIG).exists() => Self::read(Path::new(SYSTEM_CONFIG)),
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// Reads and checks one config file.
+    pub fn read(path: &Path) -> Result<Config> {
+        let what = format!("config {}", path.display());
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::invalid(&what, format!("cannot be read: {e}"))
+                .with_hint("check the path given by --config or POSTIER_CONFIG")
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| {
+            let msg = e.message().to_string();
+            let at = e
+                .span()
+                .map(|s| format!(" (line {})", text[..s.start].lines().count().max(1)))
+                .unwrap_or_default();
+            Error::invalid(&what, format!("{msg}{at}"))
+        })?;
+        config.source = Some(path.to_path_buf());
+        if config.directory.url.as_deref().is_some_and(url_has_password) {
+            refuse_world_readable(path, &what)?;
+        }
+        Ok(config)
+    }
+
+    /// The directory URL in force: `--directory`/`POSTIER_DIRECTORY`, else
+    /// the config's, else an embedded SQLite file under the XDG data dir.
+    pub fn directory_url(&self, flag: Option<&str>) -> Result<String> {
+        if let Some(url) = flag.or(self.directory.url.as_deref()) {
+            return Ok(url.to_string());
+        }
+        let data = dirs::data_dir().ok_or_else(|| {
+            Error::invalid("directory", "no data directory is known for this user")
+                .with_hint("set --directory sqlite:PATH or [directory] url in the config")
+        })?;
+        Ok(format!("sqlite:{}", data.join("postier").join("directory.db").display()))
+    }
+}
+
+fn url_has_password(url: &str) -> bool {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .is_some_and(|authority| authority.contains('@') && authority.split('@').next().is_some_and(|u| u.contains(':')))
+}
+
+#[cfg(unix)]
+fn refuse_world_readable(path: &Path, what: &str) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0);
+    if mode & 0o004 != 0 {
+        return Err(Error::invalid(what, "holds a directory password but is readable by every user")
+            .with_hint(format!("run: chmod o-rwx {}", path.display())));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_world_readable(_: &Path, _: &str) -> Result<()> {
+    Ok(())
+}
+
+/// A URL with any password replaced by `***`, safe to show.
+pub fn redact_url(url: &str) -> String {
+    if !url_has_password(url) {
+        return url.to_string();
+    }
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (userinfo, host) = rest.split_once('@').unwrap_or(("", rest));
+    let user = userinfo.split(':').next().unwrap_or_default();
+    format!("{scheme}://{user}:***@{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact_url("postgres://u:secret@h:5/db"), "postgres://u:***@h:5/db");
+        assert_eq!(redact_url("sqlite:/x/y.db"), "sqlite:/x/y.db");
+        let c = DirectoryConfig {
+            url: Some("mysql://root:hunter2@127.0.0.1/x".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = toml::from_str::<Config>("[stack]\nmail_rot = \"/x\"\n").unwrap_err();
+        assert!(err.message().contains("mail_rot"), "{err}");
+    }
+}

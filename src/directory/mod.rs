@@ -1,0 +1,64 @@
+//! The directory: where domains, mailboxes and aliases live, in the very
+//! form the mail stack reads. One trait, [`Directory`], with a backend per
+//! store; [`open`] picks one from a URL.
+//!
+//! Backends apply each [`Change`] atomically together with its audit entry
+//! and journal event, enforce optimistic concurrency through each object's
+//! `version`, and check domain limits with [`rules`] inside the same
+//! transaction, so two admins cannot overshoot a limit between them.
+
+pub mod rules;
+pub mod sql;
+
+use crate::error::{Error, Result};
+use crate::model::*;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// The operations every directory backend provides.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// The backend and location, safe to show (no password).
+    fn describe(&self) -> String;
+
+    /// Creates or upgrades the schema.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Applies one change with its audit entry (by `actor`) and journal event.
+    async fn apply(&self, change: &Change, actor: &str) -> Result<Applied>;
+
+    async fn domain(&self, name: &DomainName) -> Result<Domain>;
+    /// All domains, by name.
+    async fn domains(&self) -> Result<Vec<Domain>>;
+    /// All alias domains, by name.
+    async fn alias_domains(&self) -> Result<Vec<AliasDomain>>;
+    async fn mailbox(&self, address: &Address) -> Result<Mailbox>;
+    /// Mailboxes of one domain, or of all, by address.
+    async fn mailboxes(&self, domain: Option<&DomainName>) -> Result<Vec<Mailbox>>;
+    async fn alias(&self, address: &AliasAddress) -> Result<Alias>;
+    /// Aliases of one domain, or of all, by address (catch-all first).
+    async fn aliases(&self, domain: Option<&DomainName>) -> Result<Vec<Alias>>;
+    /// The newest `limit` audit entries, newest first.
+    async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>>;
+    /// Journal events with an id above `after`, oldest first.
+    async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>>;
+}
+
+/// Opens the directory named by `url` (see SPEC.md for the forms).
+pub async fn open(url: &str) -> Result<Arc<dyn Directory>> {
+    let scheme = url.split(':').next().unwrap_or_default();
+    match scheme {
+        "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb" => {
+            Ok(Arc::new(sql::SqlDirectory::connect(url).await?))
+        }
+        "ldap" | "ldaps" | "ldapi" => Err(Error::unavailable(
+            format!("directory {url}"),
+            "the LDAP backend is not part of this build yet",
+        )),
+        _ => Err(Error::invalid(
+            format!("directory {:?}", crate::config::redact_url(url)),
+            "is not a directory URL postier knows",
+        )
+        .with_hint("use sqlite:PATH, postgres://…, mysql://…, or ldap://HOST:PORT")),
+    }
+}

@@ -1,0 +1,92 @@
+//! Domain limits, as pure functions every backend calls inside its
+//! transaction: max mailboxes, max aliases, and the domain's quota cap.
+
+use crate::error::{Error, Result};
+use crate::model::{Domain, Size};
+
+/// The quota a new mailbox gets: the one asked for, else the domain default.
+pub fn effective_quota(domain: &Domain, asked: Option<Size>) -> Size {
+    asked.unwrap_or(domain.default_quota)
+}
+
+/// May `domain` take one more mailbox with `quota`?
+pub fn admit_mailbox(domain: &Domain, quota: Size) -> Result<()> {
+    let what = format!("domain {}", domain.name);
+    if domain.max_mailboxes > 0 && domain.mailboxes >= domain.max_mailboxes {
+        return Err(Error::limit(what, format!("has reached its limit of {} mailboxes", domain.max_mailboxes))
+            .with_hint(format!("raise it with: postier domain edit {} --max-mailboxes N", domain.name)));
+    }
+    check_quota(domain, Size::UNLIMITED, quota)
+}
+
+/// May a mailbox of `domain` go from quota `old` to `new`? The sum of the
+/// domain's mailbox quotas must stay within its cap, and under a cap no
+/// mailbox may be unlimited.
+pub fn check_quota(domain: &Domain, old: Size, new: Size) -> Result<()> {
+    if domain.quota.is_unlimited() {
+        return Ok(());
+    }
+    let what = format!("quota {}", new.human());
+    if new.is_unlimited() {
+        return Err(Error::limit(
+            what,
+            format!("domain {} has a total quota of {}, so its mailboxes cannot be unlimited", domain.name, domain.quota.human()),
+        )
+        .with_hint("give --quota SIZE"));
+    }
+    let total = domain.allotted_quota.bytes().saturating_sub(old.bytes()).saturating_add(new.bytes());
+    if total > domain.quota.bytes() {
+        let free = domain.quota.bytes().saturating_sub(domain.allotted_quota.bytes().saturating_sub(old.bytes()));
+        return Err(Error::limit(
+            what,
+            format!(
+                "would exceed domain {}'s total quota of {} ({} bytes still free)",
+                domain.name,
+                domain.quota.human(),
+                free
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// May `domain` take one more alias?
+pub fn admit_alias(domain: &Domain) -> Result<()> {
+    if domain.max_aliases > 0 && domain.aliases >= domain.max_aliases {
+        return Err(Error::limit(
+            format!("domain {}", domain.name),
+            format!("has reached its limit of {} aliases", domain.max_aliases),
+        )
+        .with_hint(format!("raise it with: postier domain edit {} --max-aliases N", domain.name)));
+    }
+    Ok(())
+}
+
+/// May `domain`'s limits become `max_mailboxes`, `max_aliases`, `quota`
+/// given what it holds now?
+pub fn check_new_limits(domain: &Domain, max_mailboxes: u64, max_aliases: u64, quota: Size) -> Result<()> {
+    let what = format!("domain {}", domain.name);
+    if max_mailboxes > 0 && domain.mailboxes > max_mailboxes {
+        return Err(Error::limit(
+            what,
+            format!("has {} mailboxes, more than the new limit of {max_mailboxes}", domain.mailboxes),
+        ));
+    }
+    if max_aliases > 0 && domain.aliases > max_aliases {
+        return Err(Error::limit(
+            what,
+            format!("has {} aliases, more than the new limit of {max_aliases}", domain.aliases),
+        ));
+    }
+    if !quota.is_unlimited() && domain.allotted_quota.bytes() > quota.bytes() {
+        return Err(Error::limit(
+            what,
+            format!(
+                "already gives its mailboxes {} in all, more than the new total quota of {}",
+                domain.allotted_quota.human(),
+                quota.human()
+            ),
+        ));
+    }
+    Ok(())
+}

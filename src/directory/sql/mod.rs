@@ -1,0 +1,267 @@
+//! The SQL backend: SQLite (embedded default), PostgreSQL and MariaDB/MySQL
+//! through one code path over sqlx's `Any` driver.
+//!
+//! Queries are written once with `?` placeholders; [`Dialect::sql`] turns
+//! them into `$n` for PostgreSQL. Every value is bound, never spliced.
+//! Integers are stored as 64-bit (flags 0/1) so one decoder serves all
+//! three databases.
+
+mod read;
+mod write;
+
+use super::Directory;
+use crate::error::{Error, Result};
+use crate::model::*;
+use async_trait::async_trait;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, AssertSqlSafe, Transaction};
+use std::time::Duration;
+
+/// Which SQL database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Dialect {
+    /// Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL.
+    ///
+    /// Every query postier runs is built from constant text and the
+    /// dialect's fixed fragments, never from data (data is always bound),
+    /// which is what makes the `AssertSqlSafe` here true.
+    pub fn sql(self, query: &str) -> AssertSqlSafe<String> {
+        AssertSqlSafe(self.placeholders(query))
+    }
+
+    fn placeholders(self, query: &str) -> String {
+        if self != Dialect::Postgres {
+            return query.to_string();
+        }
+        let mut out = String::with_capacity(query.len() + 8);
+        let mut n = 0;
+        for c in query.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// `SUM(expr)` as a 64-bit integer, 0 when there are no rows.
+    fn sum_i64(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("COALESCE(SUM({expr}), 0)"),
+            Dialect::Postgres => format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)"),
+            Dialect::Mysql => format!("CAST(COALESCE(SUM({expr}), 0) AS SIGNED)"),
+        }
+    }
+
+    /// Row lock for read-then-write inside a transaction (SQLite locks the
+    /// whole database on `BEGIN IMMEDIATE` instead).
+    fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            _ => " FOR UPDATE",
+        }
+    }
+}
+
+/// A directory in a SQL database.
+pub struct SqlDirectory {
+    pool: AnyPool,
+    dialect: Dialect,
+    shown: String,
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/sql/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/sql/postgres");
+static MYSQL_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/sql/mysql");
+
+impl SqlDirectory {
+    /// Connects to `url` and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        install_default_drivers();
+        let shown = crate::config::redact_url(url);
+        let (dialect, url) = if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(Error::invalid(format!("directory {shown:?}"), "names no file")
+                    .with_hint("write sqlite:/path/to/directory.db"));
+            }
+            if let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    Error::unavailable(format!("directory {shown}"), format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+            (Dialect::Sqlite, format!("sqlite://{path}?mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Dialect::Postgres, url.to_string())
+        } else if let Some(rest) = url.strip_prefix("mariadb://") {
+            (Dialect::Mysql, format!("mysql://{rest}"))
+        } else {
+            (Dialect::Mysql, url.to_string())
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if dialect == Dialect::Sqlite { 4 } else { 8 })
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .map_err(|e| unavailable(&shown, e))?;
+        let dir = SqlDirectory { pool, dialect, shown };
+        dir.migrate().await?;
+        Ok(dir)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Starts a write transaction. SQLite takes its write lock at once, so
+    /// two writers queue instead of failing when both upgrade a read lock.
+    async fn begin(&self) -> Result<Transaction<'static, sqlx::Any>> {
+        let tx = if self.dialect == Dialect::Sqlite {
+            self.pool.begin_with("BEGIN IMMEDIATE").await
+        } else {
+            self.pool.begin().await
+        };
+        tx.map_err(|e| self.err(e))
+    }
+
+    fn err(&self, e: sqlx::Error) -> Error {
+        unavailable(&self.shown, e)
+    }
+}
+
+fn unavailable(shown: &str, e: sqlx::Error) -> Error {
+    Error::unavailable(format!("directory {shown}"), e.to_string())
+}
+
+#[async_trait]
+impl Directory for SqlDirectory {
+    fn describe(&self) -> String {
+        self.shown.clone()
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let migrator = match self.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATOR,
+            Dialect::Postgres => &POSTGRES_MIGRATOR,
+            Dialect::Mysql => &MYSQL_MIGRATOR,
+        };
+        migrator.run(&self.pool).await.map_err(|e| {
+            Error::unavailable(format!("directory {}", self.shown), format!("schema migration failed: {e}"))
+        })
+    }
+
+    async fn apply(&self, change: &Change, actor: &str) -> Result<Applied> {
+        let mut tx = self.begin().await?;
+        let outcome = write::apply(&mut tx, self.dialect, change, actor).await;
+        match outcome {
+            Ok(applied) => {
+                tx.commit().await.map_err(|e| self.err(e))?;
+                Ok(applied)
+            }
+            Err(e) => {
+                // Dropping would roll back too; say it explicitly.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn domain(&self, name: &DomainName) -> Result<Domain> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::domain(&mut conn, self.dialect, name, false)
+            .await?
+            .ok_or_else(|| not_found_domain(name))
+    }
+
+    async fn domains(&self) -> Result<Vec<Domain>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::domains(&mut conn, self.dialect).await
+    }
+
+    async fn alias_domains(&self) -> Result<Vec<AliasDomain>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::alias_domains(&mut conn, self.dialect, None).await
+    }
+
+    async fn mailbox(&self, address: &Address) -> Result<Mailbox> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::mailbox(&mut conn, self.dialect, address, false)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("mailbox {address}")))
+    }
+
+    async fn mailboxes(&self, domain: Option<&DomainName>) -> Result<Vec<Mailbox>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        if let Some(d) = domain {
+            // An unknown domain is an error, not an empty list.
+            read::domain(&mut conn, self.dialect, d, false)
+                .await?
+                .ok_or_else(|| not_found_domain(d))?;
+        }
+        read::mailboxes(&mut conn, self.dialect, domain).await
+    }
+
+    async fn alias(&self, address: &AliasAddress) -> Result<Alias> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::alias(&mut conn, self.dialect, address, false)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("alias {address}")))
+    }
+
+    async fn aliases(&self, domain: Option<&DomainName>) -> Result<Vec<Alias>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        if let Some(d) = domain {
+            read::domain(&mut conn, self.dialect, d, false)
+                .await?
+                .ok_or_else(|| not_found_domain(d))?;
+        }
+        read::aliases(&mut conn, self.dialect, domain).await
+    }
+
+    async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::audit(&mut conn, self.dialect, limit).await
+    }
+
+    async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::journal(&mut conn, self.dialect, after, limit).await
+    }
+}
+
+pub(crate) fn not_found_domain(name: &DomainName) -> Error {
+    Error::not_found(format!("domain {name}")).with_hint("see: postier domain list")
+}
+
+/// Maps a driver error met while reading or writing to ours.
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return Error::conflict("directory", "another change to the same object came first; try again");
+    }
+    Error::unavailable("directory", e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dialect;
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(Dialect::Postgres.placeholders("a = ? AND b = ?"), "a = $1 AND b = $2");
+        assert_eq!(Dialect::Mysql.placeholders("a = ?"), "a = ?");
+    }
+}

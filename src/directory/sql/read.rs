@@ -1,0 +1,290 @@
+//! Reading rows into entities. Every function takes a connection so it runs
+//! the same inside a write transaction (with `lock`, rows are locked for the
+//! rest of it) as on its own.
+
+use super::{Dialect, db_err};
+use crate::error::{Error, Result};
+use crate::model::*;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::unavailable("directory", format!("a stored {what} is not valid: {e}"))
+        .with_hint("the row was changed outside postier; fix or remove it")
+}
+
+fn text(row: &AnyRow, col: &str) -> Result<String> {
+    row.try_get::<String, _>(col).map_err(db_err)
+}
+fn int(row: &AnyRow, col: &str) -> Result<i64> {
+    row.try_get::<i64, _>(col).map_err(db_err)
+}
+fn count(row: &AnyRow, col: &str) -> Result<u64> {
+    Ok(int(row, col)?.max(0) as u64)
+}
+fn flag(row: &AnyRow, col: &str) -> Result<bool> {
+    Ok(int(row, col)? != 0)
+}
+
+fn domain_query(d: Dialect, one: bool, lock: bool) -> String {
+    format!(
+        "SELECT d.name, d.description, d.active, d.max_mailboxes, d.max_aliases, d.quota_bytes, \
+         d.default_quota_bytes, d.created_at, d.updated_at, d.version, \
+         (SELECT COUNT(*) FROM mailboxes m WHERE m.domain = d.name) AS n_mailboxes, \
+         (SELECT COUNT(*) FROM aliases a WHERE a.domain = d.name) AS n_aliases, \
+         (SELECT {} FROM mailboxes q WHERE q.domain = d.name) AS allotted \
+         FROM domains d {} ORDER BY d.name{}",
+        d.sum_i64("q.quota_bytes"),
+        if one { "WHERE d.name = ?" } else { "" },
+        if lock { d.for_update() } else { "" },
+    )
+}
+
+fn domain_from_row(row: &AnyRow) -> Result<Domain> {
+    let name = text(row, "name")?;
+    Ok(Domain {
+        name: DomainName::parse(&name).map_err(|e| corrupt("domain", e))?,
+        description: text(row, "description")?,
+        active: flag(row, "active")?,
+        mailboxes: count(row, "n_mailboxes")?,
+        aliases: count(row, "n_aliases")?,
+        max_mailboxes: count(row, "max_mailboxes")?,
+        max_aliases: count(row, "max_aliases")?,
+        quota: Size::from_stored(int(row, "quota_bytes")?),
+        default_quota: Size::from_stored(int(row, "default_quota_bytes")?),
+        allotted_quota: Size::from_stored(int(row, "allotted")?),
+        alias_domains: Vec::new(),
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+        version: int(row, "version")?,
+    })
+}
+
+/// One domain with its counts; `None` if absent.
+pub async fn domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName, lock: bool) -> Result<Option<Domain>> {
+    let q = domain_query(d, true, lock);
+    let row = sqlx::query(d.sql(&q))
+        .bind(name.as_ascii())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let Some(row) = row else { return Ok(None) };
+    let mut domain = domain_from_row(&row)?;
+    domain.alias_domains = alias_domains(conn, d, Some(name)).await?.into_iter().map(|a| a.name).collect();
+    Ok(Some(domain))
+}
+
+/// All domains with counts and alias domains, by name.
+pub async fn domains(conn: &mut AnyConnection, d: Dialect) -> Result<Vec<Domain>> {
+    let q = domain_query(d, false, false);
+    let rows = sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await.map_err(db_err)?;
+    let mut by_target: BTreeMap<DomainName, Vec<DomainName>> = BTreeMap::new();
+    for a in alias_domains(conn, d, None).await? {
+        by_target.entry(a.target).or_default().push(a.name);
+    }
+    rows.iter()
+        .map(|row| {
+            let mut domain = domain_from_row(row)?;
+            domain.alias_domains = by_target.remove(&domain.name).unwrap_or_default();
+            Ok(domain)
+        })
+        .collect()
+}
+
+fn alias_domain_from_row(row: &AnyRow) -> Result<AliasDomain> {
+    Ok(AliasDomain {
+        name: DomainName::parse(&text(row, "name")?).map_err(|e| corrupt("alias domain", e))?,
+        target: DomainName::parse(&text(row, "target")?).map_err(|e| corrupt("alias domain", e))?,
+        active: flag(row, "active")?,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+        version: int(row, "version")?,
+    })
+}
+
+const ALIAS_DOMAIN_COLUMNS: &str = "SELECT name, target, active, created_at, updated_at, version FROM alias_domains";
+
+/// Alias domains, all or those pointing at `target`, by name.
+pub async fn alias_domains(conn: &mut AnyConnection, d: Dialect, target: Option<&DomainName>) -> Result<Vec<AliasDomain>> {
+    let rows = match target {
+        Some(t) => {
+            let q = format!("{ALIAS_DOMAIN_COLUMNS} WHERE target = ? ORDER BY name");
+            sqlx::query(d.sql(&q)).bind(t.as_ascii()).fetch_all(&mut *conn).await
+        }
+        None => {
+            let q = format!("{ALIAS_DOMAIN_COLUMNS} ORDER BY name");
+            sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await
+        }
+    }
+    .map_err(db_err)?;
+    rows.iter().map(alias_domain_from_row).collect()
+}
+
+/// One alias domain by name.
+pub async fn alias_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) -> Result<Option<AliasDomain>> {
+    let q = format!("{ALIAS_DOMAIN_COLUMNS} WHERE name = ?");
+    let row = sqlx::query(d.sql(&q)).bind(name.as_ascii()).fetch_optional(&mut *conn).await.map_err(db_err)?;
+    row.as_ref().map(alias_domain_from_row).transpose()
+}
+
+const MAILBOX_COLUMNS: &str =
+    "SELECT address, name, password, quota_bytes, maildir, active, created_at, updated_at, version FROM mailboxes";
+
+fn mailbox_from_row(row: &AnyRow) -> Result<Mailbox> {
+    Ok(Mailbox {
+        address: Address::parse(&text(row, "address")?).map_err(|e| corrupt("mailbox address", e))?,
+        name: text(row, "name")?,
+        password: PasswordHash::parse(&text(row, "password")?).map_err(|e| corrupt("password hash", e))?,
+        quota: Size::from_stored(int(row, "quota_bytes")?),
+        maildir: text(row, "maildir")?,
+        active: flag(row, "active")?,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+        version: int(row, "version")?,
+    })
+}
+
+pub async fn mailbox(conn: &mut AnyConnection, d: Dialect, address: &Address, lock: bool) -> Result<Option<Mailbox>> {
+    let q = format!("{MAILBOX_COLUMNS} WHERE address = ?{}", if lock { d.for_update() } else { "" });
+    let row = sqlx::query(d.sql(&q)).bind(address.to_string()).fetch_optional(&mut *conn).await.map_err(db_err)?;
+    row.as_ref().map(mailbox_from_row).transpose()
+}
+
+pub async fn mailboxes(conn: &mut AnyConnection, d: Dialect, domain: Option<&DomainName>) -> Result<Vec<Mailbox>> {
+    let rows = match domain {
+        Some(dom) => {
+            let q = format!("{MAILBOX_COLUMNS} WHERE domain = ? ORDER BY domain, address");
+            sqlx::query(d.sql(&q)).bind(dom.as_ascii()).fetch_all(&mut *conn).await
+        }
+        None => {
+            let q = format!("{MAILBOX_COLUMNS} ORDER BY domain, address");
+            sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await
+        }
+    }
+    .map_err(db_err)?;
+    rows.iter().map(mailbox_from_row).collect()
+}
+
+const ALIAS_COLUMNS: &str = "SELECT address, active, created_at, updated_at, version FROM aliases";
+
+fn alias_from_row(row: &AnyRow) -> Result<Alias> {
+    Ok(Alias {
+        address: AliasAddress::parse(&text(row, "address")?).map_err(|e| corrupt("alias", e))?,
+        targets: Vec::new(),
+        active: flag(row, "active")?,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+        version: int(row, "version")?,
+    })
+}
+
+async fn targets_of(conn: &mut AnyConnection, d: Dialect, alias: &str) -> Result<Vec<Address>> {
+    let rows = sqlx::query(d.sql("SELECT target FROM alias_targets WHERE alias = ? ORDER BY seq"))
+        .bind(alias)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|r| Address::parse(&text(r, "target")?).map_err(|e| corrupt("alias target", e)))
+        .collect()
+}
+
+pub async fn alias(conn: &mut AnyConnection, d: Dialect, address: &AliasAddress, lock: bool) -> Result<Option<Alias>> {
+    let key = address.to_string();
+    let q = format!("{ALIAS_COLUMNS} WHERE address = ?{}", if lock { d.for_update() } else { "" });
+    let row = sqlx::query(d.sql(&q)).bind(&key).fetch_optional(&mut *conn).await.map_err(db_err)?;
+    let Some(row) = row else { return Ok(None) };
+    let mut alias = alias_from_row(&row)?;
+    alias.targets = targets_of(conn, d, &key).await?;
+    Ok(Some(alias))
+}
+
+pub async fn aliases(conn: &mut AnyConnection, d: Dialect, domain: Option<&DomainName>) -> Result<Vec<Alias>> {
+    let (alias_rows, target_rows) = match domain {
+        Some(dom) => {
+            let q = format!("{ALIAS_COLUMNS} WHERE domain = ? ORDER BY address");
+            let a = sqlx::query(d.sql(&q)).bind(dom.as_ascii()).fetch_all(&mut *conn).await;
+            let t = sqlx::query(d.sql(
+                "SELECT t.alias, t.target FROM alias_targets t JOIN aliases a ON a.address = t.alias \
+                 WHERE a.domain = ? ORDER BY t.alias, t.seq",
+            ))
+            .bind(dom.as_ascii())
+            .fetch_all(&mut *conn)
+            .await;
+            (a, t)
+        }
+        None => {
+            let q = format!("{ALIAS_COLUMNS} ORDER BY address");
+            let a = sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await;
+            let t = sqlx::query("SELECT alias, target FROM alias_targets ORDER BY alias, seq")
+                .fetch_all(&mut *conn)
+                .await;
+            (a, t)
+        }
+    };
+    let mut targets: BTreeMap<String, Vec<Address>> = BTreeMap::new();
+    for row in target_rows.map_err(db_err)? {
+        let target = Address::parse(&text(&row, "target")?).map_err(|e| corrupt("alias target", e))?;
+        targets.entry(text(&row, "alias")?).or_default().push(target);
+    }
+    alias_rows
+        .map_err(db_err)?
+        .iter()
+        .map(|row| {
+            let mut alias = alias_from_row(row)?;
+            alias.targets = targets.remove(&alias.address.to_string()).unwrap_or_default();
+            Ok(alias)
+        })
+        .collect()
+}
+
+fn json_column(row: &AnyRow, col: &str) -> Result<Option<serde_json::Value>> {
+    let raw: Option<String> = row.try_get(col).map_err(db_err)?;
+    Ok(raw.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+pub async fn audit(conn: &mut AnyConnection, d: Dialect, limit: u64) -> Result<Vec<AuditEntry>> {
+    let rows = sqlx::query(d.sql(
+        "SELECT id, at, actor, action, object, before_json, after_json FROM audit_log ORDER BY id DESC LIMIT ?",
+    ))
+    .bind(limit.min(i64::MAX as u64) as i64)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(AuditEntry {
+                id: int(row, "id")?,
+                at: text(row, "at")?,
+                actor: text(row, "actor")?,
+                action: text(row, "action")?,
+                object: text(row, "object")?,
+                before: json_column(row, "before_json")?,
+                after: json_column(row, "after_json")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn journal(conn: &mut AnyConnection, d: Dialect, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
+    let rows = sqlx::query(d.sql(
+        "SELECT id, at, event, object, payload FROM journal WHERE id > ? ORDER BY id LIMIT ?",
+    ))
+    .bind(after)
+    .bind(limit.min(i64::MAX as u64) as i64)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(JournalEvent {
+                id: int(row, "id")?,
+                at: text(row, "at")?,
+                event: text(row, "event")?,
+                object: text(row, "object")?,
+                payload: json_column(row, "payload")?.unwrap_or(serde_json::Value::Null),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,422 @@
+//! Applying a [`Change`] inside one transaction: read what it touches
+//! (locked), check it, write it, and append the audit entry and the journal
+//! event. Any error leaves the transaction to be rolled back by the caller.
+
+use super::{Dialect, db_err, not_found_domain, read};
+use crate::directory::rules;
+use crate::error::{Error, Result};
+use crate::model::*;
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+async fn exec(conn: &mut AnyConnection, d: Dialect, q: &str, args: Vec<Arg>) -> Result<u64> {
+    let mut query = sqlx::query(d.sql(q));
+    for a in args {
+        query = match a {
+            Arg::Text(s) => query.bind(s),
+            Arg::Int(i) => query.bind(i),
+            Arg::Null => query.bind(None::<String>),
+        };
+    }
+    Ok(query.execute(&mut *conn).await.map_err(db_err)?.rows_affected())
+}
+
+/// A bound value (the `Any` driver takes owned values).
+enum Arg {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+fn t(s: impl ToString) -> Arg {
+    Arg::Text(s.to_string())
+}
+fn i(v: impl TryInto<i64>) -> Arg {
+    Arg::Int(v.try_into().unwrap_or(i64::MAX))
+}
+fn b(v: bool) -> Arg {
+    Arg::Int(v as i64)
+}
+
+async fn record(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    change: &Change,
+    actor: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Result<()> {
+    let at = now();
+    let object = change.object();
+    let opt = |v: &Option<Value>| v.as_ref().map(|v| t(v)).unwrap_or(Arg::Null);
+    exec(
+        conn,
+        d,
+        "INSERT INTO audit_log (at, actor, action, object, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)",
+        vec![t(&at), t(actor), t(change.action()), t(&object), opt(&before), opt(&after)],
+    )
+    .await?;
+    let payload = serde_json::json!({ "actor": actor, "before": before, "after": after });
+    exec(
+        conn,
+        d,
+        "INSERT INTO journal (at, event, object, payload) VALUES (?, ?, ?, ?)",
+        vec![t(&at), t(change.action()), t(&object), t(payload)],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn locked_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) -> Result<Domain> {
+    match read::domain(conn, d, name, true).await? {
+        Some(domain) => Ok(domain),
+        None => match read::alias_domain(conn, d, name).await? {
+            Some(a) => Err(Error::refused(
+                format!("domain {name}"),
+                format!("is an alias domain of {}", a.target),
+            )
+            .with_hint(format!("add it to {} instead", a.target))),
+            None => Err(not_found_domain(name)),
+        },
+    }
+}
+
+fn check_version(what: &str, current: i64, expected: Option<i64>) -> Result<()> {
+    match expected {
+        Some(v) if v != current => Err(Error::conflict(
+            what,
+            format!("was changed by someone else (version {current}, you edited version {v})"),
+        )
+        .with_hint("show it again and redo your change")),
+        _ => Ok(()),
+    }
+}
+
+fn lost_race(what: &str) -> Error {
+    Error::conflict(what, "was changed by someone else while you edited it").with_hint("show it again and redo your change")
+}
+
+pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor: &str) -> Result<Applied> {
+    match change {
+        Change::AddDomain { name, settings } => {
+            if read::domain(conn, d, name, true).await?.is_some() {
+                return Err(Error::already_exists(format!("domain {name}")));
+            }
+            if let Some(a) = read::alias_domain(conn, d, name).await? {
+                return Err(Error::already_exists(format!("domain {name}"))
+                    .with_hint(format!("it is an alias domain of {}", a.target)));
+            }
+            let at = now();
+            exec(
+                conn,
+                d,
+                "INSERT INTO domains (name, description, active, max_mailboxes, max_aliases, quota_bytes, \
+                 default_quota_bytes, created_at, updated_at, version) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 1)",
+                vec![
+                    t(name),
+                    t(&settings.description),
+                    i(settings.max_mailboxes),
+                    i(settings.max_aliases),
+                    i(settings.quota.as_i64()),
+                    i(settings.default_quota.as_i64()),
+                    t(&at),
+                    t(&at),
+                ],
+            )
+            .await?;
+            let domain = locked_domain(conn, d, name).await?;
+            record(conn, d, change, actor, None, Some(json(&domain))).await?;
+            Ok(Applied::Domain(domain))
+        }
+
+        Change::EditDomain { name, patch, if_version } => {
+            let what = format!("domain {name}");
+            let before = locked_domain(conn, d, name).await?;
+            check_version(&what, before.version, *if_version)?;
+            let max_mailboxes = patch.max_mailboxes.unwrap_or(before.max_mailboxes);
+            let max_aliases = patch.max_aliases.unwrap_or(before.max_aliases);
+            let quota = patch.quota.unwrap_or(before.quota);
+            rules::check_new_limits(&before, max_mailboxes, max_aliases, quota)?;
+            let rows = exec(
+                conn,
+                d,
+                "UPDATE domains SET description = ?, active = ?, max_mailboxes = ?, max_aliases = ?, quota_bytes = ?, \
+                 default_quota_bytes = ?, updated_at = ?, version = version + 1 WHERE name = ? AND version = ?",
+                vec![
+                    t(patch.description.as_ref().unwrap_or(&before.description)),
+                    b(patch.active.unwrap_or(before.active)),
+                    i(max_mailboxes),
+                    i(max_aliases),
+                    i(quota.as_i64()),
+                    i(patch.default_quota.unwrap_or(before.default_quota).as_i64()),
+                    t(now()),
+                    t(name),
+                    i(before.version),
+                ],
+            )
+            .await?;
+            if rows != 1 {
+                return Err(lost_race(&what));
+            }
+            let after = locked_domain(conn, d, name).await?;
+            record(conn, d, change, actor, Some(json(&before)), Some(json(&after))).await?;
+            Ok(Applied::Domain(after))
+        }
+
+        Change::RemoveDomain { name, cascade } => {
+            let before = locked_domain(conn, d, name).await?;
+            let holds = before.mailboxes + before.aliases + before.alias_domains.len() as u64;
+            if holds > 0 && !cascade {
+                return Err(Error::refused(
+                    format!("domain {name}"),
+                    format!(
+                        "still has {} mailboxes, {} aliases and {} alias domains",
+                        before.mailboxes,
+                        before.aliases,
+                        before.alias_domains.len()
+                    ),
+                )
+                .with_hint("remove them first, or pass --cascade to remove them with the domain"));
+            }
+            let mut removed = serde_json::Map::new();
+            if *cascade {
+                let mailboxes = read::mailboxes(conn, d, Some(name)).await?;
+                removed.insert(
+                    "mailboxes".into(),
+                    json(&mailboxes.iter().map(|m| serde_json::json!({"address": m.address, "maildir": m.maildir})).collect::<Vec<_>>()),
+                );
+                exec(conn, d, "DELETE FROM alias_targets WHERE alias IN (SELECT address FROM aliases WHERE domain = ?)", vec![t(name)]).await?;
+                exec(conn, d, "DELETE FROM aliases WHERE domain = ?", vec![t(name)]).await?;
+                exec(conn, d, "DELETE FROM mailboxes WHERE domain = ?", vec![t(name)]).await?;
+                exec(conn, d, "DELETE FROM alias_domains WHERE target = ?", vec![t(name)]).await?;
+            }
+            exec(conn, d, "DELETE FROM domains WHERE name = ?", vec![t(name)]).await?;
+            let mut before_json = json(&before);
+            if let Value::Object(map) = &mut before_json {
+                map.extend(removed);
+            }
+            record(conn, d, change, actor, Some(before_json), None).await?;
+            Ok(Applied::Removed)
+        }
+
+        Change::AddAliasDomain { name, target } => {
+            if name == target {
+                return Err(Error::invalid(format!("alias domain {name}"), "cannot point at itself"));
+            }
+            if read::alias_domain(conn, d, name).await?.is_some() {
+                return Err(Error::already_exists(format!("alias domain {name}")));
+            }
+            if read::domain(conn, d, name, false).await?.is_some() {
+                return Err(Error::already_exists(format!("domain {name}"))
+                    .with_hint("a hosted domain cannot also be an alias domain"));
+            }
+            // The target must be a real domain, not another alias domain.
+            locked_domain(conn, d, target).await?;
+            let at = now();
+            exec(
+                conn,
+                d,
+                "INSERT INTO alias_domains (name, target, active, created_at, updated_at, version) VALUES (?, ?, 1, ?, ?, 1)",
+                vec![t(name), t(target), t(&at), t(&at)],
+            )
+            .await?;
+            let created = read::alias_domain(conn, d, name).await?.ok_or_else(|| Error::not_found(format!("alias domain {name}")))?;
+            record(conn, d, change, actor, None, Some(json(&created))).await?;
+            Ok(Applied::AliasDomain(created))
+        }
+
+        Change::RemoveAliasDomain { name } => {
+            let before = read::alias_domain(conn, d, name)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("alias domain {name}")))?;
+            exec(conn, d, "DELETE FROM alias_domains WHERE name = ?", vec![t(name)]).await?;
+            record(conn, d, change, actor, Some(json(&before)), None).await?;
+            Ok(Applied::Removed)
+        }
+
+        Change::AddMailbox(new) => {
+            let domain = locked_domain(conn, d, new.address.domain()).await?;
+            if read::mailbox(conn, d, &new.address, true).await?.is_some() {
+                return Err(Error::already_exists(format!("mailbox {}", new.address))
+                    .with_hint(format!("change it with: postier mailbox edit {}", new.address)));
+            }
+            let quota = rules::effective_quota(&domain, new.quota);
+            rules::admit_mailbox(&domain, quota)?;
+            let at = now();
+            exec(
+                conn,
+                d,
+                "INSERT INTO mailboxes (address, local_part, domain, name, password, quota_bytes, maildir, active, \
+                 created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                vec![
+                    t(&new.address),
+                    t(new.address.local()),
+                    t(new.address.domain()),
+                    t(&new.name),
+                    t(new.password.as_str()),
+                    i(quota.as_i64()),
+                    t(Mailbox::maildir_for(&new.address)),
+                    b(new.active),
+                    t(&at),
+                    t(&at),
+                ],
+            )
+            .await?;
+            let created = read::mailbox(conn, d, &new.address, false)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("mailbox {}", new.address)))?;
+            record(conn, d, change, actor, None, Some(json(&created))).await?;
+            Ok(Applied::Mailbox(created))
+        }
+
+        Change::EditMailbox { address, patch, if_version } => {
+            let what = format!("mailbox {address}");
+            let before = read::mailbox(conn, d, address, true).await?.ok_or_else(|| Error::not_found(&what))?;
+            check_version(&what, before.version, *if_version)?;
+            if let Some(quota) = patch.quota
+                && quota != before.quota
+            {
+                let domain = locked_domain(conn, d, address.domain()).await?;
+                rules::check_quota(&domain, before.quota, quota)?;
+            }
+            let rows = exec(
+                conn,
+                d,
+                "UPDATE mailboxes SET name = ?, password = ?, quota_bytes = ?, active = ?, updated_at = ?, \
+                 version = version + 1 WHERE address = ? AND version = ?",
+                vec![
+                    t(patch.name.as_ref().unwrap_or(&before.name)),
+                    t(patch.password.as_ref().unwrap_or(&before.password).as_str()),
+                    i(patch.quota.unwrap_or(before.quota).as_i64()),
+                    b(patch.active.unwrap_or(before.active)),
+                    t(now()),
+                    t(address),
+                    i(before.version),
+                ],
+            )
+            .await?;
+            if rows != 1 {
+                return Err(lost_race(&what));
+            }
+            let after = read::mailbox(conn, d, address, false).await?.ok_or_else(|| Error::not_found(&what))?;
+            let mut after_json = json(&after);
+            if patch.password.is_some()
+                && let Value::Object(map) = &mut after_json
+            {
+                map.insert("password_changed".into(), Value::Bool(true));
+            }
+            record(conn, d, change, actor, Some(json(&before)), Some(after_json)).await?;
+            Ok(Applied::Mailbox(after))
+        }
+
+        Change::RemoveMailbox { address } => {
+            let what = format!("mailbox {address}");
+            let before = read::mailbox(conn, d, address, true).await?.ok_or_else(|| Error::not_found(&what))?;
+            exec(conn, d, "DELETE FROM mailboxes WHERE address = ?", vec![t(address)]).await?;
+            record(conn, d, change, actor, Some(json(&before)), None).await?;
+            Ok(Applied::Removed)
+        }
+
+        Change::AddAlias { address, targets } => {
+            let domain = locked_domain(conn, d, address.domain()).await?;
+            if read::alias(conn, d, address, true).await?.is_some() {
+                return Err(Error::already_exists(format!("alias {address}"))
+                    .with_hint(format!("add targets with: postier alias edit {address} --add TARGET")));
+            }
+            check_targets(address, targets)?;
+            rules::admit_alias(&domain)?;
+            let at = now();
+            exec(
+                conn,
+                d,
+                "INSERT INTO aliases (address, domain, active, created_at, updated_at, version) VALUES (?, ?, 1, ?, ?, 1)",
+                vec![t(address), t(address.domain()), t(&at), t(&at)],
+            )
+            .await?;
+            write_targets(conn, d, address, targets).await?;
+            let created = read::alias(conn, d, address, false)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("alias {address}")))?;
+            record(conn, d, change, actor, None, Some(json(&created))).await?;
+            Ok(Applied::Alias(created))
+        }
+
+        Change::EditAlias { address, patch, if_version } => {
+            let what = format!("alias {address}");
+            let before = read::alias(conn, d, address, true).await?.ok_or_else(|| Error::not_found(&what))?;
+            check_version(&what, before.version, *if_version)?;
+            let mut targets = before.targets.clone();
+            for gone in &patch.remove_targets {
+                if !targets.contains(gone) {
+                    return Err(Error::not_found(format!("target {gone} of alias {address}")));
+                }
+                targets.retain(|x| x != gone);
+            }
+            for added in &patch.add_targets {
+                if !targets.contains(added) {
+                    targets.push(added.clone());
+                }
+            }
+            check_targets(address, &targets)?;
+            let rows = exec(
+                conn,
+                d,
+                "UPDATE aliases SET active = ?, updated_at = ?, version = version + 1 WHERE address = ? AND version = ?",
+                vec![b(patch.active.unwrap_or(before.active)), t(now()), t(address), i(before.version)],
+            )
+            .await?;
+            if rows != 1 {
+                return Err(lost_race(&what));
+            }
+            exec(conn, d, "DELETE FROM alias_targets WHERE alias = ?", vec![t(address)]).await?;
+            write_targets(conn, d, address, &targets).await?;
+            let after = read::alias(conn, d, address, false).await?.ok_or_else(|| Error::not_found(&what))?;
+            record(conn, d, change, actor, Some(json(&before)), Some(json(&after))).await?;
+            Ok(Applied::Alias(after))
+        }
+
+        Change::RemoveAlias { address } => {
+            let what = format!("alias {address}");
+            let before = read::alias(conn, d, address, true).await?.ok_or_else(|| Error::not_found(&what))?;
+            exec(conn, d, "DELETE FROM alias_targets WHERE alias = ?", vec![t(address)]).await?;
+            exec(conn, d, "DELETE FROM aliases WHERE address = ?", vec![t(address)]).await?;
+            record(conn, d, change, actor, Some(json(&before)), None).await?;
+            Ok(Applied::Removed)
+        }
+    }
+}
+
+fn check_targets(address: &AliasAddress, targets: &[Address]) -> Result<()> {
+    if targets.is_empty() {
+        return Err(Error::invalid(format!("alias {address}"), "needs at least one target")
+            .with_hint("to stop an alias, remove it: postier alias rm ADDRESS"));
+    }
+    if let AliasAddress::Address(own) = address
+        && targets.len() == 1
+        && &targets[0] == own
+    {
+        return Err(Error::invalid(format!("alias {address}"), "would only point at itself"));
+    }
+    Ok(())
+}
+
+async fn write_targets(conn: &mut AnyConnection, d: Dialect, alias: &AliasAddress, targets: &[Address]) -> Result<()> {
+    for (seq, target) in targets.iter().enumerate() {
+        exec(
+            conn,
+            d,
+            "INSERT INTO alias_targets (alias, seq, target) VALUES (?, ?, ?)",
+            vec![t(alias), i(seq as i64), t(target)],
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! postier: the mail directory of a small hosting association.
+//!
+//! The library holds everything but the terminal: validated values
+//! ([`model`]), Dovecot-compatible password hashing ([`password`]), the
+//! directory backends ([`directory`]), and the one gate every change passes
+//! through ([`ops`]). The binary (`src/main.rs`) only parses arguments, picks a
+//! front-end ([`cli`]) and maps errors to exit codes.
+
+pub mod cli;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod model;
+pub mod ops;
+pub mod password;
+
+pub use error::{Error, Result};

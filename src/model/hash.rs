@@ -1,0 +1,102 @@
+//! `PasswordHash`: a stored password hash in Dovecot's `{SCHEME}hash` form.
+//! Never a plaintext password; its `Debug` shows only the scheme.
+
+use crate::error::{Error, Result};
+use std::fmt;
+
+/// The Dovecot schemes postier writes or accepts on import.
+pub const KNOWN_SCHEMES: &[&str] = &[
+    "SHA512-CRYPT",
+    "SHA256-CRYPT",
+    "BLF-CRYPT",
+    "ARGON2ID",
+    "ARGON2I",
+    "CRYPT",
+    "SSHA512",
+    "SSHA256",
+    "SSHA",
+];
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    /// Accepts `{SCHEME}hash` for a scheme Dovecot knows. Plaintext schemes
+    /// (`{PLAIN}`, `{CLEARTEXT}`) are refused: they would store the password.
+    pub fn parse(input: &str) -> Result<Self> {
+        let what = "password hash";
+        let hint = "give a Dovecot hash such as '{SHA512-CRYPT}$6$…' (doveadm pw -s SHA512-CRYPT makes one)";
+        let rest = input
+            .strip_prefix('{')
+            .ok_or_else(|| Error::invalid(what, "does not start with {SCHEME}").with_hint(hint))?;
+        let (scheme, hash) = rest
+            .split_once('}')
+            .ok_or_else(|| Error::invalid(what, "does not start with {SCHEME}").with_hint(hint))?;
+        let scheme_upper = scheme.to_ascii_uppercase();
+        if !KNOWN_SCHEMES.contains(&scheme_upper.as_str()) {
+            return Err(Error::invalid(what, format!("scheme {{{scheme}}} is not supported"))
+                .with_hint(format!("supported: {}", KNOWN_SCHEMES.join(", "))));
+        }
+        if hash.is_empty() || hash.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::invalid(what, format!("the {{{scheme_upper}}} hash is empty or contains whitespace")));
+        }
+        let expected_prefix = match scheme_upper.as_str() {
+            "SHA512-CRYPT" => Some("$6$"),
+            "SHA256-CRYPT" => Some("$5$"),
+            "BLF-CRYPT" => Some("$2"),
+            "ARGON2ID" => Some("$argon2id$"),
+            "ARGON2I" => Some("$argon2i$"),
+            _ => None,
+        };
+        if let Some(prefix) = expected_prefix
+            && !hash.starts_with(prefix)
+        {
+            return Err(Error::invalid(
+                what,
+                format!("a {{{scheme_upper}}} hash must start with {prefix}"),
+            ));
+        }
+        Ok(PasswordHash(format!("{{{scheme_upper}}}{hash}")))
+    }
+
+    /// Builds from a scheme and a hash made by postier itself.
+    pub(crate) fn from_parts(scheme: &str, hash: &str) -> Self {
+        PasswordHash(format!("{{{scheme}}}{hash}"))
+    }
+
+    pub fn scheme(&self) -> &str {
+        self.0[1..].split('}').next().unwrap_or_default()
+    }
+
+    /// The part after `{SCHEME}`.
+    pub fn hash(&self) -> &str {
+        self.0.split_once('}').map(|(_, h)| h).unwrap_or_default()
+    }
+
+    /// The whole stored form, `{SCHEME}hash`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PasswordHash({{{}}}…)", self.scheme())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_hides() {
+        let h = PasswordHash::parse("{sha512-crypt}$6$abc$def").unwrap();
+        assert_eq!(h.scheme(), "SHA512-CRYPT");
+        assert_eq!(h.as_str(), "{SHA512-CRYPT}$6$abc$def");
+        assert!(!format!("{h:?}").contains("abc"));
+        assert!(PasswordHash::parse("{PLAIN}secret").is_err());
+        assert!(PasswordHash::parse("$6$abc").is_err());
+        assert!(PasswordHash::parse("{SHA512-CRYPT}$2y$abc").is_err());
+    }
+}
