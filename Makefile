@@ -1,0 +1,43 @@
+# postier — build, run, test, bench.
+# `make run` and `make test` do their own set-up (see README.md).
+
+CARGO ?= cargo
+# Build cache outside the clone, so a fresh clone can reuse it; a cold
+# cache works too, only slower.
+CARGO_TARGET_DIR ?= $(HOME)/.cache/postier/target
+export CARGO_TARGET_DIR
+DEMO_DIR ?= $(CARGO_TARGET_DIR)/demo
+POSTIER = $(CARGO_TARGET_DIR)/debug/postier
+
+.PHONY: all build run demo test lint bench services clean-demo check-toolchain
+
+all: build
+
+check-toolchain:
+	@command -v $(CARGO) >/dev/null || { echo "cargo is missing: install Rust 1.95 or newer (rustup), then run make again" >&2; exit 1; }
+
+build: check-toolchain
+	$(CARGO) build --locked
+
+# The main program on the embedded SQLite default, against a demo directory
+# seeded from fixtures/demo/.
+run: build
+	@POSTIER=$(POSTIER) fixtures/demo/seed.sh "$(DEMO_DIR)"
+	POSTIER_CONFIG="$(DEMO_DIR)/postier.toml" $(POSTIER) $(ARGS)
+
+# Installs the test services (apt, idempotent), starts PostgreSQL and
+# MariaDB on loopback, runs every test, stops the servers.
+test: check-toolchain
+	tests/services/install.sh
+	tests/services/with-services.sh $(CARGO) test --locked --all-targets
+
+lint: check-toolchain
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+bench: check-toolchain
+	tests/services/install.sh
+	tests/services/with-services.sh $(CARGO) bench --locked
+
+clean-demo:
+	rm -rf "$(DEMO_DIR)"
