@@ -23,7 +23,8 @@ build: check-toolchain
 # seeded from fixtures/demo/.
 run: build
 	@POSTIER=$(POSTIER) fixtures/demo/seed.sh "$(DEMO_DIR)"
-	POSTIER_CONFIG="$(DEMO_DIR)/postier.toml" $(POSTIER) $(ARGS)
+	POSTIER_CONFIG="$(DEMO_DIR)/postier.toml" $(POSTIER) domain list
+	POSTIER_CONFIG="$(DEMO_DIR)/postier.toml" $(POSTIER) mailbox list
 
 # Installs the test services (apt, idempotent), starts PostgreSQL and
 # MariaDB on loopback, runs every test, stops the servers.

@@ -87,7 +87,9 @@ pub struct MailConfig {
     pub autoconfig: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DmarcPolicy {
     None,
@@ -160,12 +162,17 @@ impl Config {
             let msg = e.message().to_string();
             let at = e
                 .span()
-                .map(|s| format!(" (line {})", text[..s.start].lines().count().max(1)))
+                .map(|s| format!(" (line {})", text[..s.start].matches('\n').count() + 1))
                 .unwrap_or_default();
             Error::invalid(&what, format!("{msg}{at}"))
         })?;
         config.source = Some(path.to_path_buf());
-        if config.directory.url.as_deref().is_some_and(url_has_password) {
+        if config
+            .directory
+            .url
+            .as_deref()
+            .is_some_and(url_has_password)
+        {
             refuse_world_readable(path, &what)?;
         }
         Ok(config)
@@ -181,23 +188,33 @@ impl Config {
             Error::invalid("directory", "no data directory is known for this user")
                 .with_hint("set --directory sqlite:PATH or [directory] url in the config")
         })?;
-        Ok(format!("sqlite:{}", data.join("postier").join("directory.db").display()))
+        Ok(format!(
+            "sqlite:{}",
+            data.join("postier").join("directory.db").display()
+        ))
     }
 }
 
 fn url_has_password(url: &str) -> bool {
     url.split_once("://")
         .and_then(|(_, rest)| rest.split('/').next())
-        .is_some_and(|authority| authority.contains('@') && authority.split('@').next().is_some_and(|u| u.contains(':')))
+        .is_some_and(|authority| {
+            authority.contains('@') && authority.split('@').next().is_some_and(|u| u.contains(':'))
+        })
 }
 
 #[cfg(unix)]
 fn refuse_world_readable(path: &Path, what: &str) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0);
+    let mode = std::fs::metadata(path)
+        .map(|m| m.permissions().mode())
+        .unwrap_or(0);
     if mode & 0o004 != 0 {
-        return Err(Error::invalid(what, "holds a directory password but is readable by every user")
-            .with_hint(format!("run: chmod o-rwx {}", path.display())));
+        return Err(Error::invalid(
+            what,
+            "holds a directory password but is readable by every user",
+        )
+        .with_hint(format!("run: chmod o-rwx {}", path.display())));
     }
     Ok(())
 }
@@ -224,7 +241,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h:5/db"), "postgres://u:***@h:5/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
         assert_eq!(redact_url("sqlite:/x/y.db"), "sqlite:/x/y.db");
         let c = DirectoryConfig {
             url: Some("mysql://root:hunter2@127.0.0.1/x".into()),

@@ -1,1 +1,140 @@
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The command-line front-end: parses arguments, builds the [`Ops`] gate
+//! for the caller, runs one command, prints its result (a table for
+//! people, one JSON document with `--json`) and maps errors to exit codes:
+//! 0 success, 1 refused or failed, 2 usage or invalid input.
+
+mod alias;
+mod args;
+mod domain;
+mod mailbox;
+mod output;
+
+pub use args::{Cli, ColorChoice, Command};
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ops::{Actor, Ops};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit codes scripts rely on (SPEC.md).
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs the CLI with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("postier: runtime: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("postier: {e}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+/// The exit code for an error: 2 for bad input, 1 for everything else.
+pub fn exit_code(e: &Error) -> u8 {
+    match e.kind {
+        ErrorKind::Invalid => EXIT_USAGE,
+        _ => EXIT_FAILED,
+    }
+}
+
+/// Clap's own errors, on one line in postier's form (help and version
+/// print as usual).
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as K;
+    if matches!(
+        e.kind(),
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .next()
+        .unwrap_or("invalid usage")
+        .trim_start_matches("error: ");
+    eprintln!("postier: usage: {first} (see: postier --help)");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// What every command needs: the caller's view of the directory.
+pub struct Context {
+    pub config: Config,
+    pub ops: Ops,
+    pub json: bool,
+}
+
+impl Context {
+    async fn open(cli: &Cli) -> Result<Context> {
+        let config = Config::load(cli.config.as_deref())?;
+        let url = config.directory_url(cli.directory.as_deref())?;
+        let actor = Actor::from_config(Actor::current_user(), &config.access)?;
+        let dir = crate::directory::open(&url).await?;
+        let ops = Ops::new(dir, actor, config.passwords.scheme);
+        Ok(Context {
+            config,
+            ops,
+            json: cli.json,
+        })
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let Some(command) = &cli.command else {
+        return Err(Error::invalid("command", "none given").with_hint("see: postier --help"));
+    };
+    let ctx = Context::open(&cli).await?;
+    match command {
+        Command::Domain(cmd) => domain::run(&ctx, cmd).await?,
+        Command::Mailbox(cmd) => mailbox::run(&ctx, cmd).await?,
+        Command::Alias(cmd) => alias::run(&ctx, cmd).await?,
+        Command::Db(args::DbCmd::Migrate) => {
+            ctx.ops.directory().migrate().await?;
+            if !ctx.json {
+                println!("directory {} is up to date", ctx.ops.directory().describe());
+            } else {
+                output::json(
+                    &serde_json::json!({"directory": ctx.ops.directory().describe(), "migrated": true}),
+                )?;
+            }
+        }
+        Command::Audit { limit } => {
+            let entries = ctx.ops.audit(*limit).await?;
+            if ctx.json {
+                output::json(&entries)?;
+            } else {
+                let rows = entries
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.at.clone(),
+                            e.actor.clone(),
+                            e.action.clone(),
+                            e.object.clone(),
+                        ]
+                    })
+                    .collect();
+                output::table(&["WHEN", "WHO", "WHAT", "OBJECT"], rows);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -13,8 +13,17 @@ pub fn effective_quota(domain: &Domain, asked: Option<Size>) -> Size {
 pub fn admit_mailbox(domain: &Domain, quota: Size) -> Result<()> {
     let what = format!("domain {}", domain.name);
     if domain.max_mailboxes > 0 && domain.mailboxes >= domain.max_mailboxes {
-        return Err(Error::limit(what, format!("has reached its limit of {} mailboxes", domain.max_mailboxes))
-            .with_hint(format!("raise it with: postier domain edit {} --max-mailboxes N", domain.name)));
+        return Err(Error::limit(
+            what,
+            format!(
+                "has reached its limit of {} mailboxes",
+                domain.max_mailboxes
+            ),
+        )
+        .with_hint(format!(
+            "raise it with: postier domain edit {} --max-mailboxes N",
+            domain.name
+        )));
     }
     check_quota(domain, Size::UNLIMITED, quota)
 }
@@ -30,13 +39,24 @@ pub fn check_quota(domain: &Domain, old: Size, new: Size) -> Result<()> {
     if new.is_unlimited() {
         return Err(Error::limit(
             what,
-            format!("domain {} has a total quota of {}, so its mailboxes cannot be unlimited", domain.name, domain.quota.human()),
+            format!(
+                "domain {} has a total quota of {}, so its mailboxes cannot be unlimited",
+                domain.name,
+                domain.quota.human()
+            ),
         )
         .with_hint("give --quota SIZE"));
     }
-    let total = domain.allotted_quota.bytes().saturating_sub(old.bytes()).saturating_add(new.bytes());
+    let total = domain
+        .allotted_quota
+        .bytes()
+        .saturating_sub(old.bytes())
+        .saturating_add(new.bytes());
     if total > domain.quota.bytes() {
-        let free = domain.quota.bytes().saturating_sub(domain.allotted_quota.bytes().saturating_sub(old.bytes()));
+        let free = domain
+            .quota
+            .bytes()
+            .saturating_sub(domain.allotted_quota.bytes().saturating_sub(old.bytes()));
         return Err(Error::limit(
             what,
             format!(
@@ -57,25 +77,39 @@ pub fn admit_alias(domain: &Domain) -> Result<()> {
             format!("domain {}", domain.name),
             format!("has reached its limit of {} aliases", domain.max_aliases),
         )
-        .with_hint(format!("raise it with: postier domain edit {} --max-aliases N", domain.name)));
+        .with_hint(format!(
+            "raise it with: postier domain edit {} --max-aliases N",
+            domain.name
+        )));
     }
     Ok(())
 }
 
 /// May `domain`'s limits become `max_mailboxes`, `max_aliases`, `quota`
 /// given what it holds now?
-pub fn check_new_limits(domain: &Domain, max_mailboxes: u64, max_aliases: u64, quota: Size) -> Result<()> {
+pub fn check_new_limits(
+    domain: &Domain,
+    max_mailboxes: u64,
+    max_aliases: u64,
+    quota: Size,
+) -> Result<()> {
     let what = format!("domain {}", domain.name);
     if max_mailboxes > 0 && domain.mailboxes > max_mailboxes {
         return Err(Error::limit(
             what,
-            format!("has {} mailboxes, more than the new limit of {max_mailboxes}", domain.mailboxes),
+            format!(
+                "has {} mailboxes, more than the new limit of {max_mailboxes}",
+                domain.mailboxes
+            ),
         ));
     }
     if max_aliases > 0 && domain.aliases > max_aliases {
         return Err(Error::limit(
             what,
-            format!("has {} aliases, more than the new limit of {max_aliases}", domain.aliases),
+            format!(
+                "has {} aliases, more than the new limit of {max_aliases}",
+                domain.aliases
+            ),
         ));
     }
     if !quota.is_unlimited() && domain.allotted_quota.bytes() > quota.bytes() {

@@ -28,20 +28,32 @@ impl LocalPart {
             return Err(Error::invalid(what(), "is empty"));
         }
         if input.len() > 64 {
-            return Err(Error::invalid(what(), format!("is {} octets long; the limit is 64", input.len())));
+            return Err(Error::invalid(
+                what(),
+                format!("is {} octets long; the limit is 64", input.len()),
+            ));
         }
         if let Some(c) = input.chars().find(|c| c.is_control() || c.is_whitespace()) {
-            return Err(Error::invalid(what(), format!("contains the character {c:?}")));
+            return Err(Error::invalid(
+                what(),
+                format!("contains the character {c:?}"),
+            ));
         }
         if input.starts_with('.') || input.ends_with('.') || input.contains("..") {
-            return Err(Error::invalid(what(), "has a dot at the start or end, or two in a row"));
+            return Err(Error::invalid(
+                what(),
+                "has a dot at the start or end, or two in a row",
+            ));
         }
         if let Some(c) = input
             .chars()
             .find(|&c| !(c.is_alphanumeric() || c == '.' || ATEXT_SPECIALS.contains(c)))
         {
-            return Err(Error::invalid(what(), format!("contains {c:?}, which an address cannot hold here"))
-                .with_hint("use letters, digits and . - _ + only"));
+            return Err(Error::invalid(
+                what(),
+                format!("contains {c:?}, which an address cannot hold here"),
+            )
+            .with_hint("use letters, digits and . - _ + only"));
         }
         Ok(LocalPart(input.to_lowercase()))
     }
@@ -72,10 +84,12 @@ impl Address {
 
     pub fn parse(input: &str) -> Result<Self> {
         let (local, domain) = input.rsplit_once('@').ok_or_else(|| {
-            Error::invalid(format!("address {input:?}"), "has no @").with_hint("write it as name@example.org")
+            Error::invalid(format!("address {input:?}"), "has no @")
+                .with_hint("write it as name@example.org")
         })?;
         let local = LocalPart::parse(local).map_err(|e| e.about(format!("address {input:?}")))?;
-        let domain = DomainName::parse(domain).map_err(|e| e.about(format!("address {input:?}")))?;
+        let domain =
+            DomainName::parse(domain).map_err(|e| e.about(format!("address {input:?}")))?;
         Self::new(local, domain).map_err(|e| e.about(format!("address {input:?}")))
     }
 
@@ -173,11 +187,31 @@ mod tests {
 
     #[test]
     fn rejects_bad_local_parts() {
-        for bad in ["", ".a", "a.", "a..b", "a b", "a/b", "a\"b", "a,b", "a\u{7}", &"x".repeat(65)] {
+        for bad in [
+            "",
+            ".a",
+            "a.",
+            "a..b",
+            "a b",
+            "a/b",
+            "a\"b",
+            "a,b",
+            "a\u{7}",
+            &"x".repeat(65),
+        ] {
             assert!(LocalPart::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(Address::parse("no-at-sign").unwrap_err().why.contains("no @"));
-        let long = format!("{}@{}.org", "a".repeat(64), ["b".repeat(63), "c".repeat(63), "d".repeat(60)].join("."));
+        assert!(
+            Address::parse("no-at-sign")
+                .unwrap_err()
+                .why
+                .contains("no @")
+        );
+        let long = format!(
+            "{}@{}.org",
+            "a".repeat(64),
+            ["b".repeat(63), "c".repeat(63), "d".repeat(60)].join(".")
+        );
         assert!(Address::parse(&long).unwrap_err().why.contains("254"));
     }
 
@@ -186,6 +220,9 @@ mod tests {
         let c = AliasAddress::parse("@Example.org").unwrap();
         assert!(c.is_catch_all());
         assert_eq!(c.to_string(), "@example.org");
-        assert_eq!(AliasAddress::parse("a@example.org").unwrap().to_string(), "a@example.org");
+        assert_eq!(
+            AliasAddress::parse("a@example.org").unwrap().to_string(),
+            "a@example.org"
+        );
     }
 }

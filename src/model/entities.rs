@@ -183,18 +183,48 @@ pub struct AliasPatch {
 /// with its audit entry and journal event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    AddDomain { name: DomainName, settings: DomainSettings },
-    EditDomain { name: DomainName, patch: DomainPatch, if_version: Option<i64> },
+    AddDomain {
+        name: DomainName,
+        settings: DomainSettings,
+    },
+    EditDomain {
+        name: DomainName,
+        patch: DomainPatch,
+        if_version: Option<i64>,
+    },
     /// With `cascade`, the domain's mailboxes, aliases and alias domains go too.
-    RemoveDomain { name: DomainName, cascade: bool },
-    AddAliasDomain { name: DomainName, target: DomainName },
-    RemoveAliasDomain { name: DomainName },
+    RemoveDomain {
+        name: DomainName,
+        cascade: bool,
+    },
+    AddAliasDomain {
+        name: DomainName,
+        target: DomainName,
+    },
+    RemoveAliasDomain {
+        name: DomainName,
+    },
     AddMailbox(NewMailbox),
-    EditMailbox { address: Address, patch: MailboxPatch, if_version: Option<i64> },
-    RemoveMailbox { address: Address },
-    AddAlias { address: AliasAddress, targets: Vec<Address> },
-    EditAlias { address: AliasAddress, patch: AliasPatch, if_version: Option<i64> },
-    RemoveAlias { address: AliasAddress },
+    EditMailbox {
+        address: Address,
+        patch: MailboxPatch,
+        if_version: Option<i64>,
+    },
+    RemoveMailbox {
+        address: Address,
+    },
+    AddAlias {
+        address: AliasAddress,
+        targets: Vec<Address>,
+    },
+    EditAlias {
+        address: AliasAddress,
+        patch: AliasPatch,
+        if_version: Option<i64>,
+    },
+    RemoveAlias {
+        address: AliasAddress,
+    },
 }
 
 impl Change {
@@ -224,7 +254,9 @@ impl Change {
             | Change::AddAliasDomain { name, .. }
             | Change::RemoveAliasDomain { name } => name.to_string(),
             Change::AddMailbox(m) => m.address.to_string(),
-            Change::EditMailbox { address, .. } | Change::RemoveMailbox { address } => address.to_string(),
+            Change::EditMailbox { address, .. } | Change::RemoveMailbox { address } => {
+                address.to_string()
+            }
             Change::AddAlias { address, .. }
             | Change::EditAlias { address, .. }
             | Change::RemoveAlias { address } => address.to_string(),
@@ -264,4 +296,3 @@ pub struct JournalEvent {
     pub object: String,
     pub payload: serde_json::Value,
 }
-

@@ -34,11 +34,16 @@ impl PasswordHash {
             .ok_or_else(|| Error::invalid(what, "does not start with {SCHEME}").with_hint(hint))?;
         let scheme_upper = scheme.to_ascii_uppercase();
         if !KNOWN_SCHEMES.contains(&scheme_upper.as_str()) {
-            return Err(Error::invalid(what, format!("scheme {{{scheme}}} is not supported"))
-                .with_hint(format!("supported: {}", KNOWN_SCHEMES.join(", "))));
+            return Err(
+                Error::invalid(what, format!("scheme {{{scheme}}} is not supported"))
+                    .with_hint(format!("supported: {}", KNOWN_SCHEMES.join(", "))),
+            );
         }
         if hash.is_empty() || hash.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::invalid(what, format!("the {{{scheme_upper}}} hash is empty or contains whitespace")));
+            return Err(Error::invalid(
+                what,
+                format!("the {{{scheme_upper}}} hash is empty or contains whitespace"),
+            ));
         }
         let expected_prefix = match scheme_upper.as_str() {
             "SHA512-CRYPT" => Some("$6$"),

@@ -38,7 +38,8 @@ impl Size {
         let number: u64 = digits
             .parse()
             .map_err(|_| Error::invalid(what(), "is too large").with_hint(hint))?;
-        let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        let unit = unit.trim();
+        let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "k" | "kib" => 1 << 10,
             "m" | "mib" => 1 << 20,
@@ -48,8 +49,10 @@ impl Size {
             "mb" => 1_000_000,
             "gb" => 1_000_000_000,
             "tb" => 1_000_000_000_000,
-            other => {
-                return Err(Error::invalid(what(), format!("has an unknown unit {other:?}")).with_hint(hint));
+            _ => {
+                return Err(
+                    Error::invalid(what(), format!("has an unknown unit {unit:?}")).with_hint(hint),
+                );
             }
         };
         let bytes = number
@@ -81,7 +84,7 @@ impl Size {
             return "unlimited".into();
         }
         for (shift, unit) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
-            if self.0 % (1u64 << shift) == 0 {
+            if self.0.is_multiple_of(1u64 << shift) {
                 return format!("{}{unit}", self.0 >> shift);
             }
         }
@@ -92,7 +95,11 @@ impl Size {
 impl fmt::Display for Size {
     /// Writes the exact form [`Size::parse`] reads back (`0` when unlimited).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 == 0 { f.write_str("0") } else { f.write_str(&self.human()) }
+        if self.0 == 0 {
+            f.write_str("0")
+        } else {
+            f.write_str(&self.human())
+        }
     }
 }
 
@@ -150,7 +157,15 @@ mod tests {
 
     #[test]
     fn rejects() {
-        for bad in ["", "M", "12Q", "-5", "1.5G", "99999999999999999999", "9999999999T"] {
+        for bad in [
+            "",
+            "M",
+            "12Q",
+            "-5",
+            "1.5G",
+            "99999999999999999999",
+            "9999999999T",
+        ] {
             let e = Size::parse(bad).unwrap_err();
             assert!(e.what.contains(&format!("{bad:?}")), "{bad}: {e}");
         }

@@ -44,20 +44,35 @@ impl Actor {
     /// open the directory is an admin.
     pub fn from_config(user: String, access: &AccessConfig) -> Result<Actor> {
         if !access.is_configured() || access.admins.contains(&user) {
-            return Ok(Actor { user, role: Role::Admin });
+            return Ok(Actor {
+                user,
+                role: Role::Admin,
+            });
         }
         if let Some(domains) = access.domain_admins.get(&user) {
-            return Ok(Actor { role: Role::DomainAdmin(domains.clone()), user });
+            return Ok(Actor {
+                role: Role::DomainAdmin(domains.clone()),
+                user,
+            });
         }
         if let Some(domains) = access.contacts.get(&user) {
-            return Ok(Actor { role: Role::Contact(domains.clone()), user });
+            return Ok(Actor {
+                role: Role::Contact(domains.clone()),
+                user,
+            });
         }
-        Err(Error::forbidden(format!("user {user}"), "has no role in postier's [access] configuration")
-            .with_hint("ask an admin to add you to [access] in postier.toml"))
+        Err(Error::forbidden(
+            format!("user {user}"),
+            "has no role in postier's [access] configuration",
+        )
+        .with_hint("ask an admin to add you to [access] in postier.toml"))
     }
 
     pub fn admin(user: &str) -> Actor {
-        Actor { user: user.to_string(), role: Role::Admin }
+        Actor {
+            user: user.to_string(),
+            role: Role::Admin,
+        }
     }
 
     pub fn is_admin(&self) -> bool {
@@ -85,7 +100,10 @@ impl Actor {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(Error::forbidden(what, format!("only an admin may do this, and {} is not one", self.user)))
+            Err(Error::forbidden(
+                what,
+                format!("only an admin may do this, and {} is not one", self.user),
+            ))
         }
     }
 
@@ -93,7 +111,10 @@ impl Actor {
         if self.may_manage(domain) {
             Ok(())
         } else {
-            Err(Error::forbidden(what, format!("{} may not manage domain {domain}", self.user)))
+            Err(Error::forbidden(
+                what,
+                format!("{} may not manage domain {domain}", self.user),
+            ))
         }
     }
 
@@ -101,7 +122,10 @@ impl Actor {
         if self.may_read(domain) {
             Ok(())
         } else {
-            Err(Error::forbidden(format!("domain {domain}"), format!("{} may not see this domain", self.user)))
+            Err(Error::forbidden(
+                format!("domain {domain}"),
+                format!("{} may not see this domain", self.user),
+            ))
         }
     }
 }

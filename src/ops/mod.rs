@@ -59,7 +59,10 @@ impl Ops {
         self.dir.apply(&change, &self.actor.user).await
     }
 
-    async fn resolve_password(&self, input: PasswordInput) -> Result<(PasswordHash, Option<Password>)> {
+    async fn resolve_password(
+        &self,
+        input: PasswordInput,
+    ) -> Result<(PasswordHash, Option<Password>)> {
         match input {
             PasswordInput::Hash(h) => Ok((h, None)),
             PasswordInput::Plain(p) => Ok((password::hash_async(p, self.scheme).await?, None)),
@@ -77,25 +80,46 @@ impl Ops {
         expect_domain(self.apply(Change::AddDomain { name, settings }).await?)
     }
 
-    pub async fn edit_domain(&self, name: DomainName, patch: DomainPatch, if_version: Option<i64>) -> Result<Domain> {
+    pub async fn edit_domain(
+        &self,
+        name: DomainName,
+        patch: DomainPatch,
+        if_version: Option<i64>,
+    ) -> Result<Domain> {
         self.actor.require_admin(&format!("domain {name}"))?;
         if patch.is_empty() {
             return Err(nothing_to_change(&format!("domain {name}")));
         }
-        expect_domain(self.apply(Change::EditDomain { name, patch, if_version }).await?)
+        expect_domain(
+            self.apply(Change::EditDomain {
+                name,
+                patch,
+                if_version,
+            })
+            .await?,
+        )
     }
 
     pub async fn set_domain_active(&self, name: DomainName, active: bool) -> Result<Domain> {
-        let patch = DomainPatch { active: Some(active), ..Default::default() };
+        let patch = DomainPatch {
+            active: Some(active),
+            ..Default::default()
+        };
         self.edit_domain(name, patch, None).await
     }
 
     pub async fn remove_domain(&self, name: DomainName, cascade: bool) -> Result<()> {
         self.actor.require_admin(&format!("domain {name}"))?;
-        self.apply(Change::RemoveDomain { name, cascade }).await.map(drop)
+        self.apply(Change::RemoveDomain { name, cascade })
+            .await
+            .map(drop)
     }
 
-    pub async fn add_alias_domain(&self, name: DomainName, target: DomainName) -> Result<AliasDomain> {
+    pub async fn add_alias_domain(
+        &self,
+        name: DomainName,
+        target: DomainName,
+    ) -> Result<AliasDomain> {
         self.actor.require_admin(&format!("alias domain {name}"))?;
         match self.apply(Change::AddAliasDomain { name, target }).await? {
             Applied::AliasDomain(a) => Ok(a),
@@ -105,7 +129,9 @@ impl Ops {
 
     pub async fn remove_alias_domain(&self, name: DomainName) -> Result<()> {
         self.actor.require_admin(&format!("alias domain {name}"))?;
-        self.apply(Change::RemoveAliasDomain { name }).await.map(drop)
+        self.apply(Change::RemoveAliasDomain { name })
+            .await
+            .map(drop)
     }
 
     pub async fn domains(&self) -> Result<Vec<Domain>> {
@@ -129,7 +155,8 @@ impl Ops {
 
     /// Creates a mailbox; returns the generated password when one was asked for.
     pub async fn add_mailbox(&self, req: MailboxRequest) -> Result<(Mailbox, Option<Password>)> {
-        self.actor.require_manage(req.address.domain(), &format!("mailbox {}", req.address))?;
+        self.actor
+            .require_manage(req.address.domain(), &format!("mailbox {}", req.address))?;
         let (hash, generated) = self.resolve_password(req.password).await?;
         let new = NewMailbox {
             address: req.address,
@@ -142,36 +169,63 @@ impl Ops {
         Ok((mailbox, generated))
     }
 
-    pub async fn edit_mailbox(&self, address: Address, patch: MailboxPatch, if_version: Option<i64>) -> Result<Mailbox> {
+    pub async fn edit_mailbox(
+        &self,
+        address: Address,
+        patch: MailboxPatch,
+        if_version: Option<i64>,
+    ) -> Result<Mailbox> {
         let what = format!("mailbox {address}");
         self.actor.require_manage(address.domain(), &what)?;
         if patch.is_empty() {
             return Err(nothing_to_change(&what));
         }
-        expect_mailbox(self.apply(Change::EditMailbox { address, patch, if_version }).await?)
+        expect_mailbox(
+            self.apply(Change::EditMailbox {
+                address,
+                patch,
+                if_version,
+            })
+            .await?,
+        )
     }
 
     /// Sets a new password; returns it when generated.
-    pub async fn set_password(&self, address: Address, input: PasswordInput) -> Result<(Mailbox, Option<Password>)> {
-        self.actor.require_manage(address.domain(), &format!("mailbox {address}"))?;
+    pub async fn set_password(
+        &self,
+        address: Address,
+        input: PasswordInput,
+    ) -> Result<(Mailbox, Option<Password>)> {
+        self.actor
+            .require_manage(address.domain(), &format!("mailbox {address}"))?;
         let (hash, generated) = self.resolve_password(input).await?;
-        let patch = MailboxPatch { password: Some(hash), ..Default::default() };
+        let patch = MailboxPatch {
+            password: Some(hash),
+            ..Default::default()
+        };
         let mailbox = self.edit_mailbox(address, patch, None).await?;
         Ok((mailbox, generated))
     }
 
     pub async fn set_mailbox_active(&self, address: Address, active: bool) -> Result<Mailbox> {
-        let patch = MailboxPatch { active: Some(active), ..Default::default() };
+        let patch = MailboxPatch {
+            active: Some(active),
+            ..Default::default()
+        };
         self.edit_mailbox(address, patch, None).await
     }
 
     pub async fn remove_mailbox(&self, address: Address) -> Result<()> {
-        self.actor.require_manage(address.domain(), &format!("mailbox {address}"))?;
-        self.apply(Change::RemoveMailbox { address }).await.map(drop)
+        self.actor
+            .require_manage(address.domain(), &format!("mailbox {address}"))?;
+        self.apply(Change::RemoveMailbox { address })
+            .await
+            .map(drop)
     }
 
     pub async fn mailbox(&self, address: &Address) -> Result<Mailbox> {
-        self.actor.require_manage(address.domain(), &format!("mailbox {address}"))?;
+        self.actor
+            .require_manage(address.domain(), &format!("mailbox {address}"))?;
         self.dir.mailbox(address).await
     }
 
@@ -187,27 +241,42 @@ impl Ops {
     // ---- aliases ----
 
     pub async fn add_alias(&self, address: AliasAddress, targets: Vec<Address>) -> Result<Alias> {
-        self.actor.require_manage(address.domain(), &format!("alias {address}"))?;
+        self.actor
+            .require_manage(address.domain(), &format!("alias {address}"))?;
         let targets = dedup(targets);
         expect_alias(self.apply(Change::AddAlias { address, targets }).await?)
     }
 
-    pub async fn edit_alias(&self, address: AliasAddress, patch: AliasPatch, if_version: Option<i64>) -> Result<Alias> {
+    pub async fn edit_alias(
+        &self,
+        address: AliasAddress,
+        patch: AliasPatch,
+        if_version: Option<i64>,
+    ) -> Result<Alias> {
         let what = format!("alias {address}");
         self.actor.require_manage(address.domain(), &what)?;
         if patch == AliasPatch::default() {
             return Err(nothing_to_change(&what));
         }
-        expect_alias(self.apply(Change::EditAlias { address, patch, if_version }).await?)
+        expect_alias(
+            self.apply(Change::EditAlias {
+                address,
+                patch,
+                if_version,
+            })
+            .await?,
+        )
     }
 
     pub async fn remove_alias(&self, address: AliasAddress) -> Result<()> {
-        self.actor.require_manage(address.domain(), &format!("alias {address}"))?;
+        self.actor
+            .require_manage(address.domain(), &format!("alias {address}"))?;
         self.apply(Change::RemoveAlias { address }).await.map(drop)
     }
 
     pub async fn alias(&self, address: &AliasAddress) -> Result<Alias> {
-        self.actor.require_manage(address.domain(), &format!("alias {address}"))?;
+        self.actor
+            .require_manage(address.domain(), &format!("alias {address}"))?;
         self.dir.alias(address).await
     }
 
@@ -239,11 +308,15 @@ fn dedup(targets: Vec<Address>) -> Vec<Address> {
 }
 
 fn nothing_to_change(what: &str) -> Error {
-    Error::invalid(what, "nothing to change").with_hint("name at least one field to change (see --help)")
+    Error::invalid(what, "nothing to change")
+        .with_hint("name at least one field to change (see --help)")
 }
 
 fn unexpected(applied: Applied) -> Error {
-    Error::unavailable("directory", format!("returned an unexpected result: {applied:?}"))
+    Error::unavailable(
+        "directory",
+        format!("returned an unexpected result: {applied:?}"),
+    )
 }
 
 fn expect_domain(a: Applied) -> Result<Domain> {

@@ -26,11 +26,17 @@ impl Password {
             return Err(Error::invalid("password", "is empty"));
         }
         if plain.chars().any(char::is_control) {
-            return Err(Error::invalid("password", "contains a line break or control character"));
+            return Err(Error::invalid(
+                "password",
+                "contains a line break or control character",
+            ));
         }
         if plain.chars().count() < MIN_LENGTH {
-            return Err(Error::invalid("password", format!("is shorter than {MIN_LENGTH} characters"))
-                .with_hint("use --generate-password for a strong one"));
+            return Err(Error::invalid(
+                "password",
+                format!("is shorter than {MIN_LENGTH} characters"),
+            )
+            .with_hint("use --generate-password for a strong one"));
         }
         Ok(Password(SecretString::from(plain)))
     }
@@ -95,8 +101,11 @@ impl FromStr for Scheme {
             "SHA512-CRYPT" => Ok(Scheme::Sha512Crypt),
             "BLF-CRYPT" => Ok(Scheme::BlfCrypt),
             "ARGON2ID" => Ok(Scheme::Argon2id),
-            _ => Err(Error::invalid(format!("password scheme {s:?}"), "is not one postier writes")
-                .with_hint("use SHA512-CRYPT, BLF-CRYPT or ARGON2ID")),
+            _ => Err(Error::invalid(
+                format!("password scheme {s:?}"),
+                "is not one postier writes",
+            )
+            .with_hint("use SHA512-CRYPT, BLF-CRYPT or ARGON2ID")),
         }
     }
 }
@@ -161,8 +170,9 @@ pub fn verify(password: &Password, stored: &PasswordHash) -> Result<bool> {
         "BLF-CRYPT" => Ok(bcrypt::verify(plain, hash).unwrap_or(false)),
         "ARGON2ID" | "ARGON2I" => {
             use argon2::{Argon2, PasswordVerifier};
-            let parsed = argon2::PasswordHash::new(hash)
-                .map_err(|e| Error::invalid("password hash", format!("is not a valid Argon2 hash: {e}")))?;
+            let parsed = argon2::PasswordHash::new(hash).map_err(|e| {
+                Error::invalid("password hash", format!("is not a valid Argon2 hash: {e}"))
+            })?;
             Ok(Argon2::default().verify_password(plain, &parsed).is_ok())
         }
         other => Err(Error::invalid(

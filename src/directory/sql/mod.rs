@@ -92,14 +92,19 @@ impl SqlDirectory {
             let path = path.strip_prefix("//").unwrap_or(path);
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err(Error::invalid(format!("directory {shown:?}"), "names no file")
-                    .with_hint("write sqlite:/path/to/directory.db"));
+                return Err(
+                    Error::invalid(format!("directory {shown:?}"), "names no file")
+                        .with_hint("write sqlite:/path/to/directory.db"),
+                );
             }
             if let Some(parent) = std::path::Path::new(path).parent()
                 && !parent.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    Error::unavailable(format!("directory {shown}"), format!("cannot create {}: {e}", parent.display()))
+                    Error::unavailable(
+                        format!("directory {shown}"),
+                        format!("cannot create {}: {e}", parent.display()),
+                    )
                 })?;
             }
             (Dialect::Sqlite, format!("sqlite://{path}?mode=rwc"))
@@ -116,7 +121,11 @@ impl SqlDirectory {
             .connect(&url)
             .await
             .map_err(|e| unavailable(&shown, e))?;
-        let dir = SqlDirectory { pool, dialect, shown };
+        let dir = SqlDirectory {
+            pool,
+            dialect,
+            shown,
+        };
         dir.migrate().await?;
         Ok(dir)
     }
@@ -158,7 +167,10 @@ impl Directory for SqlDirectory {
             Dialect::Mysql => &MYSQL_MIGRATOR,
         };
         migrator.run(&self.pool).await.map_err(|e| {
-            Error::unavailable(format!("directory {}", self.shown), format!("schema migration failed: {e}"))
+            Error::unavailable(
+                format!("directory {}", self.shown),
+                format!("schema migration failed: {e}"),
+            )
         })
     }
 
@@ -250,7 +262,10 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return Error::conflict("directory", "another change to the same object came first; try again");
+        return Error::conflict(
+            "directory",
+            "another change to the same object came first; try again",
+        );
     }
     Error::unavailable("directory", e.to_string())
 }
@@ -261,7 +276,10 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        assert_eq!(Dialect::Postgres.placeholders("a = ? AND b = ?"), "a = $1 AND b = $2");
+        assert_eq!(
+            Dialect::Postgres.placeholders("a = ? AND b = ?"),
+            "a = $1 AND b = $2"
+        );
         assert_eq!(Dialect::Mysql.placeholders("a = ?"), "a = ?");
     }
 }

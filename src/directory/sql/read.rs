@@ -62,7 +62,12 @@ fn domain_from_row(row: &AnyRow) -> Result<Domain> {
 }
 
 /// One domain with its counts; `None` if absent.
-pub async fn domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName, lock: bool) -> Result<Option<Domain>> {
+pub async fn domain(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    name: &DomainName,
+    lock: bool,
+) -> Result<Option<Domain>> {
     let q = domain_query(d, true, lock);
     let row = sqlx::query(d.sql(&q))
         .bind(name.as_ascii())
@@ -71,14 +76,21 @@ pub async fn domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName, loc
         .map_err(db_err)?;
     let Some(row) = row else { return Ok(None) };
     let mut domain = domain_from_row(&row)?;
-    domain.alias_domains = alias_domains(conn, d, Some(name)).await?.into_iter().map(|a| a.name).collect();
+    domain.alias_domains = alias_domains(conn, d, Some(name))
+        .await?
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
     Ok(Some(domain))
 }
 
 /// All domains with counts and alias domains, by name.
 pub async fn domains(conn: &mut AnyConnection, d: Dialect) -> Result<Vec<Domain>> {
     let q = domain_query(d, false, false);
-    let rows = sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await.map_err(db_err)?;
+    let rows = sqlx::query(d.sql(&q))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
     let mut by_target: BTreeMap<DomainName, Vec<DomainName>> = BTreeMap::new();
     for a in alias_domains(conn, d, None).await? {
         by_target.entry(a.target).or_default().push(a.name);
@@ -103,14 +115,22 @@ fn alias_domain_from_row(row: &AnyRow) -> Result<AliasDomain> {
     })
 }
 
-const ALIAS_DOMAIN_COLUMNS: &str = "SELECT name, target, active, created_at, updated_at, version FROM alias_domains";
+const ALIAS_DOMAIN_COLUMNS: &str =
+    "SELECT name, target, active, created_at, updated_at, version FROM alias_domains";
 
 /// Alias domains, all or those pointing at `target`, by name.
-pub async fn alias_domains(conn: &mut AnyConnection, d: Dialect, target: Option<&DomainName>) -> Result<Vec<AliasDomain>> {
+pub async fn alias_domains(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    target: Option<&DomainName>,
+) -> Result<Vec<AliasDomain>> {
     let rows = match target {
         Some(t) => {
             let q = format!("{ALIAS_DOMAIN_COLUMNS} WHERE target = ? ORDER BY name");
-            sqlx::query(d.sql(&q)).bind(t.as_ascii()).fetch_all(&mut *conn).await
+            sqlx::query(d.sql(&q))
+                .bind(t.as_ascii())
+                .fetch_all(&mut *conn)
+                .await
         }
         None => {
             let q = format!("{ALIAS_DOMAIN_COLUMNS} ORDER BY name");
@@ -122,20 +142,29 @@ pub async fn alias_domains(conn: &mut AnyConnection, d: Dialect, target: Option<
 }
 
 /// One alias domain by name.
-pub async fn alias_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) -> Result<Option<AliasDomain>> {
+pub async fn alias_domain(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    name: &DomainName,
+) -> Result<Option<AliasDomain>> {
     let q = format!("{ALIAS_DOMAIN_COLUMNS} WHERE name = ?");
-    let row = sqlx::query(d.sql(&q)).bind(name.as_ascii()).fetch_optional(&mut *conn).await.map_err(db_err)?;
+    let row = sqlx::query(d.sql(&q))
+        .bind(name.as_ascii())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
     row.as_ref().map(alias_domain_from_row).transpose()
 }
 
-const MAILBOX_COLUMNS: &str =
-    "SELECT address, name, password, quota_bytes, maildir, active, created_at, updated_at, version FROM mailboxes";
+const MAILBOX_COLUMNS: &str = "SELECT address, name, password, quota_bytes, maildir, active, created_at, updated_at, version FROM mailboxes";
 
 fn mailbox_from_row(row: &AnyRow) -> Result<Mailbox> {
     Ok(Mailbox {
-        address: Address::parse(&text(row, "address")?).map_err(|e| corrupt("mailbox address", e))?,
+        address: Address::parse(&text(row, "address")?)
+            .map_err(|e| corrupt("mailbox address", e))?,
         name: text(row, "name")?,
-        password: PasswordHash::parse(&text(row, "password")?).map_err(|e| corrupt("password hash", e))?,
+        password: PasswordHash::parse(&text(row, "password")?)
+            .map_err(|e| corrupt("password hash", e))?,
         quota: Size::from_stored(int(row, "quota_bytes")?),
         maildir: text(row, "maildir")?,
         active: flag(row, "active")?,
@@ -145,17 +174,36 @@ fn mailbox_from_row(row: &AnyRow) -> Result<Mailbox> {
     })
 }
 
-pub async fn mailbox(conn: &mut AnyConnection, d: Dialect, address: &Address, lock: bool) -> Result<Option<Mailbox>> {
-    let q = format!("{MAILBOX_COLUMNS} WHERE address = ?{}", if lock { d.for_update() } else { "" });
-    let row = sqlx::query(d.sql(&q)).bind(address.to_string()).fetch_optional(&mut *conn).await.map_err(db_err)?;
+pub async fn mailbox(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    address: &Address,
+    lock: bool,
+) -> Result<Option<Mailbox>> {
+    let q = format!(
+        "{MAILBOX_COLUMNS} WHERE address = ?{}",
+        if lock { d.for_update() } else { "" }
+    );
+    let row = sqlx::query(d.sql(&q))
+        .bind(address.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
     row.as_ref().map(mailbox_from_row).transpose()
 }
 
-pub async fn mailboxes(conn: &mut AnyConnection, d: Dialect, domain: Option<&DomainName>) -> Result<Vec<Mailbox>> {
+pub async fn mailboxes(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    domain: Option<&DomainName>,
+) -> Result<Vec<Mailbox>> {
     let rows = match domain {
         Some(dom) => {
             let q = format!("{MAILBOX_COLUMNS} WHERE domain = ? ORDER BY domain, address");
-            sqlx::query(d.sql(&q)).bind(dom.as_ascii()).fetch_all(&mut *conn).await
+            sqlx::query(d.sql(&q))
+                .bind(dom.as_ascii())
+                .fetch_all(&mut *conn)
+                .await
         }
         None => {
             let q = format!("{MAILBOX_COLUMNS} ORDER BY domain, address");
@@ -190,21 +238,40 @@ async fn targets_of(conn: &mut AnyConnection, d: Dialect, alias: &str) -> Result
         .collect()
 }
 
-pub async fn alias(conn: &mut AnyConnection, d: Dialect, address: &AliasAddress, lock: bool) -> Result<Option<Alias>> {
+pub async fn alias(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    address: &AliasAddress,
+    lock: bool,
+) -> Result<Option<Alias>> {
     let key = address.to_string();
-    let q = format!("{ALIAS_COLUMNS} WHERE address = ?{}", if lock { d.for_update() } else { "" });
-    let row = sqlx::query(d.sql(&q)).bind(&key).fetch_optional(&mut *conn).await.map_err(db_err)?;
+    let q = format!(
+        "{ALIAS_COLUMNS} WHERE address = ?{}",
+        if lock { d.for_update() } else { "" }
+    );
+    let row = sqlx::query(d.sql(&q))
+        .bind(&key)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
     let Some(row) = row else { return Ok(None) };
     let mut alias = alias_from_row(&row)?;
     alias.targets = targets_of(conn, d, &key).await?;
     Ok(Some(alias))
 }
 
-pub async fn aliases(conn: &mut AnyConnection, d: Dialect, domain: Option<&DomainName>) -> Result<Vec<Alias>> {
+pub async fn aliases(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    domain: Option<&DomainName>,
+) -> Result<Vec<Alias>> {
     let (alias_rows, target_rows) = match domain {
         Some(dom) => {
             let q = format!("{ALIAS_COLUMNS} WHERE domain = ? ORDER BY address");
-            let a = sqlx::query(d.sql(&q)).bind(dom.as_ascii()).fetch_all(&mut *conn).await;
+            let a = sqlx::query(d.sql(&q))
+                .bind(dom.as_ascii())
+                .fetch_all(&mut *conn)
+                .await;
             let t = sqlx::query(d.sql(
                 "SELECT t.alias, t.target FROM alias_targets t JOIN aliases a ON a.address = t.alias \
                  WHERE a.domain = ? ORDER BY t.alias, t.seq",
@@ -225,15 +292,21 @@ pub async fn aliases(conn: &mut AnyConnection, d: Dialect, domain: Option<&Domai
     };
     let mut targets: BTreeMap<String, Vec<Address>> = BTreeMap::new();
     for row in target_rows.map_err(db_err)? {
-        let target = Address::parse(&text(&row, "target")?).map_err(|e| corrupt("alias target", e))?;
-        targets.entry(text(&row, "alias")?).or_default().push(target);
+        let target =
+            Address::parse(&text(&row, "target")?).map_err(|e| corrupt("alias target", e))?;
+        targets
+            .entry(text(&row, "alias")?)
+            .or_default()
+            .push(target);
     }
     alias_rows
         .map_err(db_err)?
         .iter()
         .map(|row| {
             let mut alias = alias_from_row(row)?;
-            alias.targets = targets.remove(&alias.address.to_string()).unwrap_or_default();
+            alias.targets = targets
+                .remove(&alias.address.to_string())
+                .unwrap_or_default();
             Ok(alias)
         })
         .collect()
@@ -267,7 +340,12 @@ pub async fn audit(conn: &mut AnyConnection, d: Dialect, limit: u64) -> Result<V
         .collect()
 }
 
-pub async fn journal(conn: &mut AnyConnection, d: Dialect, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
+pub async fn journal(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<JournalEvent>> {
     let rows = sqlx::query(d.sql(
         "SELECT id, at, event, object, payload FROM journal WHERE id > ? ORDER BY id LIMIT ?",
     ))

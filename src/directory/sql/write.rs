@@ -26,7 +26,11 @@ async fn exec(conn: &mut AnyConnection, d: Dialect, q: &str, args: Vec<Arg>) -> 
             Arg::Null => query.bind(None::<String>),
         };
     }
-    Ok(query.execute(&mut *conn).await.map_err(db_err)?.rows_affected())
+    Ok(query
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected())
 }
 
 /// A bound value (the `Any` driver takes owned values).
@@ -56,7 +60,7 @@ async fn record(
 ) -> Result<()> {
     let at = now();
     let object = change.object();
-    let opt = |v: &Option<Value>| v.as_ref().map(|v| t(v)).unwrap_or(Arg::Null);
+    let opt = |v: &Option<Value>| v.as_ref().map(t).unwrap_or(Arg::Null);
     exec(
         conn,
         d,
@@ -101,10 +105,16 @@ fn check_version(what: &str, current: i64, expected: Option<i64>) -> Result<()> 
 }
 
 fn lost_race(what: &str) -> Error {
-    Error::conflict(what, "was changed by someone else while you edited it").with_hint("show it again and redo your change")
+    Error::conflict(what, "was changed by someone else while you edited it")
+        .with_hint("show it again and redo your change")
 }
 
-pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor: &str) -> Result<Applied> {
+pub async fn apply(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    change: &Change,
+    actor: &str,
+) -> Result<Applied> {
     match change {
         Change::AddDomain { name, settings } => {
             if read::domain(conn, d, name, true).await?.is_some() {
@@ -137,7 +147,11 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
             Ok(Applied::Domain(domain))
         }
 
-        Change::EditDomain { name, patch, if_version } => {
+        Change::EditDomain {
+            name,
+            patch,
+            if_version,
+        } => {
             let what = format!("domain {name}");
             let before = locked_domain(conn, d, name).await?;
             check_version(&what, before.version, *if_version)?;
@@ -167,7 +181,15 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
                 return Err(lost_race(&what));
             }
             let after = locked_domain(conn, d, name).await?;
-            record(conn, d, change, actor, Some(json(&before)), Some(json(&after))).await?;
+            record(
+                conn,
+                d,
+                change,
+                actor,
+                Some(json(&before)),
+                Some(json(&after)),
+            )
+            .await?;
             Ok(Applied::Domain(after))
         }
 
@@ -191,12 +213,37 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
                 let mailboxes = read::mailboxes(conn, d, Some(name)).await?;
                 removed.insert(
                     "mailboxes".into(),
-                    json(&mailboxes.iter().map(|m| serde_json::json!({"address": m.address, "maildir": m.maildir})).collect::<Vec<_>>()),
+                    json(
+                        &mailboxes
+                            .iter()
+                            .map(
+                                |m| serde_json::json!({"address": m.address, "maildir": m.maildir}),
+                            )
+                            .collect::<Vec<_>>(),
+                    ),
                 );
                 exec(conn, d, "DELETE FROM alias_targets WHERE alias IN (SELECT address FROM aliases WHERE domain = ?)", vec![t(name)]).await?;
-                exec(conn, d, "DELETE FROM aliases WHERE domain = ?", vec![t(name)]).await?;
-                exec(conn, d, "DELETE FROM mailboxes WHERE domain = ?", vec![t(name)]).await?;
-                exec(conn, d, "DELETE FROM alias_domains WHERE target = ?", vec![t(name)]).await?;
+                exec(
+                    conn,
+                    d,
+                    "DELETE FROM aliases WHERE domain = ?",
+                    vec![t(name)],
+                )
+                .await?;
+                exec(
+                    conn,
+                    d,
+                    "DELETE FROM mailboxes WHERE domain = ?",
+                    vec![t(name)],
+                )
+                .await?;
+                exec(
+                    conn,
+                    d,
+                    "DELETE FROM alias_domains WHERE target = ?",
+                    vec![t(name)],
+                )
+                .await?;
             }
             exec(conn, d, "DELETE FROM domains WHERE name = ?", vec![t(name)]).await?;
             let mut before_json = json(&before);
@@ -209,7 +256,10 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
 
         Change::AddAliasDomain { name, target } => {
             if name == target {
-                return Err(Error::invalid(format!("alias domain {name}"), "cannot point at itself"));
+                return Err(Error::invalid(
+                    format!("alias domain {name}"),
+                    "cannot point at itself",
+                ));
             }
             if read::alias_domain(conn, d, name).await?.is_some() {
                 return Err(Error::already_exists(format!("alias domain {name}")));
@@ -228,7 +278,9 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
                 vec![t(name), t(target), t(&at), t(&at)],
             )
             .await?;
-            let created = read::alias_domain(conn, d, name).await?.ok_or_else(|| Error::not_found(format!("alias domain {name}")))?;
+            let created = read::alias_domain(conn, d, name)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("alias domain {name}")))?;
             record(conn, d, change, actor, None, Some(json(&created))).await?;
             Ok(Applied::AliasDomain(created))
         }
@@ -237,7 +289,13 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
             let before = read::alias_domain(conn, d, name)
                 .await?
                 .ok_or_else(|| Error::not_found(format!("alias domain {name}")))?;
-            exec(conn, d, "DELETE FROM alias_domains WHERE name = ?", vec![t(name)]).await?;
+            exec(
+                conn,
+                d,
+                "DELETE FROM alias_domains WHERE name = ?",
+                vec![t(name)],
+            )
+            .await?;
             record(conn, d, change, actor, Some(json(&before)), None).await?;
             Ok(Applied::Removed)
         }
@@ -245,8 +303,12 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
         Change::AddMailbox(new) => {
             let domain = locked_domain(conn, d, new.address.domain()).await?;
             if read::mailbox(conn, d, &new.address, true).await?.is_some() {
-                return Err(Error::already_exists(format!("mailbox {}", new.address))
-                    .with_hint(format!("change it with: postier mailbox edit {}", new.address)));
+                return Err(
+                    Error::already_exists(format!("mailbox {}", new.address)).with_hint(format!(
+                        "change it with: postier mailbox edit {}",
+                        new.address
+                    )),
+                );
             }
             let quota = rules::effective_quota(&domain, new.quota);
             rules::admit_mailbox(&domain, quota)?;
@@ -277,9 +339,15 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
             Ok(Applied::Mailbox(created))
         }
 
-        Change::EditMailbox { address, patch, if_version } => {
+        Change::EditMailbox {
+            address,
+            patch,
+            if_version,
+        } => {
             let what = format!("mailbox {address}");
-            let before = read::mailbox(conn, d, address, true).await?.ok_or_else(|| Error::not_found(&what))?;
+            let before = read::mailbox(conn, d, address, true)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
             check_version(&what, before.version, *if_version)?;
             if let Some(quota) = patch.quota
                 && quota != before.quota
@@ -306,21 +374,39 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
             if rows != 1 {
                 return Err(lost_race(&what));
             }
-            let after = read::mailbox(conn, d, address, false).await?.ok_or_else(|| Error::not_found(&what))?;
+            let after = read::mailbox(conn, d, address, false)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
             let mut after_json = json(&after);
             if patch.password.is_some()
                 && let Value::Object(map) = &mut after_json
             {
                 map.insert("password_changed".into(), Value::Bool(true));
             }
-            record(conn, d, change, actor, Some(json(&before)), Some(after_json)).await?;
+            record(
+                conn,
+                d,
+                change,
+                actor,
+                Some(json(&before)),
+                Some(after_json),
+            )
+            .await?;
             Ok(Applied::Mailbox(after))
         }
 
         Change::RemoveMailbox { address } => {
             let what = format!("mailbox {address}");
-            let before = read::mailbox(conn, d, address, true).await?.ok_or_else(|| Error::not_found(&what))?;
-            exec(conn, d, "DELETE FROM mailboxes WHERE address = ?", vec![t(address)]).await?;
+            let before = read::mailbox(conn, d, address, true)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
+            exec(
+                conn,
+                d,
+                "DELETE FROM mailboxes WHERE address = ?",
+                vec![t(address)],
+            )
+            .await?;
             record(conn, d, change, actor, Some(json(&before)), None).await?;
             Ok(Applied::Removed)
         }
@@ -328,8 +414,11 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
         Change::AddAlias { address, targets } => {
             let domain = locked_domain(conn, d, address.domain()).await?;
             if read::alias(conn, d, address, true).await?.is_some() {
-                return Err(Error::already_exists(format!("alias {address}"))
-                    .with_hint(format!("add targets with: postier alias edit {address} --add TARGET")));
+                return Err(
+                    Error::already_exists(format!("alias {address}")).with_hint(format!(
+                        "add targets with: postier alias edit {address} --add TARGET"
+                    )),
+                );
             }
             check_targets(address, targets)?;
             rules::admit_alias(&domain)?;
@@ -349,14 +438,22 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
             Ok(Applied::Alias(created))
         }
 
-        Change::EditAlias { address, patch, if_version } => {
+        Change::EditAlias {
+            address,
+            patch,
+            if_version,
+        } => {
             let what = format!("alias {address}");
-            let before = read::alias(conn, d, address, true).await?.ok_or_else(|| Error::not_found(&what))?;
+            let before = read::alias(conn, d, address, true)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
             check_version(&what, before.version, *if_version)?;
             let mut targets = before.targets.clone();
             for gone in &patch.remove_targets {
                 if !targets.contains(gone) {
-                    return Err(Error::not_found(format!("target {gone} of alias {address}")));
+                    return Err(Error::not_found(format!(
+                        "target {gone} of alias {address}"
+                    )));
                 }
                 targets.retain(|x| x != gone);
             }
@@ -376,18 +473,48 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
             if rows != 1 {
                 return Err(lost_race(&what));
             }
-            exec(conn, d, "DELETE FROM alias_targets WHERE alias = ?", vec![t(address)]).await?;
+            exec(
+                conn,
+                d,
+                "DELETE FROM alias_targets WHERE alias = ?",
+                vec![t(address)],
+            )
+            .await?;
             write_targets(conn, d, address, &targets).await?;
-            let after = read::alias(conn, d, address, false).await?.ok_or_else(|| Error::not_found(&what))?;
-            record(conn, d, change, actor, Some(json(&before)), Some(json(&after))).await?;
+            let after = read::alias(conn, d, address, false)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
+            record(
+                conn,
+                d,
+                change,
+                actor,
+                Some(json(&before)),
+                Some(json(&after)),
+            )
+            .await?;
             Ok(Applied::Alias(after))
         }
 
         Change::RemoveAlias { address } => {
             let what = format!("alias {address}");
-            let before = read::alias(conn, d, address, true).await?.ok_or_else(|| Error::not_found(&what))?;
-            exec(conn, d, "DELETE FROM alias_targets WHERE alias = ?", vec![t(address)]).await?;
-            exec(conn, d, "DELETE FROM aliases WHERE address = ?", vec![t(address)]).await?;
+            let before = read::alias(conn, d, address, true)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
+            exec(
+                conn,
+                d,
+                "DELETE FROM alias_targets WHERE alias = ?",
+                vec![t(address)],
+            )
+            .await?;
+            exec(
+                conn,
+                d,
+                "DELETE FROM aliases WHERE address = ?",
+                vec![t(address)],
+            )
+            .await?;
             record(conn, d, change, actor, Some(json(&before)), None).await?;
             Ok(Applied::Removed)
         }
@@ -396,19 +523,29 @@ pub async fn apply(conn: &mut AnyConnection, d: Dialect, change: &Change, actor:
 
 fn check_targets(address: &AliasAddress, targets: &[Address]) -> Result<()> {
     if targets.is_empty() {
-        return Err(Error::invalid(format!("alias {address}"), "needs at least one target")
-            .with_hint("to stop an alias, remove it: postier alias rm ADDRESS"));
+        return Err(
+            Error::invalid(format!("alias {address}"), "needs at least one target")
+                .with_hint("to stop an alias, remove it: postier alias rm ADDRESS"),
+        );
     }
     if let AliasAddress::Address(own) = address
         && targets.len() == 1
         && &targets[0] == own
     {
-        return Err(Error::invalid(format!("alias {address}"), "would only point at itself"));
+        return Err(Error::invalid(
+            format!("alias {address}"),
+            "would only point at itself",
+        ));
     }
     Ok(())
 }
 
-async fn write_targets(conn: &mut AnyConnection, d: Dialect, alias: &AliasAddress, targets: &[Address]) -> Result<()> {
+async fn write_targets(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    alias: &AliasAddress,
+    targets: &[Address],
+) -> Result<()> {
     for (seq, target) in targets.iter().enumerate() {
         exec(
             conn,

@@ -1,0 +1,240 @@
+//! The command line, as clap definitions. Names and flags here are the
+//! outside contract (SPEC.md): add freely, rename nothing.
+//!
+//! Values that have a model type (domains, addresses, sizes) are taken as
+//! text and parsed by the handlers, so a bad value gets postier's own
+//! one-line error naming it, with exit code 2.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "postier",
+    version,
+    about = "Mail directory, DNS self-check and TUI for a small hosting association"
+)]
+#[command(propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Configuration file (default: /etc/postier/postier.toml when present).
+    #[arg(long, global = true, env = "POSTIER_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Directory URL: sqlite:PATH, postgres://…, mysql://…, ldap://HOST:PORT.
+    #[arg(
+        long,
+        global = true,
+        env = "POSTIER_DIRECTORY",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub directory: Option<String>,
+
+    /// Print reads as one JSON document.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to use colour.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Hosted domains and alias domains.
+    #[command(subcommand)]
+    Domain(DomainCmd),
+    /// Mailboxes.
+    #[command(subcommand)]
+    Mailbox(MailboxCmd),
+    /// Aliases and catch-alls (`@domain`).
+    #[command(subcommand)]
+    Alias(AliasCmd),
+    /// The directory's schema.
+    #[command(subcommand)]
+    Db(DbCmd),
+    /// The audit trail: who changed what, newest first.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DomainLimits {
+    /// Free text shown to admins.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Most mailboxes the domain may have (0 = unlimited).
+    #[arg(long, value_name = "N")]
+    pub max_mailboxes: Option<u64>,
+    /// Most aliases the domain may have (0 = unlimited).
+    #[arg(long, value_name = "N")]
+    pub max_aliases: Option<u64>,
+    /// Cap on the sum of the domain's mailbox quotas (0 = unlimited).
+    #[arg(long, value_name = "SIZE")]
+    pub quota: Option<String>,
+    /// Quota of a new mailbox that names none (0 = unlimited).
+    #[arg(long, value_name = "SIZE")]
+    pub default_quota: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCmd {
+    /// Add a hosted domain.
+    Add {
+        domain: String,
+        #[command(flatten)]
+        limits: DomainLimits,
+    },
+    /// List domains with their usage.
+    List,
+    /// Show one domain.
+    Show { domain: String },
+    /// Change a domain's description or limits.
+    Edit {
+        domain: String,
+        #[command(flatten)]
+        limits: DomainLimits,
+        /// Refuse if the domain changed since this version (see `show`).
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
+    /// Stop accepting mail for a domain (its mailboxes stay).
+    Disable { domain: String },
+    /// Accept mail for a disabled domain again.
+    Enable { domain: String },
+    /// Remove a domain (refused while it holds mailboxes or aliases).
+    Rm {
+        domain: String,
+        /// Also remove its mailboxes, aliases and alias domains.
+        #[arg(long)]
+        cascade: bool,
+    },
+    /// Alias domains: mail to ALIAS_DOMAIN goes to the same names at TARGET_DOMAIN.
+    #[command(subcommand)]
+    Alias(AliasDomainCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasDomainCmd {
+    /// Make ALIAS_DOMAIN an alias of TARGET_DOMAIN.
+    Add {
+        alias_domain: String,
+        target_domain: String,
+    },
+    /// List alias domains.
+    List,
+    /// Remove an alias domain.
+    Rm { alias_domain: String },
+}
+
+/// Where a new password comes from; never argv.
+#[derive(Debug, Args, Default)]
+#[group(multiple = false)]
+pub struct PasswordSource {
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Generate a strong password and print it once.
+    #[arg(long)]
+    pub generate_password: bool,
+    /// Store an existing hash, e.g. '{SHA512-CRYPT}$6$…' (for imports).
+    #[arg(long, value_name = "HASH")]
+    pub password_hash: Option<String>,
+    /// Refused: passwords never travel on the command line.
+    #[arg(long, hide = true, value_name = "PASSWORD")]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailboxCmd {
+    /// Add a mailbox.
+    Add {
+        address: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Mailbox quota (default: the domain's default quota).
+        #[arg(long, value_name = "SIZE")]
+        quota: Option<String>,
+        #[command(flatten)]
+        password: PasswordSource,
+    },
+    /// List mailboxes, of one domain or of all.
+    List { domain: Option<String> },
+    /// Show one mailbox.
+    Show { address: String },
+    /// Change a mailbox's name or quota.
+    Edit {
+        address: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_name = "SIZE")]
+        quota: Option<String>,
+        /// Refuse if the mailbox changed since this version (see `show`).
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
+    /// Set a new password.
+    Passwd {
+        address: String,
+        #[command(flatten)]
+        password: PasswordSource,
+    },
+    /// Refuse mail and logins for a mailbox (its mail stays).
+    Disable { address: String },
+    /// Accept mail and logins again.
+    Enable { address: String },
+    /// Remove a mailbox from the directory.
+    Rm { address: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasCmd {
+    /// Add an alias; `@domain` is the domain's catch-all.
+    Add {
+        address: String,
+        #[arg(required = true, value_name = "TARGET")]
+        targets: Vec<String>,
+    },
+    /// List aliases, of one domain or of all.
+    List { domain: Option<String> },
+    /// Show one alias.
+    Show { address: String },
+    /// Add or remove targets.
+    Edit {
+        address: String,
+        /// Target to add (repeatable).
+        #[arg(long = "add", value_name = "TARGET")]
+        add: Vec<String>,
+        /// Target to remove (repeatable).
+        #[arg(long = "remove", value_name = "TARGET")]
+        remove: Vec<String>,
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
+    /// Stop an alias without removing it.
+    Disable { address: String },
+    /// Start a disabled alias again.
+    Enable { address: String },
+    /// Remove an alias.
+    Rm { address: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCmd {
+    /// Create or upgrade the directory's schema.
+    Migrate,
+}

@@ -1,0 +1,177 @@
+//! `postier mailbox …`, including where passwords come from: stdin, a
+//! prompt on a terminal, generation, or an existing hash — never argv.
+
+use super::args::{MailboxCmd, PasswordSource};
+use super::domain::removed;
+use super::{Context, output};
+use crate::error::{Error, Result};
+use crate::model::{Address, DomainName, Mailbox, MailboxPatch, PasswordHash, Size};
+use crate::ops::{MailboxRequest, PasswordInput};
+use crate::password::Password;
+use std::io::{BufRead, IsTerminal};
+
+pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
+    match cmd {
+        MailboxCmd::Add {
+            address,
+            name,
+            quota,
+            password,
+        } => {
+            let address = Address::parse(address)?;
+            let quota = quota.as_deref().map(Size::parse).transpose()?;
+            let password = password_input(password, true)?;
+            let req = MailboxRequest {
+                address,
+                name: name.clone().unwrap_or_default(),
+                quota,
+                password,
+            };
+            let (mailbox, generated) = ctx.ops.add_mailbox(req).await?;
+            report(ctx, &mailbox, "added", generated)
+        }
+        MailboxCmd::List { domain } => {
+            let domain = domain.as_deref().map(DomainName::parse).transpose()?;
+            let mailboxes = ctx.ops.mailboxes(domain.as_ref()).await?;
+            if ctx.json {
+                return output::json(&mailboxes);
+            }
+            let rows = mailboxes
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.address.to_unicode(),
+                        m.name.clone(),
+                        m.quota.human(),
+                        output::yes_no(m.active),
+                    ]
+                })
+                .collect();
+            output::table(&["ADDRESS", "NAME", "QUOTA", "ACTIVE"], rows);
+            Ok(())
+        }
+        MailboxCmd::Show { address } => {
+            let m = ctx.ops.mailbox(&Address::parse(address)?).await?;
+            if ctx.json {
+                return output::json(&m);
+            }
+            output::fields(&[
+                ("address", m.address.to_unicode()),
+                ("name", m.name.clone()),
+                ("active", output::yes_no(m.active)),
+                ("quota", m.quota.human()),
+                ("password scheme", m.password.scheme().to_string()),
+                ("maildir", m.maildir.clone()),
+                ("created", m.created_at.clone()),
+                ("updated", m.updated_at.clone()),
+                ("version", m.version.to_string()),
+            ]);
+            Ok(())
+        }
+        MailboxCmd::Edit {
+            address,
+            name,
+            quota,
+            if_version,
+        } => {
+            let address = Address::parse(address)?;
+            let patch = MailboxPatch {
+                name: name.clone(),
+                quota: quota.as_deref().map(Size::parse).transpose()?,
+                ..Default::default()
+            };
+            let m = ctx.ops.edit_mailbox(address, patch, *if_version).await?;
+            report(ctx, &m, "changed", None)
+        }
+        MailboxCmd::Passwd { address, password } => {
+            let address = Address::parse(address)?;
+            let input = password_input(password, true)?;
+            let (m, generated) = ctx.ops.set_password(address, input).await?;
+            report(ctx, &m, "has a new password", generated)
+        }
+        MailboxCmd::Disable { address } => {
+            let m = ctx
+                .ops
+                .set_mailbox_active(Address::parse(address)?, false)
+                .await?;
+            report(ctx, &m, "disabled", None)
+        }
+        MailboxCmd::Enable { address } => {
+            let m = ctx
+                .ops
+                .set_mailbox_active(Address::parse(address)?, true)
+                .await?;
+            report(ctx, &m, "enabled", None)
+        }
+        MailboxCmd::Rm { address } => {
+            let address = Address::parse(address)?;
+            ctx.ops.remove_mailbox(address.clone()).await?;
+            removed(
+                ctx,
+                &format!("mailbox {}", address.to_unicode()),
+                &address.to_string(),
+            )
+        }
+    }
+}
+
+/// Turns the password flags into an input for ops. With no flag, a
+/// terminal gets a masked prompt (typed twice); anything else is refused.
+fn password_input(src: &PasswordSource, allow_hash: bool) -> Result<PasswordInput> {
+    if src.password.is_some() {
+        return Err(Error::invalid(
+            "--password",
+            "passwords are never accepted on the command line",
+        )
+        .with_hint(
+            "use --password-stdin, --generate-password, or run on a terminal to be prompted",
+        ));
+    }
+    if src.generate_password {
+        return Ok(PasswordInput::Generate);
+    }
+    if let Some(hash) = &src.password_hash {
+        if !allow_hash {
+            return Err(Error::invalid("--password-hash", "is not accepted here"));
+        }
+        return Ok(PasswordInput::Hash(PasswordHash::parse(hash)?));
+    }
+    if src.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::invalid("password", format!("cannot read standard input: {e}")))?;
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        return Ok(PasswordInput::Plain(Password::new(line.to_string())?));
+    }
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ")
+            .map_err(|e| Error::invalid("password", format!("cannot read it: {e}")))?;
+        let second = rpassword::prompt_password("Again: ")
+            .map_err(|e| Error::invalid("password", format!("cannot read it: {e}")))?;
+        if first != second {
+            return Err(Error::invalid("password", "the two entries differ"));
+        }
+        return Ok(PasswordInput::Plain(Password::new(first)?));
+    }
+    Err(Error::invalid("password", "none given")
+        .with_hint("use --password-stdin, --generate-password or --password-hash"))
+}
+
+fn report(ctx: &Context, m: &Mailbox, verb: &str, generated: Option<Password>) -> Result<()> {
+    if ctx.json {
+        let mut value = serde_json::to_value(m)
+            .map_err(|e| Error::unavailable("output", format!("cannot encode JSON: {e}")))?;
+        if let (Some(p), serde_json::Value::Object(map)) = (&generated, &mut value) {
+            map.insert("generated_password".into(), p.expose().into());
+        }
+        return output::json(&value);
+    }
+    println!("mailbox {} {verb}", m.address.to_unicode());
+    if let Some(p) = generated {
+        println!("password (shown once, store it now): {}", p.expose());
+    }
+    Ok(())
+}

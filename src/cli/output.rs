@@ -1,0 +1,62 @@
+//! Printing results: aligned tables and `key: value` blocks for people,
+//! one JSON document for scripts. The only module of the CLI that writes
+//! to stdout.
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+/// Prints `value` as one pretty JSON document.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::unavailable("output", format!("cannot encode JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Prints rows under a header, columns padded to their widest cell.
+pub fn table(header: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.width());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let mut out = String::new();
+        for (i, cell) in cells.into_iter().enumerate() {
+            out.push_str(cell);
+            if i < last {
+                out.push_str(&" ".repeat(widths[i] - cell.width() + 2));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.to_vec());
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// Prints `key: value` lines, keys aligned.
+pub fn fields(pairs: &[(&str, String)]) {
+    let width = pairs.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
+    for (k, v) in pairs {
+        println!("{k}:{} {v}", " ".repeat(width - k.width()));
+    }
+}
+
+/// `yes`/`no` for flags.
+pub fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// `N/M` against a limit, `N` when unlimited.
+pub fn of_limit(n: u64, limit: u64) -> String {
+    if limit == 0 {
+        n.to_string()
+    } else {
+        format!("{n}/{limit}")
+    }
+}

@@ -1,0 +1,663 @@
+//! The CLI contract (SPEC.md): every domain, mailbox and alias command,
+//! `--json` shapes, exit codes (0 ok, 1 refused/failed, 2 usage/invalid),
+//! one-line errors that name the bad value, and passwords never on argv.
+//! Runs the real binary on a temp SQLite directory.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::PathBuf;
+use tempfile::TempDir;
+
+/// A throwaway directory and an empty config, isolated from the machine's.
+struct Env {
+    dir: TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+        Env { dir }
+    }
+    fn url(&self) -> String {
+        format!("sqlite:{}", self.dir.path().join("directory.db").display())
+    }
+    fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("postier"));
+        c.env("POSTIER_CONFIG", self.dir.path().join("postier.toml"))
+            .env("POSTIER_DIRECTORY", self.url())
+            .env_remove("NO_COLOR");
+        c
+    }
+    fn cmd(&self) -> Command {
+        Command::from_std(self.std_cmd())
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self
+            .cmd()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    }
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).expect("one JSON document on stdout")
+    }
+    /// Runs, expects `code`, and returns stderr.
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self
+            .cmd()
+            .args(args)
+            .assert()
+            .code(code)
+            .get_output()
+            .clone();
+        assert!(
+            out.stdout.is_empty(),
+            "no output on failure: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("postier: "), "error form: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        err
+    }
+    fn hash() -> &'static str {
+        "{SHA512-CRYPT}$6$ck7MWXM127cykfX4$SyujfJk4A4QW3cH.NrRi5.x00RLoKs7MApIblHgq2cG1jdT6a7St8VsBVztnJdan3YdVz8jOlosIUefcln2V31"
+    }
+    fn seeded() -> Env {
+        let env = Env::new();
+        env.ok(&[
+            "domain",
+            "add",
+            "example.org",
+            "--max-mailboxes",
+            "3",
+            "--quota",
+            "1G",
+            "--default-quota",
+            "100M",
+        ]);
+        env.ok(&[
+            "mailbox",
+            "add",
+            "alice@example.org",
+            "--name",
+            "Alice",
+            "--password-hash",
+            Env::hash(),
+        ]);
+        env
+    }
+}
+
+#[test]
+fn domain_commands() {
+    let env = Env::new();
+    let added = env.json(&[
+        "domain",
+        "add",
+        "Exämple.ORG",
+        "--description",
+        "Choir",
+        "--max-aliases",
+        "5",
+    ]);
+    assert_eq!(added["name"], "xn--exmple-cua.org");
+    assert_eq!(added["description"], "Choir");
+    assert_eq!(added["max_aliases"], 5);
+    assert_eq!(added["active"], true);
+
+    let list = env.json(&["domain", "list"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    for key in ["name", "active", "mailboxes", "aliases"] {
+        assert!(list[0].get(key).is_some(), "domain JSON has {key}");
+    }
+    assert!(
+        env.ok(&["domain", "list"]).contains("exämple.org"),
+        "people see U-labels"
+    );
+
+    let edited = env.json(&["domain", "edit", "exämple.org", "--quota", "2G"]);
+    assert_eq!(edited["quota_bytes"], 2u64 << 30);
+    assert_eq!(
+        env.json(&["domain", "disable", "exämple.org"])["active"],
+        false
+    );
+    assert_eq!(
+        env.json(&["domain", "show", "xn--exmple-cua.org"])["active"],
+        false
+    );
+    assert_eq!(
+        env.json(&["domain", "enable", "exämple.org"])["active"],
+        true
+    );
+
+    env.ok(&["domain", "add", "other.org"]);
+    let alias = env.json(&["domain", "alias", "add", "alias.org", "other.org"]);
+    assert_eq!(alias["target"], "other.org");
+    assert_eq!(
+        env.json(&["domain", "alias", "list"])[0]["name"],
+        "alias.org"
+    );
+    assert_eq!(
+        env.json(&["domain", "show", "other.org"])["alias_domains"][0],
+        "alias.org"
+    );
+    env.ok(&["domain", "alias", "rm", "alias.org"]);
+    assert_eq!(
+        env.json(&["domain", "alias", "list"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    assert_eq!(
+        env.json(&["domain", "rm", "other.org"])["removed"],
+        "other.org"
+    );
+    let err = env.fails(&["domain", "show", "other.org"], 1);
+    assert!(
+        err.contains("other.org") && err.contains("not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mailbox_commands() {
+    let env = Env::seeded();
+    let m = env.json(&["mailbox", "show", "Alice@Example.org"]);
+    for key in [
+        "address",
+        "domain",
+        "name",
+        "quota_bytes",
+        "active",
+        "password_scheme",
+    ] {
+        assert!(m.get(key).is_some(), "mailbox JSON has {key}");
+    }
+    assert_eq!(m["address"], "alice@example.org");
+    assert_eq!(
+        m["quota_bytes"],
+        100u64 << 20,
+        "domain default quota applies"
+    );
+    assert_eq!(m["password_scheme"], "SHA512-CRYPT");
+    let text = serde_json::to_string(&m).unwrap();
+    assert!(!text.contains("$6$"), "the hash never appears in output");
+
+    let generated = env.json(&[
+        "mailbox",
+        "add",
+        "bob@example.org",
+        "--generate-password",
+        "--quota",
+        "200M",
+    ]);
+    let password = generated["generated_password"].as_str().unwrap();
+    assert_eq!(password.len(), 23);
+    assert_eq!(generated["quota_bytes"], 200u64 << 20);
+
+    env.cmd()
+        .args(["mailbox", "add", "carol@example.org", "--password-stdin"])
+        .write_stdin("a long enough password\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("carol@example.org added"));
+
+    let listed = env.json(&["mailbox", "list", "example.org"]);
+    let addresses: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        addresses,
+        ["alice@example.org", "bob@example.org", "carol@example.org"]
+    );
+    assert_eq!(env.json(&["mailbox", "list"]).as_array().unwrap().len(), 3);
+
+    assert_eq!(
+        env.json(&["mailbox", "edit", "alice@example.org", "--name", "Alice B."])["name"],
+        "Alice B."
+    );
+    assert_eq!(
+        env.json(&["mailbox", "disable", "alice@example.org"])["active"],
+        false
+    );
+    assert_eq!(
+        env.json(&["mailbox", "enable", "alice@example.org"])["active"],
+        true
+    );
+
+    let before = env.json(&["mailbox", "show", "alice@example.org"])["version"]
+        .as_i64()
+        .unwrap();
+    let out = env.ok(&[
+        "mailbox",
+        "passwd",
+        "alice@example.org",
+        "--generate-password",
+    ]);
+    assert!(out.contains("shown once"), "{out}");
+    let after = env.json(&["mailbox", "show", "alice@example.org"]);
+    assert_eq!(after["version"].as_i64().unwrap(), before + 1);
+
+    env.ok(&["mailbox", "rm", "carol@example.org"]);
+    env.fails(&["mailbox", "show", "carol@example.org"], 1);
+}
+
+#[test]
+fn alias_commands() {
+    let env = Env::seeded();
+    let a = env.json(&[
+        "alias",
+        "add",
+        "info@example.org",
+        "alice@example.org",
+        "ext@other.net",
+    ]);
+    assert_eq!(
+        a["targets"],
+        serde_json::json!(["alice@example.org", "ext@other.net"])
+    );
+    assert_eq!(a["active"], true);
+    let catch_all = env.json(&["alias", "add", "@example.org", "alice@example.org"]);
+    assert_eq!(catch_all["address"], "@example.org");
+    assert_eq!(catch_all["catch_all"], true);
+
+    let list = env.json(&["alias", "list", "example.org"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["@example.org", "info@example.org"]);
+
+    let edited = env.json(&[
+        "alias",
+        "edit",
+        "info@example.org",
+        "--remove",
+        "ext@other.net",
+        "--add",
+        "x@other.net",
+    ]);
+    assert_eq!(
+        edited["targets"],
+        serde_json::json!(["alice@example.org", "x@other.net"])
+    );
+    assert_eq!(
+        env.json(&["alias", "disable", "info@example.org"])["active"],
+        false
+    );
+    assert_eq!(
+        env.json(&["alias", "show", "info@example.org"])["active"],
+        false
+    );
+    env.ok(&["alias", "rm", "@example.org"]);
+    let err = env.fails(&["alias", "show", "@example.org"], 1);
+    assert!(err.contains("@example.org"), "{err}");
+}
+
+#[test]
+fn invalid_input_exits_2_and_names_the_value() {
+    let env = Env::seeded();
+    let cases: &[(&[&str], &str)] = &[
+        (&["domain", "add", "not a domain"], "not a domain"),
+        (&["domain", "add", "bad_domain.org"], "bad_domain.org"),
+        (&["domain", "add", "x.org", "--quota", "12Q"], "12Q"),
+        (
+            &["mailbox", "add", "no-at-sign", "--generate-password"],
+            "no-at-sign",
+        ),
+        (
+            &["mailbox", "add", "a b@example.org", "--generate-password"],
+            "a b@example.org",
+        ),
+        (
+            &["mailbox", "edit", "alice@example.org", "--quota", "lots"],
+            "lots",
+        ),
+        (
+            &[
+                "mailbox",
+                "add",
+                "z@example.org",
+                "--password-hash",
+                "{PLAIN}secret",
+            ],
+            "PLAIN",
+        ),
+        (
+            &["alias", "add", "x@example.org", "not-an-address"],
+            "not-an-address",
+        ),
+        (&["mailbox", "list", "bad-.org"], "bad-.org"),
+    ];
+    for (args, named) in cases {
+        let err = env.fails(args, 2);
+        assert!(err.contains(named), "{args:?}: {err}");
+    }
+    // Usage errors from the parser keep the one-line form and exit 2.
+    let err = env.fails(&["mailbox", "frobnicate"], 2);
+    assert!(err.contains("frobnicate"), "{err}");
+    env.fails(&["mailbox", "edit", "alice@example.org"], 2);
+}
+
+#[test]
+fn refusals_exit_1() {
+    let env = Env::seeded();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["mailbox", "add", "x@unknown.org", "--generate-password"],
+            "unknown.org",
+        ),
+        (
+            &["mailbox", "add", "alice@example.org", "--generate-password"],
+            "already exists",
+        ),
+        (&["domain", "add", "example.org"], "already exists"),
+        (&["domain", "rm", "example.org"], "--cascade"),
+        (
+            &[
+                "mailbox",
+                "add",
+                "big@example.org",
+                "--quota",
+                "2G",
+                "--generate-password",
+            ],
+            "total quota",
+        ),
+        (
+            &[
+                "mailbox",
+                "edit",
+                "alice@example.org",
+                "--name",
+                "X",
+                "--if-version",
+                "7",
+            ],
+            "changed by someone else",
+        ),
+        (&["alias", "rm", "nobody@example.org"], "nobody@example.org"),
+    ];
+    for (args, says) in cases {
+        let err = env.fails(args, 1);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    env.ok(&["mailbox", "add", "b@example.org", "--generate-password"]);
+    env.ok(&["mailbox", "add", "c@example.org", "--generate-password"]);
+    let err = env.fails(
+        &["mailbox", "add", "d@example.org", "--generate-password"],
+        1,
+    );
+    assert!(err.contains("limit of 3 mailboxes"), "{err}");
+    // Nothing half-done: the refused mailbox is absent and not audited.
+    env.fails(&["mailbox", "show", "d@example.org"], 1);
+    let audit = env.json(&["audit", "--limit", "100"]);
+    assert!(
+        !serde_json::to_string(&audit)
+            .unwrap()
+            .contains("d@example.org")
+    );
+
+    env.ok(&["domain", "rm", "example.org", "--cascade"]);
+    assert_eq!(env.json(&["mailbox", "list"]).as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn passwords_never_on_argv() {
+    let env = Env::seeded();
+    let err = env.fails(
+        &[
+            "mailbox",
+            "add",
+            "x@example.org",
+            "--password",
+            "hunter2hunter2",
+        ],
+        2,
+    );
+    assert!(err.contains("--password-stdin"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the refused password is not echoed: {err}"
+    );
+    // No source and no terminal: refused, nothing created.
+    let err = env.fails(&["mailbox", "add", "x@example.org"], 2);
+    assert!(err.contains("--password-stdin"), "{err}");
+    env.fails(&["mailbox", "show", "x@example.org"], 1);
+    // Two sources at once is a usage error.
+    env.fails(
+        &[
+            "mailbox",
+            "add",
+            "x@example.org",
+            "--generate-password",
+            "--password-stdin",
+        ],
+        2,
+    );
+    // A short password from stdin is refused with a reason.
+    let out = env
+        .cmd()
+        .args(["mailbox", "passwd", "alice@example.org", "--password-stdin"])
+        .write_stdin("short\n")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8(out).unwrap().contains("shorter than"));
+}
+
+#[test]
+fn secrets_stay_out_of_the_store_and_audit() {
+    let env = Env::seeded();
+    env.cmd()
+        .args(["mailbox", "passwd", "alice@example.org", "--password-stdin"])
+        .write_stdin("PlaintextMarker-1234\n")
+        .assert()
+        .success();
+    let db = std::fs::read(env.dir.path().join("directory.db")).unwrap();
+    let needle = b"PlaintextMarker-1234";
+    assert!(
+        !db.windows(needle.len()).any(|w| w == needle),
+        "plaintext password in the store"
+    );
+    let audit = serde_json::to_string(&env.json(&["audit"])).unwrap();
+    assert!(
+        !audit.contains("PlaintextMarker") && !audit.contains("$6$"),
+        "{audit}"
+    );
+    assert!(
+        audit.contains("password_changed"),
+        "the audit says the password changed: {audit}"
+    );
+}
+
+#[test]
+fn config_errors() {
+    let env = Env::new();
+    let missing = env.dir.path().join("nope.toml");
+    let err = env.fails(
+        &["--config", missing.to_str().unwrap(), "domain", "list"],
+        2,
+    );
+    assert!(
+        err.contains("nope.toml") && err.contains("cannot be read"),
+        "{err}"
+    );
+
+    let bad = env.dir.path().join("bad.toml");
+    std::fs::write(&bad, "[stack]\nmail_rot = \"/x\"\n").unwrap();
+    let err = env.fails(&["--config", bad.to_str().unwrap(), "domain", "list"], 2);
+    assert!(err.contains("mail_rot") && err.contains("line 2"), "{err}");
+
+    let unreadable = env.dir.path().join("unreadable.toml");
+    std::fs::write(&unreadable, "").unwrap();
+    let dir_as_file: PathBuf = env.dir.path().to_path_buf();
+    let err = env.fails(
+        &["--config", dir_as_file.to_str().unwrap(), "domain", "list"],
+        2,
+    );
+    assert!(err.contains("cannot be read"), "{err}");
+
+    let leaky = env.dir.path().join("leaky.toml");
+    std::fs::write(
+        &leaky,
+        "[directory]\nurl = \"postgres://u:secret@127.0.0.1/x\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&leaky, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = env.fails(&["--config", leaky.to_str().unwrap(), "domain", "list"], 2);
+    assert!(
+        err.contains("readable by every user") && !err.contains("secret"),
+        "{err}"
+    );
+
+    let err = env.fails(&["--directory", "ftp://x", "domain", "list"], 2);
+    assert!(err.contains("ftp://x"), "{err}");
+}
+
+#[test]
+fn unreachable_directory_exits_1() {
+    let env = Env::new();
+    let err = env.fails(
+        &[
+            "--directory",
+            "postgres://nobody:pw@127.0.0.1:1/none",
+            "domain",
+            "list",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("127.0.0.1:1") && !err.contains(":pw@"),
+        "{err}"
+    );
+}
+
+#[test]
+fn access_roles_are_enforced() {
+    let env = Env::seeded();
+    env.ok(&["domain", "add", "other.org"]);
+    let me = String::from_utf8(
+        std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let me = me.trim();
+    let config = env.dir.path().join("roles.toml");
+    std::fs::write(
+        &config,
+        format!("[access.domain_admins]\n{me} = [\"example.org\"]\n"),
+    )
+    .unwrap();
+    let as_domain_admin = |args: &[&str]| {
+        let mut c = env.cmd();
+        c.env("POSTIER_CONFIG", &config)
+            .env_remove("SUDO_USER")
+            .args(args);
+        c
+    };
+    as_domain_admin(&["mailbox", "add", "da@example.org", "--generate-password"])
+        .assert()
+        .success();
+    let out = as_domain_admin(&["mailbox", "add", "da@other.org", "--generate-password"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("may not manage domain other.org")
+    );
+    as_domain_admin(&["domain", "add", "third.org"])
+        .assert()
+        .code(1);
+    let out = as_domain_admin(&["--json", "domain", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let seen: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        seen.as_array().unwrap().len(),
+        1,
+        "a domain admin sees only their domains"
+    );
+}
+
+#[test]
+fn concurrent_edits_one_wins_one_conflicts() {
+    let env = Env::seeded();
+    let version = env.json(&["mailbox", "show", "alice@example.org"])["version"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let spawn = |name: &str| {
+        let mut c = env.std_cmd();
+        c.args([
+            "mailbox",
+            "edit",
+            "alice@example.org",
+            "--name",
+            name,
+            "--if-version",
+            &version,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let (one, two) = (spawn("Writer One"), spawn("Writer Two"));
+    let (one, two) = (
+        one.wait_with_output().unwrap(),
+        two.wait_with_output().unwrap(),
+    );
+    let codes = [one.status.code(), two.status.code()];
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(1)),
+        "{codes:?}"
+    );
+    let (winner, loser) = if one.status.success() {
+        ("Writer One", &two)
+    } else {
+        ("Writer Two", &one)
+    };
+    assert!(String::from_utf8_lossy(&loser.stderr).contains("changed by someone else"));
+    assert_eq!(
+        env.json(&["mailbox", "show", "alice@example.org"])["name"],
+        winner
+    );
+}
+
+#[test]
+fn db_migrate_is_idempotent() {
+    let env = Env::new();
+    env.ok(&["db", "migrate"]);
+    assert_eq!(env.json(&["db", "migrate"])["migrated"], true);
+}
