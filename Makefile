@@ -30,7 +30,7 @@ run: build
 # MariaDB on loopback, runs every test, stops the servers.
 test: check-toolchain
 	tests/services/install.sh
-	tests/services/with-services.sh $(CARGO) test --locked --all-targets
+	tests/services/with-services.sh $(CARGO) test --locked --lib --bins --tests
 
 lint: check-toolchain
 	$(CARGO) fmt --all -- --check
