@@ -661,3 +661,19 @@ fn db_migrate_is_idempotent() {
     env.ok(&["db", "migrate"]);
     assert_eq!(env.json(&["db", "migrate"])["migrated"], true);
 }
+
+#[test]
+fn a_new_sqlite_directory_is_not_world_readable() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.ok(&["domain", "list"]);
+    let mode = std::fs::metadata(env.dir.path().join("directory.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o007,
+        0,
+        "mode {mode:o}: password hashes must not be world-readable"
+    );
+}

@@ -107,6 +107,12 @@ impl SqlDirectory {
                     )
                 })?;
             }
+            create_private(std::path::Path::new(path)).map_err(|e| {
+                Error::unavailable(
+                    format!("directory {shown}"),
+                    format!("cannot create {path}: {e}"),
+                )
+            })?;
             (Dialect::Sqlite, format!("sqlite://{path}?mode=rwc"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Dialect::Postgres, url.to_string())
@@ -147,6 +153,23 @@ impl SqlDirectory {
 
     fn err(&self, e: sqlx::Error) -> Error {
         unavailable(&self.shown, e)
+    }
+}
+
+/// Creates a new SQLite file readable by its owner and group only: it holds
+/// password hashes. The mail stack reads it through the group. An existing
+/// file keeps the mode its admin gave it.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o640)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
