@@ -32,11 +32,20 @@ pub trait Directory: Send + Sync {
     async fn domains(&self) -> Result<Vec<Domain>>;
     /// All alias domains, by name.
     async fn alias_domains(&self) -> Result<Vec<AliasDomain>>;
+    /// One alias domain. Backends with a cheaper lookup override this.
+    async fn alias_domain(&self, name: &DomainName) -> Result<AliasDomain> {
+        self.alias_domains()
+            .await?
+            .into_iter()
+            .find(|a| &a.name == name)
+            .ok_or_else(|| Error::not_found(format!("alias domain {name}")))
+    }
     async fn mailbox(&self, address: &Address) -> Result<Mailbox>;
     /// Mailboxes of one domain, or of all, by address.
     async fn mailboxes(&self, domain: Option<&DomainName>) -> Result<Vec<Mailbox>>;
     async fn alias(&self, address: &AliasAddress) -> Result<Alias>;
-    /// Aliases of one domain, or of all, by address (catch-all first).
+    /// Aliases of one domain, or of all: by domain, the catch-all first,
+    /// then by address.
     async fn aliases(&self, domain: Option<&DomainName>) -> Result<Vec<Alias>>;
     /// The newest `limit` audit entries, newest first.
     async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>>;

@@ -170,6 +170,20 @@ impl DomainPatch {
     }
 }
 
+/// Fields of an alias domain to change; `None` keeps the current value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AliasDomainPatch {
+    /// The hosted domain whose addresses it receives mail for.
+    pub target: Option<DomainName>,
+    pub active: Option<bool>,
+}
+
+impl AliasDomainPatch {
+    pub fn is_empty(&self) -> bool {
+        *self == AliasDomainPatch::default()
+    }
+}
+
 /// Changes to an alias's targets and state.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AliasPatch {
@@ -200,6 +214,11 @@ pub enum Change {
     AddAliasDomain {
         name: DomainName,
         target: DomainName,
+    },
+    EditAliasDomain {
+        name: DomainName,
+        patch: AliasDomainPatch,
+        if_version: Option<i64>,
     },
     RemoveAliasDomain {
         name: DomainName,
@@ -235,6 +254,7 @@ impl Change {
             Change::EditDomain { .. } => "domain.edit",
             Change::RemoveDomain { .. } => "domain.rm",
             Change::AddAliasDomain { .. } => "alias_domain.add",
+            Change::EditAliasDomain { .. } => "alias_domain.edit",
             Change::RemoveAliasDomain { .. } => "alias_domain.rm",
             Change::AddMailbox(_) => "mailbox.add",
             Change::EditMailbox { .. } => "mailbox.edit",
@@ -252,6 +272,7 @@ impl Change {
             | Change::EditDomain { name, .. }
             | Change::RemoveDomain { name, .. }
             | Change::AddAliasDomain { name, .. }
+            | Change::EditAliasDomain { name, .. }
             | Change::RemoveAliasDomain { name } => name.to_string(),
             Change::AddMailbox(m) => m.address.to_string(),
             Change::EditMailbox { address, .. } | Change::RemoveMailbox { address } => {

@@ -127,6 +127,40 @@ impl Ops {
         }
     }
 
+    pub async fn edit_alias_domain(
+        &self,
+        name: DomainName,
+        patch: AliasDomainPatch,
+        if_version: Option<i64>,
+    ) -> Result<AliasDomain> {
+        let what = format!("alias domain {name}");
+        self.actor.require_admin(&what)?;
+        if patch.is_empty() {
+            return Err(nothing_to_change(&what));
+        }
+        let change = Change::EditAliasDomain {
+            name,
+            patch,
+            if_version,
+        };
+        match self.apply(change).await? {
+            Applied::AliasDomain(a) => Ok(a),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn set_alias_domain_active(
+        &self,
+        name: DomainName,
+        active: bool,
+    ) -> Result<AliasDomain> {
+        let patch = AliasDomainPatch {
+            active: Some(active),
+            ..Default::default()
+        };
+        self.edit_alias_domain(name, patch, None).await
+    }
+
     pub async fn remove_alias_domain(&self, name: DomainName) -> Result<()> {
         self.actor.require_admin(&format!("alias domain {name}"))?;
         self.apply(Change::RemoveAliasDomain { name })

@@ -230,6 +230,13 @@ impl Directory for SqlDirectory {
         read::alias_domains(&mut conn, self.dialect, None).await
     }
 
+    async fn alias_domain(&self, name: &DomainName) -> Result<AliasDomain> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::alias_domain(&mut conn, self.dialect, name, false)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("alias domain {name}")))
+    }
+
     async fn mailbox(&self, address: &Address) -> Result<Mailbox> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::mailbox(&mut conn, self.dialect, address, false)
@@ -281,14 +288,20 @@ pub(crate) fn not_found_domain(name: &DomainName) -> Error {
 }
 
 /// Maps a driver error met while reading or writing to ours.
+///
+/// A unique violation, a deadlock or a serialization failure means a
+/// concurrent change to the same objects won: the caller may try again.
 pub(crate) fn db_err(e: sqlx::Error) -> Error {
-    if let sqlx::Error::Database(db) = &e
-        && db.is_unique_violation()
-    {
-        return Error::conflict(
-            "directory",
-            "another change to the same object came first; try again",
-        );
+    if let sqlx::Error::Database(db) = &e {
+        // 40001: serialization failure (PostgreSQL) or deadlock (MariaDB,
+        // MySQL); 40P01: deadlock (PostgreSQL).
+        let lost_race = matches!(db.code().as_deref(), Some("40001" | "40P01"));
+        if db.is_unique_violation() || lost_race {
+            return Error::conflict(
+                "directory",
+                "another change to the same object came first; try again",
+            );
+        }
     }
     Error::unavailable("directory", e.to_string())
 }

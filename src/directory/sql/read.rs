@@ -27,18 +27,39 @@ fn flag(row: &AnyRow, col: &str) -> Result<bool> {
     Ok(int(row, col)? != 0)
 }
 
-fn domain_query(d: Dialect, one: bool, lock: bool) -> String {
+fn domain_query(d: Dialect, one: bool) -> String {
     format!(
         "SELECT d.name, d.description, d.active, d.max_mailboxes, d.max_aliases, d.quota_bytes, \
          d.default_quota_bytes, d.created_at, d.updated_at, d.version, \
          (SELECT COUNT(*) FROM mailboxes m WHERE m.domain = d.name) AS n_mailboxes, \
          (SELECT COUNT(*) FROM aliases a WHERE a.domain = d.name) AS n_aliases, \
          (SELECT {} FROM mailboxes q WHERE q.domain = d.name) AS allotted \
-         FROM domains d {} ORDER BY d.name{}",
+         FROM domains d {} ORDER BY d.name",
         d.sum_i64("q.quota_bytes"),
         if one { "WHERE d.name = ?" } else { "" },
-        if lock { d.for_update() } else { "" },
     )
+}
+
+/// Locks the domain's row for the rest of the transaction; false if absent.
+///
+/// The lock is its own statement, and the counts are read after it by
+/// another: a statement that waited for the lock still sees the data as it
+/// was when it started (PostgreSQL's read-committed snapshot, InnoDB's
+/// non-locking subqueries), so counts read in the locking statement itself
+/// could miss the mailboxes the lock holder just added, and two admins
+/// could overshoot a limit between them. SQLite's `BEGIN IMMEDIATE`
+/// already serializes writers.
+async fn lock_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) -> Result<bool> {
+    if d == Dialect::Sqlite {
+        return Ok(true);
+    }
+    let q = format!("SELECT name FROM domains WHERE name = ?{}", d.for_update());
+    let row = sqlx::query(d.sql(&q))
+        .bind(name.as_ascii())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.is_some())
 }
 
 fn domain_from_row(row: &AnyRow) -> Result<Domain> {
@@ -68,7 +89,10 @@ pub async fn domain(
     name: &DomainName,
     lock: bool,
 ) -> Result<Option<Domain>> {
-    let q = domain_query(d, true, lock);
+    if lock && !lock_domain(conn, d, name).await? {
+        return Ok(None);
+    }
+    let q = domain_query(d, true);
     let row = sqlx::query(d.sql(&q))
         .bind(name.as_ascii())
         .fetch_optional(&mut *conn)
@@ -86,7 +110,7 @@ pub async fn domain(
 
 /// All domains with counts and alias domains, by name.
 pub async fn domains(conn: &mut AnyConnection, d: Dialect) -> Result<Vec<Domain>> {
-    let q = domain_query(d, false, false);
+    let q = domain_query(d, false);
     let rows = sqlx::query(d.sql(&q))
         .fetch_all(&mut *conn)
         .await
@@ -146,8 +170,12 @@ pub async fn alias_domain(
     conn: &mut AnyConnection,
     d: Dialect,
     name: &DomainName,
+    lock: bool,
 ) -> Result<Option<AliasDomain>> {
-    let q = format!("{ALIAS_DOMAIN_COLUMNS} WHERE name = ?");
+    let q = format!(
+        "{ALIAS_DOMAIN_COLUMNS} WHERE name = ?{}",
+        if lock { d.for_update() } else { "" }
+    );
     let row = sqlx::query(d.sql(&q))
         .bind(name.as_ascii())
         .fetch_optional(&mut *conn)
@@ -260,6 +288,10 @@ pub async fn alias(
     Ok(Some(alias))
 }
 
+/// By domain, the catch-all first (`@` sorts after digits and some
+/// punctuation a local part may start with), then by address.
+const ALIAS_ORDER: &str = "domain, CASE WHEN address LIKE '@%' THEN 0 ELSE 1 END, address";
+
 pub async fn aliases(
     conn: &mut AnyConnection,
     d: Dialect,
@@ -267,7 +299,7 @@ pub async fn aliases(
 ) -> Result<Vec<Alias>> {
     let (alias_rows, target_rows) = match domain {
         Some(dom) => {
-            let q = format!("{ALIAS_COLUMNS} WHERE domain = ? ORDER BY address");
+            let q = format!("{ALIAS_COLUMNS} WHERE domain = ? ORDER BY {ALIAS_ORDER}");
             let a = sqlx::query(d.sql(&q))
                 .bind(dom.as_ascii())
                 .fetch_all(&mut *conn)
@@ -282,7 +314,7 @@ pub async fn aliases(
             (a, t)
         }
         None => {
-            let q = format!("{ALIAS_COLUMNS} ORDER BY address");
+            let q = format!("{ALIAS_COLUMNS} ORDER BY {ALIAS_ORDER}");
             let a = sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await;
             let t = sqlx::query("SELECT alias, target FROM alias_targets ORDER BY alias, seq")
                 .fetch_all(&mut *conn)

@@ -18,6 +18,18 @@ fn json<T: serde::Serialize>(v: &T) -> Value {
 }
 
 async fn exec(conn: &mut AnyConnection, d: Dialect, q: &str, args: Vec<Arg>) -> Result<u64> {
+    Ok(exec_raw(conn, d, q, args)
+        .await
+        .map_err(db_err)?
+        .rows_affected())
+}
+
+async fn exec_raw(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    q: &str,
+    args: Vec<Arg>,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
     let mut query = sqlx::query(d.sql(q));
     for a in args {
         query = match a {
@@ -26,11 +38,26 @@ async fn exec(conn: &mut AnyConnection, d: Dialect, q: &str, args: Vec<Arg>) -> 
             Arg::Null => query.bind(None::<String>),
         };
     }
-    Ok(query
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?
-        .rows_affected())
+    query.execute(&mut *conn).await
+}
+
+/// Inserts the row of a new object. Its absence was checked before, but
+/// without a lock (a lock on a missing row takes gap locks in InnoDB, and
+/// concurrent creators then deadlock), so the unique key has the last
+/// word: a violation means someone created `what` in the meantime.
+async fn insert_new(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    what: &str,
+    q: &str,
+    args: Vec<Arg>,
+) -> Result<()> {
+    match exec_raw(conn, d, q, args).await {
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            Err(Error::already_exists(what))
+        }
+        other => other.map(drop).map_err(db_err),
+    }
 }
 
 /// A bound value (the `Any` driver takes owned values).
@@ -82,7 +109,7 @@ async fn record(
 async fn locked_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) -> Result<Domain> {
     match read::domain(conn, d, name, true).await? {
         Some(domain) => Ok(domain),
-        None => match read::alias_domain(conn, d, name).await? {
+        None => match read::alias_domain(conn, d, name, false).await? {
             Some(a) => Err(Error::refused(
                 format!("domain {name}"),
                 format!("is an alias domain of {}", a.target),
@@ -117,17 +144,19 @@ pub async fn apply(
 ) -> Result<Applied> {
     match change {
         Change::AddDomain { name, settings } => {
-            if read::domain(conn, d, name, true).await?.is_some() {
-                return Err(Error::already_exists(format!("domain {name}")));
+            let what = format!("domain {name}");
+            if read::domain(conn, d, name, false).await?.is_some() {
+                return Err(Error::already_exists(&what));
             }
-            if let Some(a) = read::alias_domain(conn, d, name).await? {
-                return Err(Error::already_exists(format!("domain {name}"))
+            if let Some(a) = read::alias_domain(conn, d, name, false).await? {
+                return Err(Error::already_exists(&what)
                     .with_hint(format!("it is an alias domain of {}", a.target)));
             }
             let at = now();
-            exec(
+            insert_new(
                 conn,
                 d,
+                &what,
                 "INSERT INTO domains (name, description, active, max_mailboxes, max_aliases, quota_bytes, \
                  default_quota_bytes, created_at, updated_at, version) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 1)",
                 vec![
@@ -142,7 +171,9 @@ pub async fn apply(
                 ],
             )
             .await?;
-            let domain = locked_domain(conn, d, name).await?;
+            let domain = read::domain(conn, d, name, false)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
             record(conn, d, change, actor, None, Some(json(&domain))).await?;
             Ok(Applied::Domain(domain))
         }
@@ -261,7 +292,7 @@ pub async fn apply(
                     "cannot point at itself",
                 ));
             }
-            if read::alias_domain(conn, d, name).await?.is_some() {
+            if read::alias_domain(conn, d, name, false).await?.is_some() {
                 return Err(Error::already_exists(format!("alias domain {name}")));
             }
             if read::domain(conn, d, name, false).await?.is_some() {
@@ -271,22 +302,74 @@ pub async fn apply(
             // The target must be a real domain, not another alias domain.
             locked_domain(conn, d, target).await?;
             let at = now();
-            exec(
+            insert_new(
                 conn,
                 d,
+                &format!("alias domain {name}"),
                 "INSERT INTO alias_domains (name, target, active, created_at, updated_at, version) VALUES (?, ?, 1, ?, ?, 1)",
                 vec![t(name), t(target), t(&at), t(&at)],
             )
             .await?;
-            let created = read::alias_domain(conn, d, name)
+            let created = read::alias_domain(conn, d, name, false)
                 .await?
                 .ok_or_else(|| Error::not_found(format!("alias domain {name}")))?;
             record(conn, d, change, actor, None, Some(json(&created))).await?;
             Ok(Applied::AliasDomain(created))
         }
 
+        Change::EditAliasDomain {
+            name,
+            patch,
+            if_version,
+        } => {
+            let what = format!("alias domain {name}");
+            if patch.target.as_ref() == Some(name) {
+                return Err(Error::invalid(what, "cannot point at itself"));
+            }
+            // Domain before alias domain, the order every change locks in.
+            // The new target must be a hosted domain, not an alias domain.
+            if let Some(target) = &patch.target {
+                locked_domain(conn, d, target).await?;
+            }
+            let before = read::alias_domain(conn, d, name, true)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
+            check_version(&what, before.version, *if_version)?;
+            let target = patch.target.as_ref().unwrap_or(&before.target);
+            let rows = exec(
+                conn,
+                d,
+                "UPDATE alias_domains SET target = ?, active = ?, updated_at = ?, version = version + 1 \
+                 WHERE name = ? AND version = ?",
+                vec![
+                    t(target),
+                    b(patch.active.unwrap_or(before.active)),
+                    t(now()),
+                    t(name),
+                    i(before.version),
+                ],
+            )
+            .await?;
+            if rows != 1 {
+                return Err(lost_race(&what));
+            }
+            let after = read::alias_domain(conn, d, name, false)
+                .await?
+                .ok_or_else(|| Error::not_found(&what))?;
+            record(
+                conn,
+                d,
+                change,
+                actor,
+                Some(json(&before)),
+                Some(json(&after)),
+            )
+            .await?;
+            Ok(Applied::AliasDomain(after))
+        }
+
         Change::RemoveAliasDomain { name } => {
-            let before = read::alias_domain(conn, d, name)
+            let before = read::alias_domain(conn, d, name, true)
                 .await?
                 .ok_or_else(|| Error::not_found(format!("alias domain {name}")))?;
             exec(
@@ -345,15 +428,19 @@ pub async fn apply(
             if_version,
         } => {
             let what = format!("mailbox {address}");
+            // Domain before mailbox, the order every change locks in.
+            let domain = match patch.quota {
+                Some(_) => Some(locked_domain(conn, d, address.domain()).await?),
+                None => None,
+            };
             let before = read::mailbox(conn, d, address, true)
                 .await?
                 .ok_or_else(|| Error::not_found(&what))?;
             check_version(&what, before.version, *if_version)?;
-            if let Some(quota) = patch.quota
+            if let (Some(domain), Some(quota)) = (&domain, patch.quota)
                 && quota != before.quota
             {
-                let domain = locked_domain(conn, d, address.domain()).await?;
-                rules::check_quota(&domain, before.quota, quota)?;
+                rules::check_quota(domain, before.quota, quota)?;
             }
             let rows = exec(
                 conn,
