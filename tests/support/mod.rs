@@ -1,0 +1,13 @@
+//! Helpers shared by the integration tests. Each test crate includes this
+//! module with `#[path = "support/mod.rs"] mod support;` (or plain
+//! `mod support;` from a top-level test file) and uses the parts it needs.
+//!
+//! - [`services`]: what a test does when a real service it needs is missing.
+//! - [`sql`]: a fresh, uniquely named SQL database per test (SQLite,
+//!   PostgreSQL, MariaDB), dropped when the test ends.
+
+// Every test crate compiles all helpers but uses only some of them.
+#![allow(dead_code)]
+
+pub mod services;
+pub mod sql;
