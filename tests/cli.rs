@@ -7,21 +7,42 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::PathBuf;
+use support::sql::{Backend, TestDatabase};
 use tempfile::TempDir;
+
+mod support;
 
 /// A throwaway directory and an empty config, isolated from the machine's.
 struct Env {
     dir: TempDir,
+    /// A server database instead of the temp SQLite file.
+    server: Option<TestDatabase>,
 }
 
 impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("postier.toml"), "").unwrap();
-        Env { dir }
+        Env { dir, server: None }
+    }
+    /// An environment on `backend`, or None when that server is missing
+    /// locally (a failure under CI).
+    fn on(backend: Backend) -> Option<Env> {
+        let mut env = Env::new();
+        if backend != Backend::Sqlite {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            env.server = Some(runtime.block_on(TestDatabase::create(backend))?);
+        }
+        Some(env)
     }
     fn url(&self) -> String {
-        format!("sqlite:{}", self.dir.path().join("directory.db").display())
+        match &self.server {
+            Some(db) => db.url().to_string(),
+            None => format!("sqlite:{}", self.dir.path().join("directory.db").display()),
+        }
     }
     fn std_cmd(&self) -> std::process::Command {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("postier"));
@@ -72,7 +93,10 @@ impl Env {
         "{SHA512-CRYPT}$6$ck7MWXM127cykfX4$SyujfJk4A4QW3cH.NrRi5.x00RLoKs7MApIblHgq2cG1jdT6a7St8VsBVztnJdan3YdVz8jOlosIUefcln2V31"
     }
     fn seeded() -> Env {
-        let env = Env::new();
+        Env::new().seed()
+    }
+    fn seed(self) -> Env {
+        let env = self;
         env.ok(&[
             "domain",
             "add",
@@ -610,49 +634,68 @@ fn access_roles_are_enforced() {
     );
 }
 
+/// Two processes edit the same mailbox from the same version at once: one
+/// wins, the other is refused with a conflict, and the stored state is the
+/// winner's write — on every SQL backend.
 #[test]
 fn concurrent_edits_one_wins_one_conflicts() {
-    let env = Env::seeded();
-    let version = env.json(&["mailbox", "show", "alice@example.org"])["version"]
-        .as_i64()
-        .unwrap()
-        .to_string();
-    let spawn = |name: &str| {
-        let mut c = env.std_cmd();
-        c.args([
-            "mailbox",
-            "edit",
-            "alice@example.org",
-            "--name",
-            name,
-            "--if-version",
-            &version,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-    };
-    let (one, two) = (spawn("Writer One"), spawn("Writer Two"));
-    let (one, two) = (
-        one.wait_with_output().unwrap(),
-        two.wait_with_output().unwrap(),
-    );
-    let codes = [one.status.code(), two.status.code()];
-    assert!(
-        codes.contains(&Some(0)) && codes.contains(&Some(1)),
-        "{codes:?}"
-    );
-    let (winner, loser) = if one.status.success() {
-        ("Writer One", &two)
-    } else {
-        ("Writer Two", &one)
-    };
-    assert!(String::from_utf8_lossy(&loser.stderr).contains("changed by someone else"));
-    assert_eq!(
-        env.json(&["mailbox", "show", "alice@example.org"])["name"],
-        winner
-    );
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mariadb] {
+        let Some(env) = Env::on(backend) else {
+            continue;
+        };
+        let env = env.seed();
+        for round in 0..5 {
+            let version = env.json(&["mailbox", "show", "alice@example.org"])["version"]
+                .as_i64()
+                .unwrap()
+                .to_string();
+            let spawn = |name: String| {
+                let mut c = env.std_cmd();
+                c.args([
+                    "mailbox",
+                    "edit",
+                    "alice@example.org",
+                    "--name",
+                    &name,
+                    "--if-version",
+                    &version,
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+            };
+            let (one, two) = (spawn(format!("One {round}")), spawn(format!("Two {round}")));
+            let (one, two) = (
+                one.wait_with_output().unwrap(),
+                two.wait_with_output().unwrap(),
+            );
+            let codes = [one.status.code(), two.status.code()];
+            assert!(
+                codes.contains(&Some(0)) && codes.contains(&Some(1)),
+                "{}: {codes:?}",
+                backend.name()
+            );
+            let (winner, loser) = if one.status.success() {
+                (format!("One {round}"), &two)
+            } else {
+                (format!("Two {round}"), &one)
+            };
+            let refusal = String::from_utf8_lossy(&loser.stderr);
+            assert!(
+                refusal.contains("changed by someone else") || refusal.contains("try again"),
+                "{}: {refusal}",
+                backend.name()
+            );
+            let stored = env.json(&["mailbox", "show", "alice@example.org"]);
+            assert_eq!(stored["name"], winner.as_str(), "{}", backend.name());
+            assert_eq!(
+                stored["version"].as_i64().unwrap(),
+                version.parse::<i64>().unwrap() + 1,
+                "exactly one write"
+            );
+        }
+    }
 }
 
 #[test]
