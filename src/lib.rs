@@ -10,8 +10,10 @@ pub mod cli;
 pub mod config;
 pub mod directory;
 pub mod error;
+pub mod i18n;
 pub mod model;
 pub mod ops;
 pub mod password;
+pub mod tui;
 
 pub use error::{Error, Result};

@@ -1,0 +1,114 @@
+//! The one `Action` enum: everything that can change the TUI's state —
+//! a user's intent (from the keymap), raw keys for text fields, ticks,
+//! resizes, and the results of background jobs. Also the [`Job`]s that
+//! `update` asks the event loop to run, and the [`Effect`]s it returns.
+
+use crate::error::Error;
+use crate::i18n::Msg;
+use crate::model::*;
+use crate::ops::MailboxRequest;
+use crate::password::Password;
+use ratatui::crossterm::event::KeyEvent;
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    // -- intents, bound in the keymap --
+    Quit,
+    Help,
+    StartCommand,
+    StartFilter,
+    Refresh,
+    Suspend,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Open,
+    Back,
+    NextTab,
+    PrevTab,
+    Add,
+    AddAliasDomain,
+    Edit,
+    Delete,
+    Password,
+    Recheck,
+    // -- inside forms, prompts and dialogs --
+    NextField,
+    PrevField,
+    Toggle,
+    Submit,
+    Cancel,
+    FocusLeft,
+    FocusRight,
+    /// A key typed into the focused text field.
+    Input(KeyEvent),
+    // -- from the event loop --
+    /// Drives the spinner and fades flash messages.
+    Tick,
+    Resize(u16, u16),
+    /// Loads what the first screen shows.
+    Start,
+    /// A background job finished.
+    Done(Outcome),
+}
+
+/// Work that must not run on the UI thread: directory reads and writes
+/// (with password hashing inside ops).
+#[derive(Debug, Clone)]
+pub enum Job {
+    LoadDomains,
+    LoadAliasDomains,
+    LoadMailboxes(Option<DomainName>),
+    LoadAliases(DomainName),
+    LoadAudit(u64),
+    AddDomain(DomainName, DomainSettings),
+    EditDomain(DomainName, DomainPatch),
+    SetDomainActive(DomainName, bool),
+    RemoveDomain(DomainName, bool),
+    AddAliasDomain(DomainName, DomainName),
+    RemoveAliasDomain(DomainName),
+    AddMailbox(MailboxRequest),
+    EditMailbox(Address, MailboxPatch),
+    SetPassword(Address, crate::ops::PasswordInput),
+    SetMailboxActive(Address, bool),
+    RemoveMailbox(Address),
+    AddAlias(AliasAddress, Vec<Address>),
+    EditAlias(AliasAddress, AliasPatch),
+    SetAliasActive(AliasAddress, bool),
+    RemoveAlias(AliasAddress),
+}
+
+/// What a job reports back.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Domains(Result<Vec<Domain>, Error>),
+    AliasDomains(Result<Vec<AliasDomain>, Error>),
+    Mailboxes(Option<DomainName>, Result<Vec<Mailbox>, Error>),
+    Aliases(DomainName, Result<Vec<Alias>, Error>),
+    Audit(Result<Vec<AuditEntry>, Error>),
+    /// A change went through: `done` names it, for the flash message.
+    Changed(Done),
+    /// A change was refused or failed.
+    Failed(Error),
+}
+
+/// A change that went through, for the flash message (and the one-time
+/// display of a generated password).
+#[derive(Debug, Clone)]
+pub struct Done {
+    pub verb: Msg,
+    pub object: Msg,
+    pub subject: String,
+    pub password: Option<Password>,
+}
+
+/// What `update` asks of the event loop.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Run(Job),
+    Quit,
+    Suspend,
+}

@@ -1,0 +1,120 @@
+//! Runs a [`Job`] through the ops layer and turns its result into an
+//! [`Outcome`]. Called on a background task by the event loop; password
+//! hashing inside ops already runs on the blocking pool.
+
+use super::action::{Done, Job, Outcome};
+use super::update::done;
+use crate::error::Result;
+use crate::i18n::Msg::{self, *};
+use crate::model::AliasPatch;
+use crate::ops::Ops;
+
+pub async fn run_job(ops: &Ops, job: Job) -> Outcome {
+    match job {
+        Job::LoadDomains => Outcome::Domains(ops.domains().await),
+        Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
+        Job::LoadMailboxes(domain) => {
+            let r = ops.mailboxes(domain.as_ref()).await;
+            Outcome::Mailboxes(domain, r)
+        }
+        Job::LoadAliases(domain) => {
+            let r = ops.aliases(Some(&domain)).await;
+            Outcome::Aliases(domain, r)
+        }
+        Job::LoadAudit(limit) => Outcome::Audit(ops.audit(limit).await),
+        Job::AddDomain(name, settings) => changed(
+            ops.add_domain(name, settings)
+                .await
+                .map(|d| done(DoneAdded, ObjDomain, d.name.to_unicode())),
+        ),
+        Job::EditDomain(name, patch) => changed(
+            ops.edit_domain(name, patch, None)
+                .await
+                .map(|d| done(DoneChanged, ObjDomain, d.name.to_unicode())),
+        ),
+        Job::SetDomainActive(name, on) => changed(
+            ops.set_domain_active(name, on)
+                .await
+                .map(|d| done(active_verb(on), ObjDomain, d.name.to_unicode())),
+        ),
+        Job::RemoveDomain(name, cascade) => changed(
+            ops.remove_domain(name.clone(), cascade)
+                .await
+                .map(|()| done(DoneRemoved, ObjDomain, name.to_unicode())),
+        ),
+        Job::AddAliasDomain(name, target) => changed(
+            ops.add_alias_domain(name, target)
+                .await
+                .map(|a| done(DoneAdded, ObjAliasDomain, a.name.to_unicode())),
+        ),
+        Job::RemoveAliasDomain(name) => changed(
+            ops.remove_alias_domain(name.clone())
+                .await
+                .map(|()| done(DoneRemoved, ObjAliasDomain, name.to_unicode())),
+        ),
+        Job::AddMailbox(req) => changed(ops.add_mailbox(req).await.map(|(m, password)| Done {
+            password,
+            ..done(DoneAdded, ObjMailbox, m.address.to_unicode())
+        })),
+        Job::EditMailbox(address, patch) => changed(
+            ops.edit_mailbox(address, patch, None)
+                .await
+                .map(|m| done(DoneChanged, ObjMailbox, m.address.to_unicode())),
+        ),
+        Job::SetPassword(address, input) => changed(
+            ops.set_password(address, input)
+                .await
+                .map(|(m, password)| Done {
+                    password,
+                    ..done(DonePassword, ObjMailbox, m.address.to_unicode())
+                }),
+        ),
+        Job::SetMailboxActive(address, on) => changed(
+            ops.set_mailbox_active(address, on)
+                .await
+                .map(|m| done(active_verb(on), ObjMailbox, m.address.to_unicode())),
+        ),
+        Job::RemoveMailbox(address) => changed(
+            ops.remove_mailbox(address.clone())
+                .await
+                .map(|()| done(DoneRemoved, ObjMailbox, address.to_unicode())),
+        ),
+        Job::AddAlias(address, targets) => changed(
+            ops.add_alias(address, targets)
+                .await
+                .map(|a| done(DoneAdded, ObjAlias, a.address.to_string())),
+        ),
+        Job::EditAlias(address, patch) => changed(
+            ops.edit_alias(address, patch, None)
+                .await
+                .map(|a| done(DoneChanged, ObjAlias, a.address.to_string())),
+        ),
+        Job::SetAliasActive(address, on) => {
+            let patch = AliasPatch {
+                active: Some(on),
+                ..Default::default()
+            };
+            changed(
+                ops.edit_alias(address, patch, None)
+                    .await
+                    .map(|a| done(active_verb(on), ObjAlias, a.address.to_string())),
+            )
+        }
+        Job::RemoveAlias(address) => changed(
+            ops.remove_alias(address.clone())
+                .await
+                .map(|()| done(DoneRemoved, ObjAlias, address.to_string())),
+        ),
+    }
+}
+
+fn changed(result: Result<Done>) -> Outcome {
+    match result {
+        Ok(d) => Outcome::Changed(d),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+fn active_verb(on: bool) -> Msg {
+    if on { DoneEnabled } else { DoneDisabled }
+}

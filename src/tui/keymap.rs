@@ -1,0 +1,287 @@
+//! The keymap, as one table. Key handling, the `?` help screen and the
+//! bottom bar all read it, so a key and its description cannot drift apart.
+//! Each binding belongs to a context; the contexts in force depend on what
+//! is on screen, and a binding the role may not use is neither run, nor
+//! shown.
+
+use super::action::Action;
+use super::forms::FieldKind;
+use super::state::{Overlay, State, Tab, View};
+use crate::i18n::Msg;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ctx {
+    Global,
+    List,
+    Domains,
+    DomainTabs,
+    Mailboxes,
+    Aliases,
+    AliasDomains,
+    Dns,
+    Form,
+    FormChoice,
+    Dialog,
+    Typed,
+    Prompt,
+    Modal,
+}
+
+/// Who may use a binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Anyone,
+    /// Mailboxes and aliases: admins and domain admins.
+    Manage,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+const fn code(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub ctx: Ctx,
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub label: Msg,
+    /// Shown in the bottom bar (all bindings are in the help).
+    pub bar: bool,
+    pub need: Need,
+}
+
+const fn b(
+    ctx: Ctx,
+    keys: &'static [Key],
+    action: Action,
+    label: Msg,
+    bar: bool,
+    need: Need,
+) -> Binding {
+    Binding {
+        ctx,
+        keys,
+        action,
+        label,
+        bar,
+        need,
+    }
+}
+
+use Ctx as C;
+use KeyCode as K;
+use Need as N;
+
+/// Every key binding of the TUI.
+pub static BINDINGS: &[Binding] = &[
+    // Forms: keys not listed here edit the focused field.
+    b(C::FormChoice, &[k(' ')], Action::Toggle, Msg::KeyToggle, true, N::Anyone),
+    b(C::Form, &[code(K::Enter)], Action::Submit, Msg::KeySubmit, true, N::Anyone),
+    b(C::Form, &[code(K::Tab), code(K::Down)], Action::NextField, Msg::KeyNextField, true, N::Anyone),
+    b(C::Form, &[code(K::BackTab), code(K::Up)], Action::PrevField, Msg::KeyPrevField, false, N::Anyone),
+    b(C::Form, &[code(K::Esc)], Action::Cancel, Msg::KeyCancel, true, N::Anyone),
+    // The disable/delete dialog.
+    b(C::Dialog, &[code(K::Left), k('h'), code(K::BackTab)], Action::FocusLeft, Msg::KeyChoose, true, N::Anyone),
+    b(C::Dialog, &[code(K::Right), k('l'), code(K::Tab)], Action::FocusRight, Msg::KeyChoose, false, N::Anyone),
+    b(C::Dialog, &[code(K::Enter)], Action::Submit, Msg::KeyConfirm, true, N::Anyone),
+    b(C::Dialog, &[code(K::Esc), k('q')], Action::Cancel, Msg::KeyCancel, true, N::Anyone),
+    // Typed confirmation: other keys type.
+    b(C::Typed, &[code(K::Enter)], Action::Submit, Msg::KeyConfirm, true, N::Anyone),
+    b(C::Typed, &[code(K::Esc)], Action::Cancel, Msg::KeyCancel, true, N::Anyone),
+    // The filter / command prompt: other keys type.
+    b(C::Prompt, &[code(K::Enter)], Action::Submit, Msg::KeyApply, true, N::Anyone),
+    b(C::Prompt, &[code(K::Esc)], Action::Cancel, Msg::KeyClear, true, N::Anyone),
+    // Help, errors, the one-time password.
+    b(C::Modal, &[code(K::Esc), code(K::Enter), k('q'), k('?')], Action::Cancel, Msg::KeyClose, true, N::Anyone),
+    // Views.
+    b(C::Domains, &[k('a')], Action::Add, Msg::KeyAdd, true, N::Admin),
+    b(C::Domains, &[k('A')], Action::AddAliasDomain, Msg::KeyAddAliasDomain, false, N::Admin),
+    b(C::Domains, &[k('e')], Action::Edit, Msg::KeyEdit, true, N::Admin),
+    b(C::Domains, &[k('d')], Action::Delete, Msg::KeyDelete, true, N::Admin),
+    b(C::Mailboxes, &[k('a')], Action::Add, Msg::KeyAdd, true, N::Manage),
+    b(C::Mailboxes, &[k('e')], Action::Edit, Msg::KeyEdit, true, N::Manage),
+    b(C::Mailboxes, &[k('p')], Action::Password, Msg::KeyPassword, true, N::Manage),
+    b(C::Mailboxes, &[k('d')], Action::Delete, Msg::KeyDelete, true, N::Manage),
+    b(C::Aliases, &[k('a')], Action::Add, Msg::KeyAdd, true, N::Manage),
+    b(C::Aliases, &[k('e')], Action::Edit, Msg::KeyEdit, true, N::Manage),
+    b(C::Aliases, &[k('d')], Action::Delete, Msg::KeyDelete, true, N::Manage),
+    b(C::AliasDomains, &[k('a')], Action::AddAliasDomain, Msg::KeyAdd, true, N::Admin),
+    b(C::AliasDomains, &[k('d')], Action::Delete, Msg::KeyDelete, true, N::Admin),
+    b(C::Dns, &[k('c')], Action::Recheck, Msg::KeyRecheck, true, N::Anyone),
+    b(C::DomainTabs, &[code(K::Tab), code(K::Right), k('l')], Action::NextTab, Msg::KeyNextTab, true, N::Anyone),
+    b(C::DomainTabs, &[code(K::BackTab), code(K::Left), k('h')], Action::PrevTab, Msg::KeyPrevTab, false, N::Anyone),
+    // Lists.
+    b(C::List, &[k('/')], Action::StartFilter, Msg::KeyFilter, true, N::Anyone),
+    b(C::List, &[code(K::Enter)], Action::Open, Msg::KeyOpen, true, N::Anyone),
+    b(C::List, &[code(K::Up), k('k')], Action::Up, Msg::KeyUp, false, N::Anyone),
+    b(C::List, &[code(K::Down), k('j')], Action::Down, Msg::KeyDown, false, N::Anyone),
+    b(C::List, &[k('g'), code(K::Home)], Action::Top, Msg::KeyTop, false, N::Anyone),
+    b(C::List, &[k('G'), code(K::End)], Action::Bottom, Msg::KeyBottom, false, N::Anyone),
+    b(C::List, &[code(K::PageUp), ctrl('b')], Action::PageUp, Msg::KeyPageUp, false, N::Anyone),
+    b(C::List, &[code(K::PageDown), ctrl('f')], Action::PageDown, Msg::KeyPageDown, false, N::Anyone),
+    // Everywhere outside text fields.
+    b(C::Global, &[code(K::Esc)], Action::Back, Msg::KeyBack, true, N::Anyone),
+    b(C::Global, &[k(':')], Action::StartCommand, Msg::KeyCommand, true, N::Anyone),
+    b(C::Global, &[k('r')], Action::Refresh, Msg::KeyRefresh, false, N::Anyone),
+    b(C::Global, &[k('?')], Action::Help, Msg::KeyHelp, true, N::Anyone),
+    b(C::Global, &[k('q'), ctrl('c')], Action::Quit, Msg::KeyQuit, true, N::Anyone),
+    b(C::Global, &[ctrl('z')], Action::Suspend, Msg::KeySuspend, false, N::Anyone),
+];
+
+/// The contexts in force, most specific first.
+pub fn contexts(state: &State) -> Vec<Ctx> {
+    match &state.overlay {
+        Some(Overlay::Form(form)) => {
+            let mut ctx = vec![C::Form];
+            if matches!(form.fields[form.focus].kind, FieldKind::Choice(..)) {
+                ctx.insert(0, C::FormChoice);
+            }
+            return ctx;
+        }
+        Some(Overlay::Confirm(_)) => return vec![C::Dialog],
+        Some(Overlay::Typed(_)) => return vec![C::Typed],
+        Some(Overlay::Help | Overlay::Error(_) | Overlay::Password { .. }) => {
+            return vec![C::Modal];
+        }
+        None => {}
+    }
+    if state.prompt.is_some() {
+        return vec![C::Prompt];
+    }
+    view_contexts(state)
+}
+
+/// The contexts of the view itself, whatever is drawn over it.
+fn view_contexts(state: &State) -> Vec<Ctx> {
+    let mut ctx = Vec::new();
+    match state.view() {
+        View::Domains => ctx.push(C::Domains),
+        View::Mailboxes => ctx.push(C::Mailboxes),
+        View::Audit => {}
+        View::Domain { tab, .. } => {
+            ctx.push(match tab {
+                Tab::Mailboxes => C::Mailboxes,
+                Tab::Aliases => C::Aliases,
+                Tab::AliasDomains => C::AliasDomains,
+                Tab::Dns | Tab::Dkim => C::Dns,
+            });
+            ctx.push(C::DomainTabs);
+        }
+    }
+    if state.list_id().is_some() {
+        ctx.push(C::List);
+    }
+    ctx.push(C::Global);
+    ctx
+}
+
+/// May the current role use `binding`?
+pub fn allowed(state: &State, binding: &Binding) -> bool {
+    match binding.need {
+        Need::Anyone => true,
+        Need::Manage => state.may_manage(),
+        Need::Admin => state.is_admin(),
+    }
+}
+
+/// The bindings in force, in table order within the most specific context first.
+pub fn active(state: &State) -> Vec<&'static Binding> {
+    bindings_in(state, contexts(state))
+}
+
+/// The bindings of the view under any dialog: what the help lists.
+pub fn view_bindings(state: &State) -> Vec<&'static Binding> {
+    bindings_in(state, view_contexts(state))
+}
+
+fn bindings_in(state: &State, contexts: Vec<Ctx>) -> Vec<&'static Binding> {
+    let mut out = Vec::new();
+    for ctx in contexts {
+        for binding in BINDINGS.iter().filter(|b| b.ctx == ctx) {
+            if allowed(state, binding) {
+                out.push(binding);
+            }
+        }
+    }
+    out
+}
+
+fn matches(key: &Key, event: &KeyEvent) -> bool {
+    if key.code != event.code {
+        return false;
+    }
+    // Shift is part of the character itself ('A', '?', ':').
+    let ignore = if matches!(event.code, KeyCode::Char(_)) {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    key.mods.difference(ignore) == event.modifiers.difference(ignore)
+}
+
+/// The action a key press means now. Keys that no binding claims go to
+/// the focused text field, where there is one.
+pub fn action_for(state: &State, event: KeyEvent) -> Option<Action> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    for binding in active(state) {
+        if binding.keys.iter().any(|key| matches(key, &event)) {
+            return Some(binding.action.clone());
+        }
+    }
+    let types = contexts(state)
+        .iter()
+        .any(|c| matches!(c, C::Form | C::Typed | C::Prompt));
+    types.then_some(Action::Input(event))
+}
+
+/// A key as the help and the bottom bar show it.
+pub fn key_name(key: &Key) -> String {
+    let name = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "S-Tab".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        other => format!("{other:?}"),
+    };
+    if key.mods.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{}", name.to_uppercase())
+    } else {
+        name
+    }
+}

@@ -1,0 +1,87 @@
+//! `render(frame, &State)`: a pure function of the state. It draws the
+//! header, breadcrumbs, the current view, the bottom bar and any dialog;
+//! below the minimum size it draws only a "terminal too small" notice.
+
+mod chrome;
+mod dialogs;
+mod tables;
+
+use super::state::{MIN_HEIGHT, MIN_WIDTH, Overlay, State, Tab, View};
+use crate::i18n::Msg;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+pub use tables::{Column, fit_columns};
+
+pub fn render(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return too_small(frame, state, area);
+    }
+    let [header, crumbs, title, body, bar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    chrome::header(frame, state, header);
+    chrome::breadcrumbs(frame, state, crumbs);
+    chrome::title(frame, state, title);
+    match state.view() {
+        View::Domain {
+            tab: Tab::Dns,
+            name,
+        } => notice(frame, state, body, &name.to_unicode(), Msg::DnsNotAvailable),
+        View::Domain {
+            tab: Tab::Dkim,
+            name,
+        } => notice(frame, state, body, &name.to_unicode(), Msg::DkimNotAvailable),
+        _ => tables::list(frame, state, body),
+    }
+    chrome::bottom(frame, state, bar);
+    match &state.overlay {
+        None => {}
+        Some(Overlay::Help) => dialogs::help(frame, state, area),
+        Some(Overlay::Form(form)) => dialogs::form(frame, state, form, area),
+        Some(Overlay::Confirm(c)) => dialogs::confirm(frame, state, c, area),
+        Some(Overlay::Typed(t)) => dialogs::typed(frame, state, t, area),
+        Some(Overlay::Error(e)) => dialogs::error(frame, state, e, area),
+        Some(Overlay::Password { subject, password }) => {
+            dialogs::password(frame, state, subject, password.expose(), area)
+        }
+    }
+}
+
+/// A pane that has no data to show, only a sentence.
+fn notice(frame: &mut Frame, state: &State, area: Rect, title: &str, msg: Msg) {
+    let block = Block::bordered()
+        .border_set(state.theme.border())
+        .title(format!(" {title} "));
+    let text = Paragraph::new(vec![Line::raw(""), Line::raw(state.t(msg))])
+        .wrap(Wrap { trim: true })
+        .block(block);
+    frame.render_widget(text, area);
+}
+
+fn too_small(frame: &mut Frame, state: &State, area: Rect) {
+    let detail = state.lang.fmt(
+        Msg::TooSmallDetail,
+        &[
+            state.t(Msg::AppName),
+            &format!("{MIN_WIDTH}x{MIN_HEIGHT}"),
+            &format!("{}x{}", area.width, area.height),
+        ],
+    );
+    let text = Paragraph::new(vec![
+        Line::styled(state.t(Msg::TooSmall), state.theme.error()),
+        Line::raw(detail),
+    ])
+    .wrap(Wrap { trim: true })
+    .centered();
+    let middle = area.centered_vertically(Constraint::Length(3));
+    frame.render_widget(text, middle);
+}

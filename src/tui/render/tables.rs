@@ -1,0 +1,339 @@
+//! The lists: their columns, which columns fit the width (lower priority
+//! columns go first as the terminal narrows), and the rows in view. Only
+//! the rows on screen are built, so a list of 100,000 mailboxes draws as
+//! fast as a list of ten.
+
+use super::super::state::{ListId, ListState, Loaded, State};
+use super::super::theme::{Status, Theme};
+use crate::i18n::{Lang, Msg};
+use crate::model::*;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+use unicode_width::UnicodeWidthStr;
+
+/// A column: its title, narrowest useful width, and priority (0 = kept
+/// longest). Columns that `grow` share the width left over.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: Msg,
+    pub min: u16,
+    pub priority: u8,
+    pub grow: bool,
+}
+
+const fn col(title: Msg, min: u16, priority: u8, grow: bool) -> Column {
+    Column {
+        title,
+        min,
+        priority,
+        grow,
+    }
+}
+
+const SPACING: u16 = 1;
+
+/// Which columns fit in `width`, in display order, with their widths.
+pub fn fit_columns(columns: &[Column], width: u16, lang: Lang) -> Vec<(usize, u16)> {
+    let widths: Vec<u16> = columns
+        .iter()
+        .map(|c| c.min.max(lang.t(c.title).width() as u16))
+        .collect();
+    let mut order: Vec<usize> = (0..columns.len()).collect();
+    order.sort_by_key(|&i| (columns[i].priority, i));
+    let mut kept = Vec::new();
+    let mut used = 0u16;
+    for i in order {
+        let need = widths[i] + if kept.is_empty() { 0 } else { SPACING };
+        if used + need <= width || kept.is_empty() {
+            used += need;
+            kept.push(i);
+        }
+    }
+    kept.sort();
+    kept.into_iter().map(|i| (i, widths[i])).collect()
+}
+
+const CONTACT_DOMAINS: &[Column] = &[
+    col(Msg::ColDomain, 24, 0, true),
+    col(Msg::ColDns, 5, 1, false),
+];
+const DOMAINS: &[Column] = &[
+    col(Msg::ColDomain, 18, 0, true),
+    col(Msg::ColActive, 6, 1, false),
+    col(Msg::ColMailboxes, 9, 1, false),
+    col(Msg::ColAliases, 7, 3, false),
+    col(Msg::ColQuotaUse, 12, 2, false),
+    col(Msg::ColDns, 5, 2, false),
+    col(Msg::ColDescription, 14, 4, true),
+];
+const MAILBOXES: &[Column] = &[
+    col(Msg::ColAddress, 28, 0, true),
+    col(Msg::ColName, 16, 2, true),
+    col(Msg::ColQuota, 9, 1, false),
+    col(Msg::ColActive, 6, 1, false),
+];
+const ALIASES: &[Column] = &[
+    col(Msg::ColAddress, 26, 0, true),
+    col(Msg::ColTargets, 20, 1, true),
+    col(Msg::ColActive, 6, 2, false),
+];
+const ALIAS_DOMAINS: &[Column] = &[
+    col(Msg::ColAliasDomain, 24, 0, true),
+    col(Msg::ColTarget, 24, 1, true),
+    col(Msg::ColActive, 6, 2, false),
+];
+const AUDIT: &[Column] = &[
+    col(Msg::ColWhen, 19, 1, false),
+    col(Msg::ColWho, 10, 2, false),
+    col(Msg::ColWhat, 14, 0, false),
+    col(Msg::ColObject, 20, 0, true),
+];
+
+fn columns(state: &State, id: ListId) -> &'static [Column] {
+    match id {
+        ListId::Domains if state.is_contact() => CONTACT_DOMAINS,
+        ListId::Domains => DOMAINS,
+        ListId::DomainMailboxes | ListId::AllMailboxes => MAILBOXES,
+        ListId::DomainAliases => ALIASES,
+        ListId::DomainAliasDomains => ALIAS_DOMAINS,
+        ListId::Audit => AUDIT,
+    }
+}
+
+/// Sizes for people: `unlimited`, or one decimal in binary units (`1.5G`).
+pub fn approx_size(size: Size, lang: Lang) -> String {
+    if size.is_unlimited() {
+        return lang.t(Msg::Unlimited).into();
+    }
+    let bytes = size.bytes() as f64;
+    for (shift, unit) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
+        let base = (1u64 << shift) as f64;
+        if bytes >= base {
+            let v = bytes / base;
+            return if (v - v.round()).abs() < 0.05 {
+                format!("{}{unit}", v.round())
+            } else {
+                format!("{v:.1}{unit}")
+            };
+        }
+    }
+    format!("{}", size.bytes())
+}
+
+/// `n/limit`, or `n` when there is no limit (as the CLI prints it).
+fn of_limit(n: String, limit: Option<String>) -> String {
+    match limit {
+        Some(l) => format!("{n}/{l}"),
+        None => n,
+    }
+}
+
+fn active_cell(active: bool, lang: Lang, theme: Theme) -> Cell<'static> {
+    let (msg, status) = if active {
+        (Msg::On, Status::Good)
+    } else {
+        (Msg::Off, Status::Bad)
+    };
+    Cell::from(Span::styled(lang.t(msg), theme.status(status)))
+}
+
+/// The cells of source row `i` of list `id`.
+fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
+    let (lang, theme) = (state.lang, state.theme);
+    let dns = || Cell::from(Span::styled(lang.t(Msg::DnsUnknown), theme.status(Status::Unknown)));
+    Some(match id {
+        ListId::Domains if state.is_contact() => {
+            let d = state.contact_domains().get(i)?;
+            vec![Cell::from(d.to_unicode()), dns()]
+        }
+        ListId::Domains => {
+            let d = state.data.domains.value.as_ref()?.get(i)?;
+            let count = |n: u64, max: u64| of_limit(n.to_string(), (max > 0).then(|| max.to_string()));
+            let quota = of_limit(
+                approx_size(d.allotted_quota, lang),
+                (!d.quota.is_unlimited()).then(|| approx_size(d.quota, lang)),
+            );
+            vec![
+                Cell::from(d.name.to_unicode()),
+                active_cell(d.active, lang, theme),
+                Cell::from(count(d.mailboxes, d.max_mailboxes)),
+                Cell::from(count(d.aliases, d.max_aliases)),
+                Cell::from(quota),
+                dns(),
+                Cell::from(d.description.clone()),
+            ]
+        }
+        ListId::DomainMailboxes | ListId::AllMailboxes => {
+            let source = if id == ListId::AllMailboxes {
+                &state.data.all_mailboxes
+            } else {
+                &state.data.domain_mailboxes
+            };
+            let m = source.value.as_ref()?.get(i)?;
+            vec![
+                Cell::from(m.address.to_unicode()),
+                Cell::from(m.name.clone()),
+                Cell::from(approx_size(m.quota, lang)),
+                active_cell(m.active, lang, theme),
+            ]
+        }
+        ListId::DomainAliases => {
+            let a = state.data.domain_aliases.value.as_ref()?.get(i)?;
+            let address = match &a.address {
+                AliasAddress::Address(x) => x.to_unicode(),
+                AliasAddress::CatchAll(d) => {
+                    format!("@{} {}", d.to_unicode(), lang.t(Msg::CatchAll))
+                }
+            };
+            let targets: Vec<String> = a.targets.iter().map(|t| t.to_unicode()).collect();
+            vec![
+                Cell::from(address),
+                Cell::from(targets.join(", ")),
+                active_cell(a.active, lang, theme),
+            ]
+        }
+        ListId::DomainAliasDomains => {
+            let a = state.data.alias_domains.value.as_ref()?.get(i)?;
+            vec![
+                Cell::from(a.name.to_unicode()),
+                Cell::from(a.target.to_unicode()),
+                active_cell(a.active, lang, theme),
+            ]
+        }
+        ListId::Audit => {
+            let e = state.data.audit.value.as_ref()?.get(i)?;
+            let when: String = e.at.chars().take(19).collect::<String>().replace('T', " ");
+            vec![
+                Cell::from(when),
+                Cell::from(e.actor.clone()),
+                Cell::from(e.action.clone()),
+                Cell::from(e.object.clone()),
+            ]
+        }
+    })
+}
+
+/// Loading state of the data behind list `id`.
+fn status_of(state: &State, id: ListId) -> (bool, Option<&str>) {
+    fn of<T>(l: &Loaded<T>) -> (bool, Option<&str>) {
+        (l.loading && l.value.is_none(), l.error.as_deref())
+    }
+    let d = &state.data;
+    match id {
+        ListId::Domains if state.is_contact() => (false, None),
+        ListId::Domains => of(&d.domains),
+        ListId::DomainMailboxes => of(&d.domain_mailboxes),
+        ListId::AllMailboxes => of(&d.all_mailboxes),
+        ListId::DomainAliases => of(&d.domain_aliases),
+        ListId::DomainAliasDomains => of(&d.alias_domains),
+        ListId::Audit => of(&d.audit),
+    }
+}
+
+fn list_title(state: &State, id: ListId, list: &ListState) -> String {
+    let name = match id {
+        ListId::Domains => state.t(Msg::ViewDomains),
+        ListId::DomainMailboxes | ListId::AllMailboxes => state.t(Msg::ViewMailboxes),
+        ListId::DomainAliases => state.t(Msg::TabAliases),
+        ListId::DomainAliasDomains => state.t(Msg::TabAliasDomains),
+        ListId::Audit => state.t(Msg::ViewAudit),
+    };
+    let count = if list.filter.is_empty() {
+        format!("{}", list.keys.len())
+    } else {
+        format!("{}/{}", list.visible.len(), list.keys.len())
+    };
+    let mut title = format!(" {name} ({count}) ");
+    if !list.filter.is_empty() {
+        title.push_str(&format!("{}: {} ", state.t(Msg::FilterLabel), list.filter));
+    }
+    title
+}
+
+pub fn list(frame: &mut Frame, state: &State, area: Rect) {
+    let Some(id) = state.list_id() else { return };
+    let theme = state.theme;
+    let empty = ListState::default();
+    let list = state.list(id).unwrap_or(&empty);
+    let block = Block::bordered()
+        .border_set(theme.border())
+        .title(list_title(state, id, list));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let (loading, error) = status_of(state, id);
+    let message = if let Some(e) = error {
+        Some(state.lang.fmt(Msg::LoadFailed, &[e]))
+    } else if loading {
+        Some(state.t(Msg::Loading).to_string())
+    } else if list.visible.is_empty() {
+        Some(
+            state
+                .t(if list.filter.is_empty() {
+                    Msg::Empty
+                } else {
+                    Msg::NoMatch
+                })
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    let marker = theme.marker();
+    let width = inner.width.saturating_sub(marker.width() as u16);
+    let columns = columns(state, id);
+    let fitted = fit_columns(columns, width, state.lang);
+    let header = Row::new(
+        fitted
+            .iter()
+            .map(|&(i, _)| Cell::from(state.t(columns[i].title)))
+            .collect::<Vec<_>>(),
+    )
+    .style(theme.column_title());
+    let constraints: Vec<Constraint> = fitted
+        .iter()
+        .map(|&(i, w)| {
+            if columns[i].grow {
+                Constraint::Fill(w)
+            } else {
+                Constraint::Length(w)
+            }
+        })
+        .collect();
+
+    let height = inner.height.saturating_sub(1) as usize;
+    let rows: Vec<Row> = if message.is_some() {
+        Vec::new()
+    } else {
+        list.visible
+            .iter()
+            .skip(list.offset)
+            .take(height)
+            .filter_map(|&i| cells(state, id, i))
+            .map(|all| {
+                let picked: Vec<Cell> = fitted.iter().map(|&(c, _)| all[c].clone()).collect();
+                Row::new(picked)
+            })
+            .collect()
+    };
+    let table = Table::new(rows, constraints)
+        .header(header)
+        .column_spacing(SPACING)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol(marker)
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+    let mut table_state =
+        TableState::new().with_selected(Some(list.selected.saturating_sub(list.offset)));
+    frame.render_stateful_widget(table, inner, &mut table_state);
+    if let Some(message) = message {
+        let below = Rect {
+            y: inner.y + 2,
+            height: inner.height.saturating_sub(2),
+            ..inner
+        };
+        let text = Paragraph::new(Line::raw(message)).wrap(ratatui::widgets::Wrap { trim: true });
+        frame.render_widget(text, below.inner(ratatui::layout::Margin::new(2, 0)));
+    }
+}

@@ -1,0 +1,462 @@
+//! The TUI's whole state. Only [`super::update`] changes it; the renderer
+//! reads it. Lists keep their own cursor, scroll offset, filter and the
+//! indices of the rows the filter lets through, so a keystroke in a
+//! 100,000-row list re-filters precomputed lowercase keys, not the rows.
+
+use super::forms::Form;
+use super::theme::Theme;
+use crate::error::Error;
+use crate::i18n::{Lang, Msg};
+use crate::model::*;
+use crate::ops::{Actor, Role};
+use crate::password::Password;
+use std::collections::HashMap;
+use tui_input::Input;
+
+/// A screen; the navigation stack of these makes the breadcrumbs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Domains,
+    Domain { name: DomainName, tab: Tab },
+    Mailboxes,
+    Audit,
+}
+
+/// A domain's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Mailboxes,
+    Aliases,
+    AliasDomains,
+    Dns,
+    Dkim,
+}
+
+impl Tab {
+    pub fn title(self) -> Msg {
+        match self {
+            Tab::Mailboxes => Msg::TabMailboxes,
+            Tab::Aliases => Msg::TabAliases,
+            Tab::AliasDomains => Msg::TabAliasDomains,
+            Tab::Dns => Msg::TabDns,
+            Tab::Dkim => Msg::TabDkim,
+        }
+    }
+}
+
+/// The lists the TUI shows, each with its own cursor and filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListId {
+    Domains,
+    DomainMailboxes,
+    DomainAliases,
+    DomainAliasDomains,
+    AllMailboxes,
+    Audit,
+}
+
+/// Data fetched in the background.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub value: Option<T>,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+impl<T> Default for Loaded<T> {
+    fn default() -> Self {
+        Loaded {
+            value: None,
+            loading: false,
+            error: None,
+        }
+    }
+}
+
+impl<T> Loaded<T> {
+    pub fn set(&mut self, result: Result<T, Error>) {
+        self.loading = false;
+        match result {
+            Ok(v) => {
+                self.value = Some(v);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+}
+
+/// Everything read from the directory.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    pub domains: Loaded<Vec<Domain>>,
+    pub alias_domains: Loaded<Vec<AliasDomain>>,
+    /// Mailboxes and aliases of the open domain (named by `domain`).
+    pub domain: Option<DomainName>,
+    pub domain_mailboxes: Loaded<Vec<Mailbox>>,
+    pub domain_aliases: Loaded<Vec<Alias>>,
+    pub all_mailboxes: Loaded<Vec<Mailbox>>,
+    pub audit: Loaded<Vec<AuditEntry>>,
+}
+
+/// One list's cursor, scroll offset and filter.
+#[derive(Debug, Clone, Default)]
+pub struct ListState {
+    /// Position of the cursor among the visible rows.
+    pub selected: usize,
+    /// First visible row drawn.
+    pub offset: usize,
+    pub filter: String,
+    /// (index into the source, lowercase search key) for every row.
+    pub keys: Vec<(usize, String)>,
+    /// Source indices of the rows the filter lets through, in order.
+    pub visible: Vec<usize>,
+}
+
+impl ListState {
+    /// Replaces the rows' search keys and re-applies the filter.
+    pub fn set_keys(&mut self, keys: Vec<(usize, String)>) {
+        self.keys = keys;
+        self.refilter(false);
+    }
+
+    /// Sets the filter; when it only grew, narrows the current result
+    /// instead of scanning every row again.
+    pub fn set_filter(&mut self, filter: &str) {
+        let filter = filter.to_lowercase();
+        let narrowing = filter.starts_with(&self.filter) && !self.filter.is_empty();
+        self.filter = filter;
+        self.refilter(narrowing);
+    }
+
+    fn refilter(&mut self, narrowing: bool) {
+        let f = self.filter.as_str();
+        if f.is_empty() {
+            self.visible = self.keys.iter().map(|(i, _)| *i).collect();
+        } else if narrowing {
+            // `keys` is in source order, as `visible` is: walk both.
+            let mut keys = self.keys.iter();
+            self.visible.retain(|&i| {
+                keys.by_ref()
+                    .find(|(k, _)| *k == i)
+                    .is_some_and(|(_, key)| key.contains(f))
+            });
+        } else {
+            self.visible = self
+                .keys
+                .iter()
+                .filter(|(_, key)| key.contains(f))
+                .map(|(i, _)| *i)
+                .collect();
+        }
+        self.clamp(usize::MAX);
+    }
+
+    /// Keeps the cursor on a row and in view of `height` rows.
+    pub fn clamp(&mut self, height: usize) {
+        let len = self.visible.len();
+        if len == 0 {
+            self.selected = 0;
+            self.offset = 0;
+            return;
+        }
+        self.selected = self.selected.min(len - 1);
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset.saturating_add(height) {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height.min(len)));
+    }
+
+    /// The source index under the cursor.
+    pub fn current(&self) -> Option<usize> {
+        self.visible.get(self.selected).copied()
+    }
+}
+
+/// The one-line prompt at the bottom: a filter or a `:` command.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: Input,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Command,
+}
+
+/// What a confirmation is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subject {
+    Domain {
+        name: DomainName,
+        active: bool,
+        mailboxes: u64,
+        aliases: u64,
+    },
+    Mailbox {
+        address: Address,
+        active: bool,
+    },
+    Alias {
+        address: AliasAddress,
+        active: bool,
+    },
+    AliasDomain {
+        name: DomainName,
+    },
+}
+
+impl Subject {
+    /// The object's kind, as a word.
+    pub fn kind(&self) -> Msg {
+        match self {
+            Subject::Domain { .. } => Msg::ObjDomain,
+            Subject::Mailbox { .. } => Msg::ObjMailbox,
+            Subject::Alias { .. } => Msg::ObjAlias,
+            Subject::AliasDomain { .. } => Msg::ObjAliasDomain,
+        }
+    }
+
+    /// The object's name, as people read it.
+    pub fn shown(&self) -> String {
+        match self {
+            Subject::Domain { name, .. } | Subject::AliasDomain { name } => name.to_unicode(),
+            Subject::Mailbox { address, .. } => address.to_unicode(),
+            Subject::Alias { address, .. } => match address {
+                AliasAddress::Address(a) => a.to_unicode(),
+                AliasAddress::CatchAll(d) => format!("@{}", d.to_unicode()),
+            },
+        }
+    }
+
+    /// What may be typed to confirm a delete: the name as shown, or its
+    /// ASCII (punycode) form, which is easier to type over some links.
+    pub fn accepted(&self) -> Vec<String> {
+        let ascii = match self {
+            Subject::Domain { name, .. } | Subject::AliasDomain { name } => name.to_string(),
+            Subject::Mailbox { address, .. } => address.to_string(),
+            Subject::Alias { address, .. } => address.to_string(),
+        };
+        vec![self.shown(), ascii]
+    }
+
+    /// Irreversible deletes (mailboxes and domains) need the name typed.
+    pub fn needs_typed_confirmation(&self) -> bool {
+        matches!(self, Subject::Domain { .. } | Subject::Mailbox { .. })
+    }
+
+    /// Whether the object is active, for objects that can be disabled.
+    pub fn active(&self) -> Option<bool> {
+        match self {
+            Subject::Domain { active, .. }
+            | Subject::Mailbox { active, .. }
+            | Subject::Alias { active, .. } => Some(*active),
+            Subject::AliasDomain { .. } => None,
+        }
+    }
+}
+
+/// A button of the disable/delete dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Cancel,
+    Disable,
+    Enable,
+    Delete,
+}
+
+impl Choice {
+    pub fn label(self) -> Msg {
+        match self {
+            Choice::Cancel => Msg::ButtonCancel,
+            Choice::Disable => Msg::ButtonDisable,
+            Choice::Enable => Msg::ButtonEnable,
+            Choice::Delete => Msg::ButtonDelete,
+        }
+    }
+}
+
+/// The disable/delete dialog; Cancel is first and focused when it opens.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub subject: Subject,
+    pub choices: Vec<Choice>,
+    pub focus: usize,
+}
+
+/// The typed confirmation of an irreversible delete.
+#[derive(Debug, Clone)]
+pub struct TypedConfirm {
+    pub subject: Subject,
+    pub input: Input,
+    pub mismatch: bool,
+}
+
+/// What is drawn over the current view.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    Form(Box<Form>),
+    Confirm(Confirm),
+    Typed(TypedConfirm),
+    Error(Error),
+    /// A generated password, shown once.
+    Password {
+        subject: String,
+        password: Password,
+    },
+}
+
+/// A short message at the bottom that fades after a few seconds.
+#[derive(Debug, Clone)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    /// The tick at which it disappears.
+    pub until: u64,
+}
+
+/// How long a flash message stays, in ticks (see [`super::TICK`]).
+pub const FLASH_TICKS: u64 = 40;
+/// For how many of its last ticks a flash message is drawn dimmed.
+pub const FADE_TICKS: u64 = 10;
+
+/// The smallest terminal the TUI draws in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+/// Lines taken by the header, breadcrumbs, tab bar/list border and the
+/// bottom bar around a list (see the renderer's layout).
+pub const CHROME_LINES: u16 = 7;
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub actor: Actor,
+    pub lang: Lang,
+    pub theme: Theme,
+    /// The directory, as [`crate::directory::Directory::describe`] gives it.
+    pub backend: String,
+    /// Text shown in the header, e.g. that this is a demo directory.
+    pub banner: Option<String>,
+    pub width: u16,
+    pub height: u16,
+    pub tick: u64,
+    pub stack: Vec<View>,
+    pub data: Data,
+    pub lists: HashMap<ListId, ListState>,
+    pub prompt: Option<Prompt>,
+    pub overlay: Option<Overlay>,
+    pub flash: Option<Flash>,
+    /// Background jobs running (the spinner shows while > 0).
+    pub jobs: usize,
+    /// Set by `update` when the screen must be redrawn.
+    pub dirty: bool,
+}
+
+impl State {
+    pub fn new(actor: Actor, lang: Lang, theme: Theme, backend: String) -> State {
+        State {
+            actor,
+            lang,
+            theme,
+            backend,
+            banner: None,
+            width: 80,
+            height: 24,
+            tick: 0,
+            stack: vec![View::Domains],
+            data: Data::default(),
+            lists: HashMap::new(),
+            prompt: None,
+            overlay: None,
+            flash: None,
+            jobs: 0,
+            dirty: true,
+        }
+    }
+
+    pub fn view(&self) -> &View {
+        self.stack.last().unwrap_or(&View::Domains)
+    }
+
+    pub fn t(&self, msg: Msg) -> &'static str {
+        self.lang.t(msg)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.actor.is_admin()
+    }
+
+    pub fn is_contact(&self) -> bool {
+        matches!(self.actor.role, Role::Contact(_))
+    }
+
+    /// May add and change mailboxes and aliases (in the domains it sees).
+    pub fn may_manage(&self) -> bool {
+        !self.is_contact()
+    }
+
+    /// Domains a contact may check (they need no directory access).
+    pub fn contact_domains(&self) -> &[DomainName] {
+        match &self.actor.role {
+            Role::Contact(ds) => ds,
+            _ => &[],
+        }
+    }
+
+    /// The tabs of a domain this role sees.
+    pub fn tabs(&self) -> Vec<Tab> {
+        if self.is_contact() {
+            vec![Tab::Dns]
+        } else {
+            vec![
+                Tab::Mailboxes,
+                Tab::Aliases,
+                Tab::AliasDomains,
+                Tab::Dns,
+                Tab::Dkim,
+            ]
+        }
+    }
+
+    /// The list the current view shows, if it shows one.
+    pub fn list_id(&self) -> Option<ListId> {
+        match self.view() {
+            View::Domains => Some(ListId::Domains),
+            View::Mailboxes => Some(ListId::AllMailboxes),
+            View::Audit => Some(ListId::Audit),
+            View::Domain { tab, .. } => match tab {
+                Tab::Mailboxes => Some(ListId::DomainMailboxes),
+                Tab::Aliases => Some(ListId::DomainAliases),
+                Tab::AliasDomains => Some(ListId::DomainAliasDomains),
+                Tab::Dns | Tab::Dkim => None,
+            },
+        }
+    }
+
+    pub fn list(&self, id: ListId) -> Option<&ListState> {
+        self.lists.get(&id)
+    }
+
+    /// Rows a list shows at the current terminal height.
+    pub fn list_height(&self) -> usize {
+        self.height.saturating_sub(CHROME_LINES).max(1) as usize
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+    }
+
+    /// The open domain, when a domain view is on top.
+    pub fn open_domain(&self) -> Option<&DomainName> {
+        match self.view() {
+            View::Domain { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}

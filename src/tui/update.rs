@@ -1,0 +1,670 @@
+//! `update`: the only code that changes [`State`]. It takes one
+//! [`Action`], changes the state, and returns the [`Effect`]s (jobs to
+//! run, quit, suspend) for the event loop. It never waits on anything.
+
+use super::action::{Action, Done, Effect, Job, Outcome};
+use super::forms::{FieldKind, Form};
+use super::state::*;
+use crate::i18n::Msg;
+use crate::model::*;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+/// How many audit entries the audit view loads.
+pub const AUDIT_LIMIT: u64 = 500;
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::Tick => {
+            tick(state);
+            return fx;
+        }
+        Action::Resize(w, h) => {
+            state.width = w;
+            state.height = h;
+            let height = state.list_height();
+            for list in state.lists.values_mut() {
+                list.clamp(height);
+            }
+        }
+        Action::Start => load_view(state, &mut fx, false),
+        Action::Done(outcome) => on_outcome(state, &mut fx, outcome),
+        Action::Quit => fx.push(Effect::Quit),
+        Action::Suspend => fx.push(Effect::Suspend),
+        Action::Help => state.overlay = Some(Overlay::Help),
+        Action::StartCommand => {
+            state.prompt = Some(Prompt {
+                kind: PromptKind::Command,
+                input: Input::default(),
+            })
+        }
+        Action::StartFilter => {
+            let current = state
+                .list_id()
+                .and_then(|id| state.list(id))
+                .map(|l| l.filter.clone())
+                .unwrap_or_default();
+            state.prompt = Some(Prompt {
+                kind: PromptKind::Filter,
+                input: Input::new(current),
+            });
+        }
+        Action::Refresh => {
+            load_view(state, &mut fx, true);
+            flash(state, state.t(Msg::Refreshed).to_string(), false);
+        }
+        Action::Up => move_cursor(state, |s, _, _| s.saturating_sub(1)),
+        Action::Down => move_cursor(state, |s, _, _| s + 1),
+        Action::Top => move_cursor(state, |_, _, _| 0),
+        Action::Bottom => move_cursor(state, |_, len, _| len.saturating_sub(1)),
+        Action::PageUp => move_cursor(state, |s, _, h| s.saturating_sub(h)),
+        Action::PageDown => move_cursor(state, |s, _, h| s + h),
+        Action::Open => open(state, &mut fx),
+        Action::Back => back(state),
+        Action::NextTab => switch_tab(state, &mut fx, true),
+        Action::PrevTab => switch_tab(state, &mut fx, false),
+        Action::Add => add(state),
+        Action::AddAliasDomain => {
+            let target = state.open_domain().cloned().or_else(|| selected_domain_name(state));
+            open_form(state, Form::add_alias_domain(target.as_ref()));
+        }
+        Action::Edit => edit(state),
+        Action::Delete => delete(state),
+        Action::Password => {
+            if let Some(m) = selected_mailbox(state) {
+                let form = Form::password(&m.address);
+                open_form(state, form);
+            }
+        }
+        Action::Recheck => {
+            let text = state.t(Msg::DnsRecheckUnavailable).to_string();
+            flash(state, text, true);
+        }
+        Action::NextField | Action::PrevField => {
+            if let Some(Overlay::Form(form)) = &mut state.overlay {
+                form.focus_next(matches!(action, Action::NextField));
+            }
+        }
+        Action::Toggle => {
+            if let Some(Overlay::Form(form)) = &mut state.overlay {
+                form.toggle(true);
+            }
+        }
+        Action::FocusLeft | Action::FocusRight => {
+            if let Some(Overlay::Confirm(c)) = &mut state.overlay {
+                let n = c.choices.len();
+                c.focus = if matches!(action, Action::FocusRight) {
+                    (c.focus + 1).min(n - 1)
+                } else {
+                    c.focus.saturating_sub(1)
+                };
+            }
+        }
+        Action::Submit => submit(state, &mut fx),
+        Action::Cancel => cancel(state),
+        Action::Input(key) => input(state, key),
+    }
+    state.dirty = true;
+    fx
+}
+
+fn tick(state: &mut State) {
+    state.tick += 1;
+    if state.jobs > 0 {
+        state.dirty = true;
+    }
+    if let Some(f) = &state.flash {
+        if state.tick >= f.until {
+            state.flash = None;
+            state.dirty = true;
+        } else if f.until - state.tick == FADE_TICKS {
+            state.dirty = true;
+        }
+    }
+}
+
+fn flash(state: &mut State, text: String, error: bool) {
+    state.flash = Some(Flash {
+        text,
+        error,
+        until: state.tick + FLASH_TICKS,
+    });
+}
+
+fn run(state: &mut State, fx: &mut Vec<Effect>, job: Job) {
+    state.jobs += 1;
+    fx.push(Effect::Run(job));
+}
+
+// ---- loading ----
+
+/// Loads what the current view shows; `force` reloads what is already there.
+fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
+    if state.is_contact() {
+        // A contact's world is the role's domain list: no directory reads.
+        let keys = state
+            .contact_domains()
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i, d.to_unicode().to_lowercase()))
+            .collect();
+        state.lists.entry(ListId::Domains).or_default().set_keys(keys);
+        return;
+    }
+    match state.view().clone() {
+        View::Domains => {
+            load_domains(state, fx, force);
+        }
+        View::Domain { name, .. } => {
+            load_domains(state, fx, force);
+            if force || state.data.domain.as_ref() != Some(&name) {
+                state.data.domain = Some(name.clone());
+                state.data.domain_mailboxes = Loaded::default();
+                state.data.domain_aliases = Loaded::default();
+                state.lists.remove(&ListId::DomainMailboxes);
+                state.lists.remove(&ListId::DomainAliases);
+                state.data.domain_mailboxes.loading = true;
+                state.data.domain_aliases.loading = true;
+                run(state, fx, Job::LoadMailboxes(Some(name.clone())));
+                run(state, fx, Job::LoadAliases(name));
+            }
+            rebuild_alias_domain_keys(state);
+        }
+        View::Mailboxes => {
+            if force || state.data.all_mailboxes.value.is_none() {
+                state.data.all_mailboxes.loading = true;
+                run(state, fx, Job::LoadMailboxes(None));
+            }
+        }
+        View::Audit => {
+            state.data.audit.loading = true;
+            run(state, fx, Job::LoadAudit(AUDIT_LIMIT));
+        }
+    }
+}
+
+fn load_domains(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
+    if force || state.data.domains.value.is_none() && !state.data.domains.loading {
+        state.data.domains.loading = true;
+        run(state, fx, Job::LoadDomains);
+        state.data.alias_domains.loading = true;
+        run(state, fx, Job::LoadAliasDomains);
+    }
+}
+
+/// After a change: what is on screen, and the domain counts, again.
+fn reload_after_change(state: &mut State, fx: &mut Vec<Effect>) {
+    state.data.all_mailboxes = Loaded::default();
+    load_view(state, fx, true);
+}
+
+fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
+    state.jobs = state.jobs.saturating_sub(1);
+    let height = state.list_height();
+    match outcome {
+        Outcome::Domains(r) => {
+            state.data.domains.set(r);
+            let keys = state.data.domains.value.as_ref().map(|ds| {
+                ds.iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        let key = format!("{} {} {}", d.name.to_unicode(), d.name, d.description);
+                        (i, key.to_lowercase())
+                    })
+                    .collect()
+            });
+            set_keys(state, ListId::Domains, keys, height);
+        }
+        Outcome::AliasDomains(r) => {
+            state.data.alias_domains.set(r);
+            rebuild_alias_domain_keys(state);
+        }
+        Outcome::Mailboxes(None, r) => {
+            state.data.all_mailboxes.set(r);
+            let keys = mailbox_keys(state.data.all_mailboxes.value.as_deref());
+            set_keys(state, ListId::AllMailboxes, keys, height);
+        }
+        Outcome::Mailboxes(Some(d), r) => {
+            if state.data.domain.as_ref() == Some(&d) {
+                state.data.domain_mailboxes.set(r);
+                let keys = mailbox_keys(state.data.domain_mailboxes.value.as_deref());
+                set_keys(state, ListId::DomainMailboxes, keys, height);
+            }
+        }
+        Outcome::Aliases(d, r) => {
+            if state.data.domain.as_ref() == Some(&d) {
+                state.data.domain_aliases.set(r);
+                let keys = state.data.domain_aliases.value.as_ref().map(|aliases| {
+                    aliases
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| {
+                            let targets: Vec<String> =
+                                a.targets.iter().map(|t| t.to_unicode()).collect();
+                            (i, format!("{} {}", a.address, targets.join(" ")).to_lowercase())
+                        })
+                        .collect()
+                });
+                set_keys(state, ListId::DomainAliases, keys, height);
+            }
+        }
+        Outcome::Audit(r) => {
+            state.data.audit.set(r);
+            let keys = state.data.audit.value.as_ref().map(|entries| {
+                entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        (i, format!("{} {} {} {}", e.at, e.actor, e.action, e.object).to_lowercase())
+                    })
+                    .collect()
+            });
+            set_keys(state, ListId::Audit, keys, height);
+        }
+        Outcome::Changed(done) => {
+            let text = state.lang.fmt(done.verb, &[state.t(done.object), &done.subject]);
+            flash(state, text, false);
+            if matches!(state.overlay, Some(Overlay::Form(_))) {
+                state.overlay = None;
+            }
+            if let Some(password) = done.password {
+                state.overlay = Some(Overlay::Password {
+                    subject: done.subject,
+                    password,
+                });
+            }
+            reload_after_change(state, fx);
+        }
+        Outcome::Failed(e) => match &mut state.overlay {
+            Some(Overlay::Form(form)) if form.pending => {
+                form.pending = false;
+                form.error = Some(e.to_string());
+            }
+            _ => state.overlay = Some(Overlay::Error(e)),
+        },
+    }
+}
+
+fn set_keys(state: &mut State, id: ListId, keys: Option<Vec<(usize, String)>>, height: usize) {
+    if let Some(keys) = keys {
+        let list = state.lists.entry(id).or_default();
+        list.set_keys(keys);
+        list.clamp(height);
+    }
+}
+
+fn mailbox_keys(mailboxes: Option<&[Mailbox]>) -> Option<Vec<(usize, String)>> {
+    mailboxes.map(|ms| {
+        ms.iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let mut key = m.address.to_unicode();
+                key.push(' ');
+                key.push_str(&m.name);
+                (i, key.to_lowercase())
+            })
+            .collect()
+    })
+}
+
+fn rebuild_alias_domain_keys(state: &mut State) {
+    let Some(open) = state.data.domain.clone() else {
+        return;
+    };
+    let keys = state.data.alias_domains.value.as_ref().map(|all| {
+        all.iter()
+            .enumerate()
+            .filter(|(_, a)| a.target == open)
+            .map(|(i, a)| (i, a.name.to_unicode().to_lowercase()))
+            .collect()
+    });
+    let height = state.list_height();
+    set_keys(state, ListId::DomainAliasDomains, keys, height);
+}
+
+// ---- navigation ----
+
+fn move_cursor(state: &mut State, to: impl Fn(usize, usize, usize) -> usize) {
+    let height = state.list_height();
+    let Some(id) = state.list_id() else { return };
+    if let Some(list) = state.lists.get_mut(&id) {
+        let len = list.visible.len();
+        list.selected = to(list.selected, len, height).min(len.saturating_sub(1));
+        list.clamp(height);
+    }
+}
+
+fn open(state: &mut State, fx: &mut Vec<Effect>) {
+    match state.view().clone() {
+        View::Domains => {
+            if let Some(name) = selected_domain_name(state) {
+                let tab = state.tabs()[0];
+                state.stack.push(View::Domain { name, tab });
+                load_view(state, fx, false);
+            }
+        }
+        View::Mailboxes | View::Domain { .. } => edit(state),
+        View::Audit => {}
+    }
+}
+
+fn back(state: &mut State) {
+    // Esc first clears a filter, then leaves the view.
+    if let Some(id) = state.list_id()
+        && let Some(list) = state.lists.get_mut(&id)
+        && !list.filter.is_empty()
+    {
+        list.set_filter("");
+        return;
+    }
+    if state.stack.len() > 1 {
+        state.stack.pop();
+    }
+}
+
+fn switch_tab(state: &mut State, fx: &mut Vec<Effect>, forward: bool) {
+    let tabs = state.tabs();
+    if let Some(View::Domain { tab, .. }) = state.stack.last_mut() {
+        let pos = tabs.iter().position(|t| t == tab).unwrap_or(0);
+        let n = tabs.len();
+        *tab = tabs[if forward { (pos + 1) % n } else { (pos + n - 1) % n }];
+        load_view(state, fx, false);
+    }
+}
+
+/// Runs a `:` command.
+fn command(state: &mut State, fx: &mut Vec<Effect>, text: &str) {
+    let target = match text.trim() {
+        "q" | "q!" | "quit" | "exit" => {
+            fx.push(Effect::Quit);
+            return;
+        }
+        "help" | "h" | "?" => {
+            state.overlay = Some(Overlay::Help);
+            return;
+        }
+        "domains" | "domain" | "dom" | "d" => View::Domains,
+        "mailboxes" | "mailbox" | "mb" | "m" if state.may_manage() => View::Mailboxes,
+        "audit" | "log" if state.is_admin() => View::Audit,
+        "mailboxes" | "mailbox" | "mb" | "m" | "audit" | "log" => {
+            let text = state.t(Msg::NotForRole).to_string();
+            flash(state, text, true);
+            return;
+        }
+        other => {
+            let text = state.lang.fmt(Msg::UnknownCommand, &[other]);
+            flash(state, text, true);
+            return;
+        }
+    };
+    state.stack.truncate(1);
+    if target != View::Domains {
+        state.stack.push(target);
+    }
+    load_view(state, fx, false);
+}
+
+// ---- selection ----
+
+fn current(state: &State, id: ListId) -> Option<usize> {
+    state.list(id).and_then(ListState::current)
+}
+
+fn selected_domain(state: &State) -> Option<&Domain> {
+    let i = current(state, ListId::Domains)?;
+    state.data.domains.value.as_ref()?.get(i)
+}
+
+fn selected_domain_name(state: &State) -> Option<DomainName> {
+    if state.is_contact() {
+        let i = current(state, ListId::Domains)?;
+        return state.contact_domains().get(i).cloned();
+    }
+    selected_domain(state).map(|d| d.name.clone())
+}
+
+fn selected_mailbox(state: &State) -> Option<&Mailbox> {
+    match state.list_id()? {
+        ListId::DomainMailboxes => {
+            let i = current(state, ListId::DomainMailboxes)?;
+            state.data.domain_mailboxes.value.as_ref()?.get(i)
+        }
+        ListId::AllMailboxes => {
+            let i = current(state, ListId::AllMailboxes)?;
+            state.data.all_mailboxes.value.as_ref()?.get(i)
+        }
+        _ => None,
+    }
+}
+
+fn selected_alias(state: &State) -> Option<&Alias> {
+    let i = current(state, ListId::DomainAliases)?;
+    state.data.domain_aliases.value.as_ref()?.get(i)
+}
+
+fn selected_alias_domain(state: &State) -> Option<&AliasDomain> {
+    let i = current(state, ListId::DomainAliasDomains)?;
+    state.data.alias_domains.value.as_ref()?.get(i)
+}
+
+// ---- forms and dialogs ----
+
+fn open_form(state: &mut State, form: Form) {
+    state.overlay = Some(Overlay::Form(Box::new(form)));
+}
+
+fn add(state: &mut State) {
+    let domain = state.open_domain().cloned();
+    let form = match (state.view(), state.list_id()) {
+        (View::Domains, _) => Form::add_domain(),
+        (_, Some(ListId::DomainMailboxes | ListId::AllMailboxes)) => {
+            Form::add_mailbox(domain.as_ref())
+        }
+        (_, Some(ListId::DomainAliases)) => Form::add_alias(domain.as_ref()),
+        (_, Some(ListId::DomainAliasDomains)) => Form::add_alias_domain(domain.as_ref()),
+        _ => return,
+    };
+    open_form(state, form);
+}
+
+fn edit(state: &mut State) {
+    let form = match state.list_id() {
+        Some(ListId::Domains) if state.is_admin() => selected_domain(state).map(Form::edit_domain),
+        Some(ListId::DomainMailboxes | ListId::AllMailboxes) if state.may_manage() => {
+            selected_mailbox(state).map(Form::edit_mailbox)
+        }
+        Some(ListId::DomainAliases) if state.may_manage() => {
+            selected_alias(state).map(Form::edit_alias)
+        }
+        _ => None,
+    };
+    match form {
+        Some(form) => open_form(state, form),
+        None => nothing_selected(state),
+    }
+}
+
+fn nothing_selected(state: &mut State) {
+    if state.list_id().is_some_and(|id| current(state, id).is_none()) {
+        let text = state.t(Msg::NothingSelected).to_string();
+        flash(state, text, true);
+    }
+}
+
+fn delete(state: &mut State) {
+    let subject = match state.list_id() {
+        Some(ListId::Domains) => selected_domain(state).map(|d| Subject::Domain {
+            name: d.name.clone(),
+            active: d.active,
+            mailboxes: d.mailboxes,
+            aliases: d.aliases,
+        }),
+        Some(ListId::DomainMailboxes | ListId::AllMailboxes) => {
+            selected_mailbox(state).map(|m| Subject::Mailbox {
+                address: m.address.clone(),
+                active: m.active,
+            })
+        }
+        Some(ListId::DomainAliases) => selected_alias(state).map(|a| Subject::Alias {
+            address: a.address.clone(),
+            active: a.active,
+        }),
+        Some(ListId::DomainAliasDomains) => {
+            selected_alias_domain(state).map(|a| Subject::AliasDomain {
+                name: a.name.clone(),
+            })
+        }
+        _ => None,
+    };
+    let Some(subject) = subject else {
+        return nothing_selected(state);
+    };
+    let mut choices = vec![Choice::Cancel];
+    match subject.active() {
+        Some(true) => choices.push(Choice::Disable),
+        Some(false) => choices.push(Choice::Enable),
+        None => {}
+    }
+    choices.push(Choice::Delete);
+    state.overlay = Some(Overlay::Confirm(Confirm {
+        subject,
+        choices,
+        focus: 0,
+    }));
+}
+
+fn submit(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some(prompt) = state.prompt.take() {
+        if prompt.kind == PromptKind::Command {
+            command(state, fx, prompt.input.value());
+        }
+        return;
+    }
+    match state.overlay.take() {
+        Some(Overlay::Form(mut form)) => {
+            if !form.pending
+                && let Some(job) = form.submit(state.lang)
+            {
+                form.pending = true;
+                form.error = None;
+                run(state, fx, job);
+            }
+            state.overlay = Some(Overlay::Form(form));
+        }
+        Some(Overlay::Confirm(c)) => match c.choices[c.focus] {
+            Choice::Cancel => {}
+            Choice::Disable | Choice::Enable => {
+                let on = c.choices[c.focus] == Choice::Enable;
+                let job = match c.subject {
+                    Subject::Domain { name, .. } => Job::SetDomainActive(name, on),
+                    Subject::Mailbox { address, .. } => Job::SetMailboxActive(address, on),
+                    Subject::Alias { address, .. } => Job::SetAliasActive(address, on),
+                    Subject::AliasDomain { .. } => return,
+                };
+                run(state, fx, job);
+            }
+            Choice::Delete if c.subject.needs_typed_confirmation() => {
+                state.overlay = Some(Overlay::Typed(TypedConfirm {
+                    subject: c.subject,
+                    input: Input::default(),
+                    mismatch: false,
+                }));
+            }
+            Choice::Delete => run(state, fx, remove_job(c.subject)),
+        },
+        Some(Overlay::Typed(mut t)) => {
+            let typed = t.input.value().trim().to_string();
+            if t.subject.accepted().contains(&typed) {
+                run(state, fx, remove_job(t.subject));
+            } else {
+                t.mismatch = true;
+                state.overlay = Some(Overlay::Typed(t));
+            }
+        }
+        other => state.overlay = other,
+    }
+}
+
+fn remove_job(subject: Subject) -> Job {
+    match subject {
+        Subject::Domain {
+            name,
+            mailboxes,
+            aliases,
+            ..
+        } => Job::RemoveDomain(name, mailboxes + aliases > 0),
+        Subject::Mailbox { address, .. } => Job::RemoveMailbox(address),
+        Subject::Alias { address, .. } => Job::RemoveAlias(address),
+        Subject::AliasDomain { name } => Job::RemoveAliasDomain(name),
+    }
+}
+
+fn cancel(state: &mut State) {
+    if let Some(prompt) = state.prompt.take() {
+        if prompt.kind == PromptKind::Filter
+            && let Some(id) = state.list_id()
+            && let Some(list) = state.lists.get_mut(&id)
+        {
+            list.set_filter("");
+        }
+        return;
+    }
+    // A form whose job runs stays until the job reports.
+    if let Some(Overlay::Form(form)) = &state.overlay
+        && form.pending
+    {
+        return;
+    }
+    state.overlay = None;
+}
+
+fn input(state: &mut State, key: KeyEvent) {
+    let request = to_input_request(&Event::Key(key));
+    if let Some(prompt) = &mut state.prompt {
+        if let Some(req) = request {
+            prompt.input.handle(req);
+        }
+        if prompt.kind == PromptKind::Filter {
+            let value = prompt.input.value().to_string();
+            let height = state.list_height();
+            if let Some(id) = state.list_id() {
+                let list = state.lists.entry(id).or_default();
+                list.set_filter(&value);
+                list.clamp(height);
+            }
+        }
+        return;
+    }
+    match &mut state.overlay {
+        Some(Overlay::Form(form)) if !form.pending => {
+            if matches!(form.fields[form.focus].kind, FieldKind::Choice(..)) {
+                match key.code {
+                    KeyCode::Left => form.toggle(false),
+                    KeyCode::Right | KeyCode::Char(' ') => form.toggle(true),
+                    _ => {}
+                }
+            } else if let Some(req) = request {
+                form.edit(req, state.lang);
+            }
+        }
+        Some(Overlay::Typed(t)) => {
+            if let Some(req) = request {
+                t.input.handle(req);
+                t.mismatch = false;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The message a finished change shows (used by the job runner).
+pub fn done(verb: Msg, object: Msg, subject: String) -> Done {
+    Done {
+        verb,
+        object,
+        subject,
+        password: None,
+    }
+}
