@@ -19,12 +19,12 @@ check-toolchain:
 build: check-toolchain
 	$(CARGO) build --locked
 
-# The main program on the embedded SQLite default, against a demo directory
-# seeded from fixtures/demo/.
+# The TUI on the embedded SQLite default, against a demo directory seeded
+# from fixtures/demo/ and labelled DEMO in the header. `make run ARGS="domain
+# list"` runs a command on the demo directory instead.
 run: build
 	@POSTIER=$(POSTIER) fixtures/demo/seed.sh "$(DEMO_DIR)"
-	POSTIER_CONFIG="$(DEMO_DIR)/postier.toml" $(POSTIER) domain list
-	POSTIER_CONFIG="$(DEMO_DIR)/postier.toml" $(POSTIER) mailbox list
+	POSTIER_CONFIG="$(DEMO_DIR)/postier.toml" $(POSTIER) $(or $(ARGS),tui --banner DEMO)
 
 # Installs the test services (apt, idempotent), starts PostgreSQL and
 # MariaDB on loopback, runs every test, stops the servers.

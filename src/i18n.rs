@@ -193,10 +193,7 @@ catalogue! {
     ChoiceHint => "Space or ←/→ to change", "Espace ou ←/→ pour changer";
     PasswordsDiffer => "the two passwords differ", "les deux mots de passe diffèrent";
     NotANumber => "{} is not a whole number", "{} n'est pas un nombre entier";
-    Required => "is required", "est obligatoire";
-    FixFields => "Fix the fields marked ✗ first", "Corrigez d'abord les champs marqués ✗";
     // Dialogs
-    ConfirmTitle => "{} {}", "{} {}";
     ConfirmQuestion => "What should happen to {}?", "Que faire de {} ?";
     ConfirmCascade => "Deleting it also deletes its {} mailboxes and {} aliases.", "Le supprimer supprime aussi ses {} boîtes et {} alias.";
     ButtonCancel => "Cancel", "Annuler";

@@ -69,6 +69,12 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u64,
     },
+    /// The terminal UI (also what `postier` alone opens on a terminal).
+    Tui {
+        /// Text shown in the UI's header, e.g. DEMO.
+        #[arg(long, value_name = "TEXT")]
+        banner: Option<String>,
+    },
 }
 
 #[derive(Debug, Args, Default)]

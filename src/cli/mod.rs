@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::{Actor, Ops};
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Exit codes scripts rely on (SPEC.md).
@@ -98,8 +99,14 @@ impl Context {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
-    let Some(command) = &cli.command else {
-        return Err(Error::invalid("command", "none given").with_hint("see: postier --help"));
+    // No command on a terminal opens the TUI (SPEC.md).
+    let tui = Command::Tui { banner: None };
+    let command = match &cli.command {
+        Some(command) => command,
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => &tui,
+        None => {
+            return Err(Error::invalid("command", "none given").with_hint("see: postier --help"));
+        }
     };
     let ctx = Context::open(&cli).await?;
     match command {
@@ -115,6 +122,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     &serde_json::json!({"directory": ctx.ops.directory().describe(), "migrated": true}),
                 )?;
             }
+        }
+        Command::Tui { banner } => {
+            let color = match cli.color {
+                ColorChoice::Auto => crate::tui::ColorMode::Auto,
+                ColorChoice::Always => crate::tui::ColorMode::Always,
+                ColorChoice::Never => crate::tui::ColorMode::Never,
+            };
+            let options = crate::tui::Options::from_env(color, banner.clone());
+            crate::tui::run(ctx.ops.clone(), options).await?;
         }
         Command::Audit { limit } => {
             let entries = ctx.ops.audit(*limit).await?;

@@ -5,8 +5,8 @@
 //! Ctrl-Z suspends the process group and redraws on resume.
 
 use super::action::{Action, Effect, Outcome};
-use super::{TICK, jobs, keymap, render, update};
 use super::state::State;
+use super::{TICK, jobs, keymap, render, update};
 use crate::error::Error;
 use crate::ops::Ops;
 use ratatui::DefaultTerminal;

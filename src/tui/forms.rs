@@ -271,7 +271,9 @@ impl Form {
 
     /// Indices of the fields on screen, in order.
     pub fn shown(&self) -> Vec<usize> {
-        (0..self.fields.len()).filter(|&i| self.is_shown(i)).collect()
+        (0..self.fields.len())
+            .filter(|&i| self.is_shown(i))
+            .collect()
     }
 
     pub fn focus_next(&mut self, forward: bool) {
@@ -311,7 +313,8 @@ impl Form {
         self.check_field(self.focus, lang, false);
         // A confirmation field depends on the one it repeats.
         for i in 0..self.fields.len() {
-            if self.fields[i].check == Check::SameAs(self.focus) && !self.fields[i].value().is_empty()
+            if self.fields[i].check == Check::SameAs(self.focus)
+                && !self.fields[i].value().is_empty()
             {
                 self.check_field(i, lang, false);
             }
@@ -332,10 +335,8 @@ impl Form {
     }
 
     fn check(&self, i: usize, value: &str, lang: Lang) -> Result<(), String> {
-        let why = |e: Error| match e.hint {
-            Some(h) => format!("{} ({h})", e.why),
-            None => e.why,
-        };
+        // Inline, the field's label says what; the reason is enough.
+        let why = |e: Error| e.why;
         match self.fields[i].check {
             Check::Text => Ok(()),
             Check::Domain => DomainName::parse(value.trim()).map(drop).map_err(why),
@@ -383,7 +384,12 @@ impl Form {
 
     fn build(&self) -> Result<Job, (usize, Error)> {
         let v = |i: usize| self.fields[i].value().trim();
-        let count = |i: usize| at(i, parse_count(v(i), Lang::En).map_err(|e| Error::invalid("", e)));
+        let count = |i: usize| {
+            at(
+                i,
+                parse_count(v(i), Lang::En).map_err(|e| Error::invalid("", e)),
+            )
+        };
         Ok(match &self.kind {
             FormKind::AddDomain => Job::AddDomain(
                 at(0, DomainName::parse(v(0)))?,
@@ -436,8 +442,16 @@ impl Form {
                 Job::EditAlias(
                     address.clone(),
                     AliasPatch {
-                        add_targets: after.iter().filter(|t| !before.contains(t)).cloned().collect(),
-                        remove_targets: before.iter().filter(|t| !after.contains(t)).cloned().collect(),
+                        add_targets: after
+                            .iter()
+                            .filter(|t| !before.contains(t))
+                            .cloned()
+                            .collect(),
+                        remove_targets: before
+                            .iter()
+                            .filter(|t| !after.contains(t))
+                            .cloned()
+                            .collect(),
                         active: None,
                     },
                 )

@@ -61,14 +61,12 @@ pub async fn run_job(ops: &Ops, job: Job) -> Outcome {
                 .await
                 .map(|m| done(DoneChanged, ObjMailbox, m.address.to_unicode())),
         ),
-        Job::SetPassword(address, input) => changed(
-            ops.set_password(address, input)
-                .await
-                .map(|(m, password)| Done {
-                    password,
-                    ..done(DonePassword, ObjMailbox, m.address.to_unicode())
-                }),
-        ),
+        Job::SetPassword(address, input) => changed(ops.set_password(address, input).await.map(
+            |(m, password)| Done {
+                password,
+                ..done(DonePassword, ObjMailbox, m.address.to_unicode())
+            },
+        )),
         Job::SetMailboxActive(address, on) => changed(
             ops.set_mailbox_active(address, on)
                 .await

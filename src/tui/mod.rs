@@ -70,8 +70,11 @@ pub fn initial_state(ops: &Ops, options: &Options) -> State {
 /// Runs the TUI on the process's terminal until the user quits.
 pub async fn run(ops: Ops, options: Options) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(Error::invalid("tui", "standard input and output must be a terminal")
-            .with_hint("run postier from a terminal, or use a command such as: postier domain list"));
+        return Err(
+            Error::invalid("tui", "standard input and output must be a terminal").with_hint(
+                "run postier from a terminal, or use a command such as: postier domain list",
+            ),
+        );
     }
     let state = initial_state(&ops, &options);
     event_loop::run(ops, state)

@@ -330,9 +330,10 @@ pub const FADE_TICKS: u64 = 10;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
-/// Lines taken by the header, breadcrumbs, tab bar/list border and the
-/// bottom bar around a list (see the renderer's layout).
-pub const CHROME_LINES: u16 = 7;
+/// Lines taken around a list: header, breadcrumbs, the list's borders and
+/// column titles, the bottom bar (see the renderer's layout); a domain's
+/// tab line comes on top.
+pub const CHROME_LINES: u16 = 6;
 
 #[derive(Debug, Clone)]
 pub struct State {
@@ -445,7 +446,8 @@ impl State {
 
     /// Rows a list shows at the current terminal height.
     pub fn list_height(&self) -> usize {
-        self.height.saturating_sub(CHROME_LINES).max(1) as usize
+        let tabs = u16::from(matches!(self.view(), View::Domain { .. }));
+        self.height.saturating_sub(CHROME_LINES + tabs).max(1) as usize
     }
 
     pub fn too_small(&self) -> bool {

@@ -164,6 +164,16 @@ impl Theme {
         if self.ascii { '*' } else { '•' }
     }
 
+    /// Between header fields.
+    pub fn bar(self) -> &'static str {
+        if self.ascii { " | " } else { " │ " }
+    }
+
+    /// Marks a field that fails validation.
+    pub fn cross(self) -> &'static str {
+        if self.ascii { "x" } else { "✗" }
+    }
+
     pub fn separator(self) -> &'static str {
         if self.ascii { " > " } else { " › " }
     }

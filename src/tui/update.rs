@@ -67,7 +67,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PrevTab => switch_tab(state, &mut fx, false),
         Action::Add => add(state),
         Action::AddAliasDomain => {
-            let target = state.open_domain().cloned().or_else(|| selected_domain_name(state));
+            let target = state
+                .open_domain()
+                .cloned()
+                .or_else(|| selected_domain_name(state));
             open_form(state, Form::add_alias_domain(target.as_ref()));
         }
         Action::Edit => edit(state),
@@ -150,7 +153,11 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
             .enumerate()
             .map(|(i, d)| (i, d.to_unicode().to_lowercase()))
             .collect();
-        state.lists.entry(ListId::Domains).or_default().set_keys(keys);
+        state
+            .lists
+            .entry(ListId::Domains)
+            .or_default()
+            .set_keys(keys);
         return;
     }
     match state.view().clone() {
@@ -243,7 +250,10 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
                         .map(|(i, a)| {
                             let targets: Vec<String> =
                                 a.targets.iter().map(|t| t.to_unicode()).collect();
-                            (i, format!("{} {}", a.address, targets.join(" ")).to_lowercase())
+                            (
+                                i,
+                                format!("{} {}", a.address, targets.join(" ")).to_lowercase(),
+                            )
                         })
                         .collect()
                 });
@@ -257,14 +267,20 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
                     .iter()
                     .enumerate()
                     .map(|(i, e)| {
-                        (i, format!("{} {} {} {}", e.at, e.actor, e.action, e.object).to_lowercase())
+                        (
+                            i,
+                            format!("{} {} {} {}", e.at, e.actor, e.action, e.object)
+                                .to_lowercase(),
+                        )
                     })
                     .collect()
             });
             set_keys(state, ListId::Audit, keys, height);
         }
         Outcome::Changed(done) => {
-            let text = state.lang.fmt(done.verb, &[state.t(done.object), &done.subject]);
+            let text = state
+                .lang
+                .fmt(done.verb, &[state.t(done.object), &done.subject]);
             flash(state, text, false);
             if matches!(state.overlay, Some(Overlay::Form(_))) {
                 state.overlay = None;
@@ -369,7 +385,11 @@ fn switch_tab(state: &mut State, fx: &mut Vec<Effect>, forward: bool) {
     if let Some(View::Domain { tab, .. }) = state.stack.last_mut() {
         let pos = tabs.iter().position(|t| t == tab).unwrap_or(0);
         let n = tabs.len();
-        *tab = tabs[if forward { (pos + 1) % n } else { (pos + n - 1) % n }];
+        *tab = tabs[if forward {
+            (pos + 1) % n
+        } else {
+            (pos + n - 1) % n
+        }];
         load_view(state, fx, false);
     }
 }
@@ -487,7 +507,10 @@ fn edit(state: &mut State) {
 }
 
 fn nothing_selected(state: &mut State) {
-    if state.list_id().is_some_and(|id| current(state, id).is_none()) {
+    if state
+        .list_id()
+        .is_some_and(|id| current(state, id).is_none())
+    {
         let text = state.t(Msg::NothingSelected).to_string();
         flash(state, text, true);
     }

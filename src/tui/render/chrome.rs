@@ -2,6 +2,7 @@
 //! spinner), breadcrumbs, the title or tab line, and the bottom line
 //! (prompt, flash message, or the keys of the moment from the keymap).
 
+use super::super::action::Action;
 use super::super::keymap::{self, key_name};
 use super::super::state::{FADE_TICKS, PromptKind, State, View};
 use crate::i18n::Msg;
@@ -23,7 +24,7 @@ pub fn header(frame: &mut Frame, state: &State, area: Rect) {
     let mut left = vec![
         Span::raw(" "),
         Span::raw(state.t(Msg::AppName)),
-        Span::raw(" │ "),
+        Span::raw(theme.bar()),
         Span::raw(format!("{} ({})", state.actor.user, state.t(role))),
     ];
     if let Some(banner) = &state.banner {
@@ -37,22 +38,17 @@ pub fn header(frame: &mut Frame, state: &State, area: Rect) {
             theme.badge(),
         ));
     }
-    left.push(Span::raw(" │ "));
+    left.push(Span::raw(theme.bar()));
     let right = if state.jobs > 0 {
-        format!(
-            " {} {} ",
-            theme.spinner(state.tick),
-            state.t(Msg::Working)
-        )
+        format!(" {} {} ", theme.spinner(state.tick), state.t(Msg::Working))
     } else {
         String::new()
     };
     let used: usize = left.iter().map(|s| s.content.width()).sum();
     let room = (area.width as usize).saturating_sub(used + right.width());
     left.push(Span::raw(truncate_start(&state.backend, room)));
-    let fill = (area.width as usize).saturating_sub(
-        left.iter().map(|s| s.content.width()).sum::<usize>() + right.width(),
-    );
+    let fill = (area.width as usize)
+        .saturating_sub(left.iter().map(|s| s.content.width()).sum::<usize>() + right.width());
     left.push(Span::raw(" ".repeat(fill)));
     left.push(Span::raw(right));
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header()), area);
@@ -96,7 +92,10 @@ pub fn breadcrumbs(frame: &mut Frame, state: &State, area: Rect) {
     }
     let line = Line::from(vec![
         Span::raw(" "),
-        Span::styled(parts.join(sep), Style::new().add_modifier(ratatui::style::Modifier::BOLD)),
+        Span::styled(
+            parts.join(sep),
+            Style::new().add_modifier(ratatui::style::Modifier::BOLD),
+        ),
     ]);
     frame.render_widget(Paragraph::new(line), area);
 }
@@ -107,7 +106,10 @@ pub fn title(frame: &mut Frame, state: &State, area: Rect) {
         return;
     };
     let tabs = state.tabs();
-    let titles: Vec<String> = tabs.iter().map(|t| state.t(t.title()).to_string()).collect();
+    let titles: Vec<String> = tabs
+        .iter()
+        .map(|t| state.t(t.title()).to_string())
+        .collect();
     let selected = tabs.iter().position(|t| t == tab).unwrap_or(0);
     let widget = Tabs::new(titles)
         .select(selected)
@@ -141,22 +143,40 @@ pub fn bottom(frame: &mut Frame, state: &State, area: Rect) {
         if flash.until.saturating_sub(state.tick) <= FADE_TICKS {
             style = style.patch(theme.dim());
         }
-        let line = Line::from(vec![Span::raw(" "), Span::styled(flash.text.clone(), style)]);
+        let line = Line::from(vec![
+            Span::raw(" "),
+            Span::styled(flash.text.clone(), style),
+        ]);
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
-    let mut spans = vec![Span::raw(" ")];
+    // Pick by rank what fits, then show in table order.
+    let at_root = state.stack.len() == 1
+        && state
+            .list_id()
+            .and_then(|id| state.list(id))
+            .is_none_or(|l| l.filter.is_empty());
+    let candidates: Vec<_> = keymap::active(state)
+        .into_iter()
+        .filter(|b| b.bar > 0 && !(at_root && matches!(b.action, Action::Back)))
+        .collect();
+    let width_of =
+        |b: &keymap::Binding| key_name(&b.keys[0]).width() + 1 + state.t(b.label).width() + 2;
+    let mut ranked: Vec<usize> = (0..candidates.len()).collect();
+    ranked.sort_by_key(|&i| candidates[i].bar);
     let mut used = 1;
-    for binding in keymap::active(state).into_iter().filter(|b| b.bar) {
-        let key = key_name(&binding.keys[0]);
-        let label = state.t(binding.label);
-        let width = key.width() + 1 + label.width() + 2;
-        if used + width > area.width as usize {
-            break;
+    let mut shown = vec![false; candidates.len()];
+    for i in ranked {
+        let w = width_of(candidates[i]);
+        if used + w <= area.width as usize {
+            used += w;
+            shown[i] = true;
         }
-        used += width;
-        spans.push(Span::styled(key, theme.key()));
-        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (_, binding) in candidates.iter().enumerate().filter(|(i, _)| shown[*i]) {
+        spans.push(Span::styled(key_name(&binding.keys[0]), theme.key()));
+        spans.push(Span::raw(format!(" {}  ", state.t(binding.label))));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

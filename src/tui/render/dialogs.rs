@@ -15,7 +15,14 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 /// A bordered box of at most `width` x `height`, centred, cleared.
-fn dialog(frame: &mut Frame, state: &State, area: Rect, width: u16, height: u16, title: &str) -> Rect {
+fn dialog(
+    frame: &mut Frame,
+    state: &State,
+    area: Rect,
+    width: u16,
+    height: u16,
+    title: &str,
+) -> Rect {
     let w = width.min(area.width.saturating_sub(2));
     let h = height.min(area.height.saturating_sub(2));
     let rect = area.centered(Constraint::Length(w), Constraint::Length(h));
@@ -61,8 +68,16 @@ pub fn help(frame: &mut Frame, state: &State, area: Rect) {
         .unwrap_or(0) as u16;
     let max_inner = area.width.saturating_sub(6);
     let two = entry_width * 2 + 3 <= max_inner;
-    let rows = if two { entries.len().div_ceil(2) } else { entries.len() };
-    let inner_width = if two { entry_width * 2 + 3 } else { entry_width };
+    let rows = if two {
+        entries.len().div_ceil(2)
+    } else {
+        entries.len()
+    };
+    let inner_width = if two {
+        entry_width * 2 + 3
+    } else {
+        entry_width
+    };
     let commands = state.t(Msg::HelpCommands);
     let inner_width = inner_width.max(commands.width() as u16).min(max_inner);
     let inner = dialog(
@@ -126,7 +141,10 @@ pub fn form(frame: &mut Frame, state: &State, form: &Form, area: Rect) {
             },
         )];
         if let Some(e) = &field.error {
-            label.push(Span::styled(format!("  ✗ {e}"), theme.error()));
+            label.push(Span::styled(
+                format!("  {} {e}", theme.cross()),
+                theme.error(),
+            ));
         }
         lines.push(Line::from(label));
         let lead = if focused { theme.marker() } else { "  " };
@@ -185,20 +203,27 @@ pub fn form(frame: &mut Frame, state: &State, form: &Form, area: Rect) {
         };
         lines.push(value);
     }
-    lines.push(Line::raw(""));
+    let fields_height = lines.len() as u16;
+    frame.render_widget(Paragraph::new(lines), inner);
+    let mut footer = vec![Line::raw("")];
     if let Some(e) = &form.error {
-        lines.push(Line::styled(e.clone(), theme.error()));
+        footer.push(Line::styled(e.clone(), theme.error()));
     }
     if form.pending {
-        lines.push(Line::raw(format!(
+        footer.push(Line::raw(format!(
             "{} {}",
             theme.spinner(state.tick),
             state.t(Msg::Working)
         )));
     } else {
-        lines.push(Line::styled(state.t(Msg::FormHint), theme.dim()));
+        footer.push(Line::styled(state.t(Msg::FormHint), theme.dim()));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let below = Rect {
+        y: inner.y + fields_height,
+        height: inner.height.saturating_sub(fields_height),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(footer).wrap(Wrap { trim: false }), below);
     if let (Some(pos), false) = (cursor, form.pending) {
         frame.set_cursor_position(pos);
     }
@@ -258,7 +283,9 @@ pub fn typed(frame: &mut Frame, state: &State, t: &TypedConfirm, area: Rect) {
     let prompt = state.lang.fmt(Msg::TypedPrompt, &[&shown]);
     let text_width = width.saturating_sub(4);
     let height = 6 + wrapped_height(&prompt, text_width);
-    let title = state.lang.fmt(Msg::TypedTitle, &[&subject_line(state, &t.subject)]);
+    let title = state
+        .lang
+        .fmt(Msg::TypedTitle, &[&subject_line(state, &t.subject)]);
     let inner = dialog(frame, state, area, width, height, &title);
     let lead = theme.marker();
     let value_width = inner.width.saturating_sub(lead.width() as u16) as usize;
@@ -274,7 +301,10 @@ pub fn typed(frame: &mut Frame, state: &State, t: &TypedConfirm, area: Rect) {
     ];
     let input_y = inner.y + wrapped_height(&lines[0].to_string(), inner.width) + 1;
     lines.push(if t.mismatch {
-        Line::styled(format!("✗ {}", state.t(Msg::TypedMismatch)), theme.error())
+        Line::styled(
+            format!("{} {}", theme.cross(), state.t(Msg::TypedMismatch)),
+            theme.error(),
+        )
     } else {
         Line::raw("")
     });
@@ -313,8 +343,7 @@ pub fn error(frame: &mut Frame, state: &State, e: &Error, area: Rect) {
 /// The password sits alone on its line with no border beside it, so a
 /// triple-click or a terminal selection copies exactly the password.
 pub fn password(frame: &mut Frame, state: &State, subject: &str, password: &str, area: Rect) {
-    let w = area.width.saturating_sub(2);
-    let rect = area.centered(Constraint::Length(w), Constraint::Length(7));
+    let rect = area.centered(Constraint::Length(area.width), Constraint::Length(7));
     frame.render_widget(Clear, rect);
     let title = state.lang.fmt(Msg::PasswordTitle, &[subject]);
     let block = Block::new()
@@ -325,7 +354,10 @@ pub fn password(frame: &mut Frame, state: &State, subject: &str, password: &str,
     frame.render_widget(block, rect);
     let lines = vec![
         Line::raw(""),
-        Line::styled(password.to_string(), Style::new().add_modifier(ratatui::style::Modifier::BOLD)),
+        Line::styled(
+            password.to_string(),
+            Style::new().add_modifier(ratatui::style::Modifier::BOLD),
+        ),
         Line::raw(""),
         Line::styled(state.t(Msg::PasswordOnce), state.theme.dim()),
     ];

@@ -20,10 +20,11 @@ pub fn render(frame: &mut Frame, state: &State) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return too_small(frame, state, area);
     }
+    let tab_line = u16::from(matches!(state.view(), View::Domain { .. }));
     let [header, crumbs, title, body, bar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(tab_line),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
@@ -39,7 +40,13 @@ pub fn render(frame: &mut Frame, state: &State) {
         View::Domain {
             tab: Tab::Dkim,
             name,
-        } => notice(frame, state, body, &name.to_unicode(), Msg::DkimNotAvailable),
+        } => notice(
+            frame,
+            state,
+            body,
+            &name.to_unicode(),
+            Msg::DkimNotAvailable,
+        ),
         _ => tables::list(frame, state, body),
     }
     chrome::bottom(frame, state, bar);

@@ -87,7 +87,7 @@ const ALIAS_DOMAINS: &[Column] = &[
 const AUDIT: &[Column] = &[
     col(Msg::ColWhen, 19, 1, false),
     col(Msg::ColWho, 10, 2, false),
-    col(Msg::ColWhat, 14, 0, false),
+    col(Msg::ColWhat, 16, 0, false),
     col(Msg::ColObject, 20, 0, true),
 ];
 
@@ -102,12 +102,17 @@ fn columns(state: &State, id: ListId) -> &'static [Column] {
     }
 }
 
-/// Sizes for people: `unlimited`, or one decimal in binary units (`1.5G`).
+/// Quotas for people: `unlimited`, or as [`approx_bytes`].
 pub fn approx_size(size: Size, lang: Lang) -> String {
     if size.is_unlimited() {
         return lang.t(Msg::Unlimited).into();
     }
-    let bytes = size.bytes() as f64;
+    approx_bytes(size.bytes())
+}
+
+/// A byte count for people, one decimal in binary units (`1.5G`).
+pub fn approx_bytes(n: u64) -> String {
+    let bytes = n as f64;
     for (shift, unit) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
         let base = (1u64 << shift) as f64;
         if bytes >= base {
@@ -119,7 +124,7 @@ pub fn approx_size(size: Size, lang: Lang) -> String {
             };
         }
     }
-    format!("{}", size.bytes())
+    n.to_string()
 }
 
 /// `n/limit`, or `n` when there is no limit (as the CLI prints it).
@@ -142,7 +147,12 @@ fn active_cell(active: bool, lang: Lang, theme: Theme) -> Cell<'static> {
 /// The cells of source row `i` of list `id`.
 fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
     let (lang, theme) = (state.lang, state.theme);
-    let dns = || Cell::from(Span::styled(lang.t(Msg::DnsUnknown), theme.status(Status::Unknown)));
+    let dns = || {
+        Cell::from(Span::styled(
+            lang.t(Msg::DnsUnknown),
+            theme.status(Status::Unknown),
+        ))
+    };
     Some(match id {
         ListId::Domains if state.is_contact() => {
             let d = state.contact_domains().get(i)?;
@@ -150,9 +160,10 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
         }
         ListId::Domains => {
             let d = state.data.domains.value.as_ref()?.get(i)?;
-            let count = |n: u64, max: u64| of_limit(n.to_string(), (max > 0).then(|| max.to_string()));
+            let count =
+                |n: u64, max: u64| of_limit(n.to_string(), (max > 0).then(|| max.to_string()));
             let quota = of_limit(
-                approx_size(d.allotted_quota, lang),
+                approx_bytes(d.allotted_quota.bytes()),
                 (!d.quota.is_unlimited()).then(|| approx_size(d.quota, lang)),
             );
             vec![

@@ -1,0 +1,220 @@
+//! Snapshots of every TUI view and dialog at 80x24 and 120x40, in English
+//! and French, for each role, rendered from a real SQLite directory
+//! through the same keys a user would press. Styles (which snapshots do not
+//! keep) are asserted in `tui_styles.rs`.
+
+mod tui_support;
+
+use postier::error::Error;
+use postier::i18n::{Lang, Msg};
+use postier::password::Password;
+use postier::tui::action::Done;
+use postier::tui::{Action, Outcome, Theme};
+use ratatui::crossterm::event::KeyCode;
+use tui_support::{Fixture, Tui, key};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+const LANGS: [(Lang, &str); 2] = [(Lang::En, "en"), (Lang::Fr, "fr")];
+
+/// Drives a fresh TUI to the screen called `name`.
+async fn drive(tui: &mut Tui, name: &str) {
+    let enter = key(KeyCode::Enter);
+    let tab = key(KeyCode::Tab);
+    match name {
+        "domains" => {}
+        "domains-filter" => tui.keys("/radio"),
+        "command" => tui.keys(":aud"),
+        "domain-mailboxes" => {
+            tui.keys("j");
+            tui.press(enter);
+        }
+        "domain-aliases" | "domain-alias-domains" | "domain-dns" | "domain-dkim" => {
+            tui.keys("j");
+            tui.press(enter);
+            let tabs = match name {
+                "domain-aliases" => 1,
+                "domain-alias-domains" => 2,
+                "domain-dns" => 3,
+                _ => 4,
+            };
+            for _ in 0..tabs {
+                tui.press(tab);
+            }
+        }
+        "radio-alias-domains" => {
+            tui.keys("/radio");
+            tui.press(enter);
+            tui.press(enter);
+            tui.press(tab);
+            tui.press(tab);
+        }
+        "mailboxes" => {
+            tui.keys(":mailboxes");
+            tui.press(enter);
+        }
+        "audit" => {
+            tui.keys(":audit");
+            tui.press(enter);
+        }
+        "help" => tui.keys("?"),
+        "form-add-domain" => tui.keys("aexample..org"),
+        "form-edit-domain" => tui.keys("e"),
+        "form-add-mailbox" => {
+            tui.keys("j");
+            tui.press(enter);
+            tui.keys("azoe");
+            tui.press(tab);
+            tui.keys("Zoé");
+            tui.press(tab);
+            tui.keys("1Q");
+            tui.press(tab);
+            tui.keys(" ");
+            tui.press(tab);
+            tui.keys("short");
+        }
+        "form-edit-mailbox" => {
+            tui.keys("j");
+            tui.press(enter);
+            tui.press(enter);
+        }
+        "form-password" => {
+            tui.keys(":mailboxes");
+            tui.press(enter);
+            tui.keys("p");
+        }
+        "form-add-alias" => {
+            tui.keys("j");
+            tui.press(enter);
+            tui.press(tab);
+            tui.keys("ainfo2");
+            tui.press(tab);
+            tui.keys("marie@lesjardiniers.example, nobody");
+        }
+        "form-add-alias-domain" => tui.keys("A"),
+        "confirm-mailbox" => {
+            tui.keys("j");
+            tui.press(enter);
+            tui.keys("d");
+        }
+        "confirm-domain" => tui.keys("jd"),
+        "typed-domain" => {
+            tui.keys("jd");
+            tui.press(key(KeyCode::Right));
+            tui.press(key(KeyCode::Right));
+            tui.press(enter);
+            tui.keys("lesjardiniers");
+            tui.press(enter);
+        }
+        "error" => tui.act(Action::Done(Outcome::Failed(
+            Error::limit(
+                "mailbox zoe@lesjardiniers.example",
+                "domain lesjardiniers.example has reached its limit of 20 mailboxes",
+            )
+            .with_hint("raise the limit with: postier domain edit --max-mailboxes"),
+        ))),
+        "password-once" => tui.act(Action::Done(Outcome::Changed(Done {
+            verb: Msg::DoneAdded,
+            object: Msg::ObjMailbox,
+            subject: "zoe@lesjardiniers.example".into(),
+            password: Some(Password::new("Abcde-fghij-kmnop-qrstu".into()).unwrap()),
+        }))),
+        "working" => {
+            tui.keys("r");
+            tui.state.tick = 3;
+        }
+        "flash" => {
+            tui.keys(":nope");
+            tui.press(enter);
+        }
+        other => panic!("no screen {other}"),
+    }
+    // Answer every read, except where the spinner is the point.
+    if name != "working" {
+        tui.settle().await;
+    }
+}
+
+async fn snapshots(role: &str, screens: &[&str]) {
+    let fixture = Fixture::new().await;
+    let mut settings = insta::Settings::clone_current();
+    // Audit timestamps are the directory's clock.
+    settings.add_filter(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "YYYY-MM-DD hh:mm:ss");
+    let _guard = settings.bind_to_scope();
+    for &(lang, lang_name) in &LANGS {
+        for &(w, h) in &SIZES {
+            for screen in screens {
+                let mut tui = Tui::new(fixture.ops(role), lang, Theme::PLAIN, w, h).await;
+                drive(&mut tui, screen).await;
+                let name = format!("{role}-{screen}-{lang_name}-{w}x{h}");
+                insta::assert_snapshot!(name, tui.screen());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn admin_views_and_dialogs() {
+    snapshots(
+        "admin",
+        &[
+            "domains",
+            "domains-filter",
+            "command",
+            "domain-mailboxes",
+            "domain-aliases",
+            "domain-alias-domains",
+            "radio-alias-domains",
+            "domain-dns",
+            "domain-dkim",
+            "mailboxes",
+            "audit",
+            "help",
+            "form-add-domain",
+            "form-edit-domain",
+            "form-add-mailbox",
+            "form-edit-mailbox",
+            "form-password",
+            "form-add-alias",
+            "form-add-alias-domain",
+            "confirm-mailbox",
+            "confirm-domain",
+            "typed-domain",
+            "error",
+            "password-once",
+            "working",
+            "flash",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn domain_admin_sees_only_their_domains() {
+    snapshots(
+        "domain-admin",
+        &[
+            "domains",
+            "domain-mailboxes",
+            "domain-aliases",
+            "mailboxes",
+            "help",
+            "form-add-mailbox",
+            "confirm-mailbox",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn contact_sees_only_dns() {
+    snapshots("contact", &["domains", "domain-dns", "help", "flash"]).await;
+}
+
+#[tokio::test]
+async fn too_small_terminal() {
+    let fixture = Fixture::new().await;
+    for &(lang, lang_name) in &LANGS {
+        let tui = Tui::new(fixture.ops("admin"), lang, Theme::PLAIN, 50, 12).await;
+        insta::assert_snapshot!(format!("too-small-{lang_name}"), tui.screen());
+    }
+}

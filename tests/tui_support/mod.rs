@@ -1,0 +1,214 @@
+//! Test harness for the TUI: a real SQLite directory in a temp dir, seeded
+//! through the ops layer, and a [`Tui`] that feeds keys through the keymap
+//! into `update`, runs the jobs it asks for against that directory, and
+//! renders into a `TestBackend`.
+#![allow(dead_code)]
+
+use postier::directory;
+use postier::i18n::Lang;
+use postier::model::*;
+use postier::ops::{Actor, MailboxRequest, Ops, PasswordInput, Role};
+use postier::password::Scheme;
+use postier::tui::state::State;
+use postier::tui::{Action, Effect, Job, Theme, keymap, render, run_job, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+pub const HASH: &str = "{SHA512-CRYPT}$6$ck7MWXM127cykfX4$SyujfJk4A4QW3cH.NrRi5.x00RLoKs7MApIblHgq2cG1jdT6a7St8VsBVztnJdan3YdVz8jOlosIUefcln2V31";
+
+/// A seeded directory.
+pub struct Fixture {
+    _dir: TempDir,
+    pub directory: Arc<dyn postier::directory::Directory>,
+}
+
+fn d(name: &str) -> DomainName {
+    DomainName::parse(name).unwrap()
+}
+
+impl Fixture {
+    pub async fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("directory.db").display());
+        let directory = directory::open(&url).await.unwrap();
+        let ops = Ops::new(directory.clone(), Actor::admin("root"), Scheme::Sha512Crypt);
+        let domain =
+            |desc: &str, maxm: u64, maxa: u64, quota: &str, default: &str| DomainSettings {
+                description: desc.into(),
+                max_mailboxes: maxm,
+                max_aliases: maxa,
+                quota: Size::parse(quota).unwrap(),
+                default_quota: Size::parse(default).unwrap(),
+            };
+        ops.add_domain(
+            d("lesjardiniers.example"),
+            domain("Jardins partagés du quartier", 20, 0, "10G", "500M"),
+        )
+        .await
+        .unwrap();
+        ops.add_domain(
+            d("radio-libre.example"),
+            domain("Community radio", 50, 100, "0", "1G"),
+        )
+        .await
+        .unwrap();
+        ops.add_domain(
+            d("chœur-de-la-ville.example"),
+            domain("Chorale (IDN domain)", 0, 0, "0", "250M"),
+        )
+        .await
+        .unwrap();
+        ops.add_domain(
+            d("atelier-velo.example"),
+            domain("Bike repair workshop", 0, 0, "0", "0"),
+        )
+        .await
+        .unwrap();
+        ops.add_alias_domain(d("radiolibre.example"), d("radio-libre.example"))
+            .await
+            .unwrap();
+        for (address, name, quota) in [
+            ("contact@lesjardiniers.example", "Contact Jardiniers", None),
+            ("marie@lesjardiniers.example", "Marie Dupont", Some("1G")),
+            ("paul@lesjardiniers.example", "Paul Martin", None),
+            ("studio@radio-libre.example", "Studio", Some("2G")),
+            ("prog@radio-libre.example", "Programmation", None),
+            ("chef@chœur-de-la-ville.example", "Cheffe de chœur", None),
+            ("atelier@atelier-velo.example", "Atelier", None),
+        ] {
+            ops.add_mailbox(MailboxRequest {
+                address: Address::parse(address).unwrap(),
+                name: name.into(),
+                quota: quota.map(|q| Size::parse(q).unwrap()),
+                password: PasswordInput::Hash(PasswordHash::parse(HASH).unwrap()),
+            })
+            .await
+            .unwrap();
+        }
+        let a = |s: &str| Address::parse(s).unwrap();
+        ops.add_alias(
+            AliasAddress::parse("info@lesjardiniers.example").unwrap(),
+            vec![
+                a("contact@lesjardiniers.example"),
+                a("marie@lesjardiniers.example"),
+            ],
+        )
+        .await
+        .unwrap();
+        ops.add_alias(
+            AliasAddress::parse("@lesjardiniers.example").unwrap(),
+            vec![a("contact@lesjardiniers.example")],
+        )
+        .await
+        .unwrap();
+        ops.set_mailbox_active(a("paul@lesjardiniers.example"), false)
+            .await
+            .unwrap();
+        Fixture {
+            _dir: dir,
+            directory,
+        }
+    }
+
+    pub fn ops(&self, role: &str) -> Ops {
+        let actor = match role {
+            "admin" => Actor::admin("root"),
+            "domain-admin" => Actor {
+                user: "dana".into(),
+                role: Role::DomainAdmin(vec![d("lesjardiniers.example")]),
+            },
+            "contact" => Actor {
+                user: "carl".into(),
+                role: Role::Contact(vec![d("radio-libre.example"), d("atelier-velo.example")]),
+            },
+            other => panic!("no role {other}"),
+        };
+        Ops::new(self.directory.clone(), actor, Scheme::Sha512Crypt)
+    }
+}
+
+/// A TUI driven by keys, its jobs run against the real directory.
+pub struct Tui {
+    pub ops: Ops,
+    pub state: State,
+    /// Jobs asked for and not yet run.
+    pub jobs: Vec<Job>,
+    pub quit: bool,
+}
+
+pub fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+impl Tui {
+    pub async fn new(ops: Ops, lang: Lang, theme: Theme, width: u16, height: u16) -> Tui {
+        let mut state = State::new(
+            ops.actor().clone(),
+            lang,
+            theme,
+            "sqlite:directory.db".into(),
+        );
+        state.banner = Some("DEMO".into());
+        let mut tui = Tui {
+            ops,
+            state,
+            jobs: Vec::new(),
+            quit: false,
+        };
+        tui.act(Action::Resize(width, height));
+        tui.act(Action::Start);
+        tui.settle().await;
+        tui
+    }
+
+    /// Applies an action; remembers the jobs it asks for.
+    pub fn act(&mut self, action: Action) {
+        for effect in update(&mut self.state, action) {
+            match effect {
+                Effect::Run(job) => self.jobs.push(job),
+                Effect::Quit => self.quit = true,
+                Effect::Suspend => {}
+            }
+        }
+    }
+
+    /// Presses one key, through the keymap.
+    pub fn press(&mut self, event: KeyEvent) {
+        if let Some(action) = keymap::action_for(&self.state, event) {
+            self.act(action);
+        }
+    }
+
+    /// Presses each character of `text` (a key each).
+    pub fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(key(KeyCode::Char(c)));
+        }
+    }
+
+    /// Runs every pending job against the directory and feeds the results
+    /// back, until no job is left.
+    pub async fn settle(&mut self) {
+        while !self.jobs.is_empty() {
+            for job in std::mem::take(&mut self.jobs) {
+                let outcome = run_job(&self.ops, job).await;
+                self.act(Action::Done(outcome));
+            }
+        }
+    }
+
+    pub fn terminal(&self) -> Terminal<TestBackend> {
+        let mut terminal =
+            Terminal::new(TestBackend::new(self.state.width, self.state.height)).unwrap();
+        terminal.draw(|f| render(f, &self.state)).unwrap();
+        terminal
+    }
+
+    /// The screen as text.
+    pub fn screen(&self) -> String {
+        self.terminal().backend().to_string()
+    }
+}

@@ -1,0 +1,183 @@
+//! The TUI on a real terminal: tmux runs `postier` (no command, so the TUI
+//! opens, as SPEC.md says) on a temp SQLite directory; keys sent with
+//! `send-keys` add a domain and a mailbox through the forms; the screen
+//! read with `capture-pane` shows them; then `postier mailbox show --json`
+//! confirms the mailbox and its quota. Every wait polls the screen against
+//! a deadline.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "postier"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+    fn type_text(&self, text: &str) {
+        assert!(
+            self.cmd(&["send-keys", "-t", "postier", "-l", text])
+                .status
+                .success()
+        );
+    }
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "postier"]).stdout)
+            .into_owned()
+    }
+    /// Polls the screen until it shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "{text:?} did not appear within {DEADLINE:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+    fn alive(&self) -> bool {
+        self.cmd(&["has-session", "-t", "postier"]).status.success()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn postier(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_postier"));
+    c.env("POSTIER_CONFIG", dir.join("postier.toml")).env(
+        "POSTIER_DIRECTORY",
+        format!("sqlite:{}", dir.join("directory.db").display()),
+    );
+    c
+}
+
+#[test]
+fn adds_a_domain_and_a_mailbox_through_the_forms() {
+    if !have_tmux() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "tmux is missing under CI"
+        );
+        eprintln!("WARNING: tmux is not installed; the real-terminal TUI test did not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+    let tmux = Tmux {
+        socket: format!("postier-test-{}", std::process::id()),
+    };
+    let command = format!(
+        "env LANG=C.UTF-8 LC_ALL= NO_COLOR= POSTIER_CONFIG='{}' POSTIER_DIRECTORY='sqlite:{}' '{}'",
+        dir.path().join("postier.toml").display(),
+        dir.path().join("directory.db").display(),
+        env!("CARGO_BIN_EXE_postier"),
+    );
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "postier",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &command,
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+
+    tmux.wait_for("Domains (0)");
+    tmux.send(&["a"]);
+    tmux.wait_for("Add domain");
+    tmux.type_text("tmux-test.example");
+    // Domain, description, max mailboxes, max aliases, then the quota.
+    for _ in 0..4 {
+        tmux.send(&["Tab"]);
+    }
+    tmux.send(&["C-u"]);
+    tmux.type_text("5G");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("domain tmux-test.example added");
+    let screen = tmux.wait_for("Domains (1)");
+    assert!(screen.contains("tmux-test.example"), "{screen}");
+
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Mailboxes (0)");
+    tmux.send(&["a"]);
+    tmux.wait_for("Add mailbox");
+    tmux.type_text("alice");
+    tmux.send(&["Tab"]);
+    tmux.type_text("Alice Liddell");
+    tmux.send(&["Tab"]);
+    tmux.type_text("750M");
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("Password for alice@tmux-test.example");
+    assert!(screen.contains("Shown once"), "{screen}");
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("Mailboxes (1)");
+    assert!(screen.contains("alice@tmux-test.example"), "{screen}");
+    assert!(screen.contains("Alice Liddell"), "{screen}");
+    assert!(screen.contains("750M"), "{screen}");
+
+    tmux.send(&["q"]);
+    let start = Instant::now();
+    while tmux.alive() {
+        assert!(start.elapsed() < DEADLINE, "postier did not quit on q");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+
+    let out = postier(dir.path())
+        .args(["mailbox", "show", "alice@tmux-test.example", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mailbox: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(mailbox["address"], "alice@tmux-test.example");
+    assert_eq!(mailbox["name"], "Alice Liddell");
+    assert_eq!(mailbox["quota_bytes"], 750u64 << 20);
+    assert_eq!(mailbox["active"], true);
+    let out = postier(dir.path())
+        .args(["domain", "show", "tmux-test.example", "--json"])
+        .output()
+        .unwrap();
+    let domain: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(domain["quota_bytes"], 5u64 << 30);
+}
