@@ -163,7 +163,7 @@ fn quota_use(d: &Domain) -> String {
     if d.quota.is_unlimited() {
         "no cap".to_string()
     } else {
-        format!("{}/{}", d.allotted_quota.human(), d.quota.human())
+        format!("{}/{}", d.allotted_quota.approx(), d.quota.human())
     }
 }
 

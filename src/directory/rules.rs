@@ -60,10 +60,10 @@ pub fn check_quota(domain: &Domain, old: Size, new: Size) -> Result<()> {
         return Err(Error::limit(
             what,
             format!(
-                "would exceed domain {}'s total quota of {} ({} bytes still free)",
+                "would exceed domain {}'s total quota of {} ({} still free)",
                 domain.name,
                 domain.quota.human(),
-                free
+                Size::from_stored(free.min(i64::MAX as u64) as i64).approx()
             ),
         ));
     }

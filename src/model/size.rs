@@ -92,6 +92,27 @@ impl Size {
     }
 }
 
+impl Size {
+    /// A short reading for people, rounded: `6.02G`, `512M`, `0` (not
+    /// "unlimited": this is an amount, not a limit).
+    pub fn approx(self) -> String {
+        for (shift, unit) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
+            let scale = (1u64 << shift) as f64;
+            if self.0 >= 1u64 << shift {
+                let v = self.0 as f64 / scale;
+                return if self.0.is_multiple_of(1u64 << shift) {
+                    format!("{}{unit}", self.0 >> shift)
+                } else if v >= 100.0 {
+                    format!("{v:.0}{unit}")
+                } else {
+                    format!("{v:.2}{unit}")
+                };
+            }
+        }
+        self.0.to_string()
+    }
+}
+
 impl fmt::Display for Size {
     /// Writes the exact form [`Size::parse`] reads back (`0` when unlimited).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -153,6 +174,15 @@ mod tests {
         assert!(Size::parse("0").unwrap().is_unlimited());
         assert_eq!(Size::parse("2G").unwrap().to_string(), "2G");
         assert_eq!(Size::parse("1234").unwrap().to_string(), "1234");
+    }
+
+    #[test]
+    fn approximations() {
+        assert_eq!(Size::from_stored(6_467_616_768).approx(), "6.02G");
+        assert_eq!(Size::parse("512M").unwrap().approx(), "512M");
+        assert_eq!(Size::from_stored(0).approx(), "0");
+        assert_eq!(Size::from_stored(1000).approx(), "1000");
+        assert_eq!(Size::from_stored(150 << 20 | 1).approx(), "150M");
     }
 
     #[test]
