@@ -3,6 +3,7 @@
 //! resizes, and the results of background jobs. Also the [`Job`]s that
 //! `update` asks the event loop to run, and the [`Effect`]s it returns.
 
+use super::state::MailboxRow;
 use crate::error::Error;
 use crate::i18n::Msg;
 use crate::model::*;
@@ -61,7 +62,10 @@ pub enum Action {
 pub enum Job {
     LoadDomains,
     LoadAliasDomains,
-    LoadMailboxes(Option<DomainName>),
+    LoadMailboxes(DomainName),
+    /// Every mailbox the role may see, read domain by domain so that only
+    /// one domain's full records are in memory at a time.
+    LoadAllMailboxes,
     LoadAliases(DomainName),
     LoadAudit(u64),
     AddDomain(DomainName, DomainSettings),
@@ -86,7 +90,8 @@ pub enum Job {
 pub enum Outcome {
     Domains(Result<Vec<Domain>, Error>),
     AliasDomains(Result<Vec<AliasDomain>, Error>),
-    Mailboxes(Option<DomainName>, Result<Vec<Mailbox>, Error>),
+    Mailboxes(DomainName, Result<Vec<MailboxRow>, Error>),
+    AllMailboxes(Result<Vec<MailboxRow>, Error>),
     Aliases(DomainName, Result<Vec<Alias>, Error>),
     Audit(Result<Vec<AuditEntry>, Error>),
     /// A change went through: `done` names it, for the flash message.

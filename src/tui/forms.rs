@@ -4,6 +4,7 @@
 //! code path the CLI takes — and applied through the ops layer.
 
 use super::action::Job;
+use super::state::MailboxRow;
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
 use crate::model::*;
@@ -187,7 +188,7 @@ impl Form {
         )
     }
 
-    pub fn edit_mailbox(m: &Mailbox) -> Form {
+    pub fn edit_mailbox(m: &MailboxRow) -> Form {
         Form::new(
             FormKind::EditMailbox(m.address.clone()),
             vec![

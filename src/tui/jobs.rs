@@ -3,10 +3,11 @@
 //! hashing inside ops already runs on the blocking pool.
 
 use super::action::{Done, Job, Outcome};
+use super::state::MailboxRow;
 use super::update::done;
 use crate::error::Result;
 use crate::i18n::Msg::{self, *};
-use crate::model::AliasPatch;
+use crate::model::{AliasPatch, Mailbox};
 use crate::ops::Ops;
 
 pub async fn run_job(ops: &Ops, job: Job) -> Outcome {
@@ -14,9 +15,10 @@ pub async fn run_job(ops: &Ops, job: Job) -> Outcome {
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
         Job::LoadMailboxes(domain) => {
-            let r = ops.mailboxes(domain.as_ref()).await;
+            let r = ops.mailboxes(Some(&domain)).await.map(rows);
             Outcome::Mailboxes(domain, r)
         }
+        Job::LoadAllMailboxes => Outcome::AllMailboxes(all_mailboxes(ops).await),
         Job::LoadAliases(domain) => {
             let r = ops.aliases(Some(&domain)).await;
             Outcome::Aliases(domain, r)
@@ -104,6 +106,22 @@ pub async fn run_job(ops: &Ops, job: Job) -> Outcome {
                 .map(|()| done(DoneRemoved, ObjAlias, address.to_string())),
         ),
     }
+}
+
+fn rows(mailboxes: Vec<Mailbox>) -> Vec<MailboxRow> {
+    mailboxes.into_iter().map(MailboxRow::from).collect()
+}
+
+/// Reads domain by domain: the directory hands back full records (hash,
+/// timestamps), which for 100,000 mailboxes at once would more than
+/// double the memory the compact rows need. Domain by domain is also the
+/// directory's own order for all mailboxes (by domain, then address).
+async fn all_mailboxes(ops: &Ops) -> Result<Vec<MailboxRow>> {
+    let mut all = Vec::new();
+    for domain in ops.domains().await? {
+        all.extend(rows(ops.mailboxes(Some(&domain.name)).await?));
+    }
+    Ok(all)
 }
 
 fn changed(result: Result<Done>) -> Outcome {

@@ -86,6 +86,27 @@ impl<T> Loaded<T> {
     }
 }
 
+/// A mailbox as the lists show it: what rows and forms need and no more
+/// (no hash, no timestamps), since the global search holds 100,000 of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailboxRow {
+    pub address: Address,
+    pub name: String,
+    pub quota: Size,
+    pub active: bool,
+}
+
+impl From<Mailbox> for MailboxRow {
+    fn from(m: Mailbox) -> Self {
+        MailboxRow {
+            address: m.address,
+            name: m.name,
+            quota: m.quota,
+            active: m.active,
+        }
+    }
+}
+
 /// Everything read from the directory.
 #[derive(Debug, Clone, Default)]
 pub struct Data {
@@ -93,9 +114,9 @@ pub struct Data {
     pub alias_domains: Loaded<Vec<AliasDomain>>,
     /// Mailboxes and aliases of the open domain (named by `domain`).
     pub domain: Option<DomainName>,
-    pub domain_mailboxes: Loaded<Vec<Mailbox>>,
+    pub domain_mailboxes: Loaded<Vec<MailboxRow>>,
     pub domain_aliases: Loaded<Vec<Alias>>,
-    pub all_mailboxes: Loaded<Vec<Mailbox>>,
+    pub all_mailboxes: Loaded<Vec<MailboxRow>>,
     pub audit: Loaded<Vec<AuditEntry>>,
 }
 

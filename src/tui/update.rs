@@ -174,7 +174,7 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
                 state.lists.remove(&ListId::DomainAliases);
                 state.data.domain_mailboxes.loading = true;
                 state.data.domain_aliases.loading = true;
-                run(state, fx, Job::LoadMailboxes(Some(name.clone())));
+                run(state, fx, Job::LoadMailboxes(name.clone()));
                 run(state, fx, Job::LoadAliases(name));
             }
             rebuild_alias_domain_keys(state);
@@ -182,7 +182,7 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
         View::Mailboxes => {
             if force || state.data.all_mailboxes.value.is_none() {
                 state.data.all_mailboxes.loading = true;
-                run(state, fx, Job::LoadMailboxes(None));
+                run(state, fx, Job::LoadAllMailboxes);
             }
         }
         View::Audit => {
@@ -228,12 +228,12 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
             state.data.alias_domains.set(r);
             rebuild_alias_domain_keys(state);
         }
-        Outcome::Mailboxes(None, r) => {
+        Outcome::AllMailboxes(r) => {
             state.data.all_mailboxes.set(r);
             let keys = mailbox_keys(state.data.all_mailboxes.value.as_deref());
             set_keys(state, ListId::AllMailboxes, keys, height);
         }
-        Outcome::Mailboxes(Some(d), r) => {
+        Outcome::Mailboxes(d, r) => {
             if state.data.domain.as_ref() == Some(&d) {
                 state.data.domain_mailboxes.set(r);
                 let keys = mailbox_keys(state.data.domain_mailboxes.value.as_deref());
@@ -311,7 +311,7 @@ fn set_keys(state: &mut State, id: ListId, keys: Option<Vec<(usize, String)>>, h
     }
 }
 
-fn mailbox_keys(mailboxes: Option<&[Mailbox]>) -> Option<Vec<(usize, String)>> {
+fn mailbox_keys(mailboxes: Option<&[MailboxRow]>) -> Option<Vec<(usize, String)>> {
     mailboxes.map(|ms| {
         ms.iter()
             .enumerate()
@@ -445,7 +445,7 @@ fn selected_domain_name(state: &State) -> Option<DomainName> {
     selected_domain(state).map(|d| d.name.clone())
 }
 
-fn selected_mailbox(state: &State) -> Option<&Mailbox> {
+fn selected_mailbox(state: &State) -> Option<&MailboxRow> {
     match state.list_id()? {
         ListId::DomainMailboxes => {
             let i = current(state, ListId::DomainMailboxes)?;
