@@ -102,29 +102,13 @@ fn columns(state: &State, id: ListId) -> &'static [Column] {
     }
 }
 
-/// Quotas for people: `unlimited`, or as [`approx_bytes`].
+/// Quotas for people: `unlimited` (in the UI's language), or rounded
+/// as [`Size::approx`] writes it.
 pub fn approx_size(size: Size, lang: Lang) -> String {
     if size.is_unlimited() {
         return lang.t(Msg::Unlimited).into();
     }
-    approx_bytes(size.bytes())
-}
-
-/// A byte count for people, one decimal in binary units (`1.5G`).
-pub fn approx_bytes(n: u64) -> String {
-    let bytes = n as f64;
-    for (shift, unit) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
-        let base = (1u64 << shift) as f64;
-        if bytes >= base {
-            let v = bytes / base;
-            return if (v - v.round()).abs() < 0.05 {
-                format!("{}{unit}", v.round())
-            } else {
-                format!("{v:.1}{unit}")
-            };
-        }
-    }
-    n.to_string()
+    size.approx()
 }
 
 /// `n/limit`, or `n` when there is no limit (as the CLI prints it).
@@ -163,7 +147,7 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
             let count =
                 |n: u64, max: u64| of_limit(n.to_string(), (max > 0).then(|| max.to_string()));
             let quota = of_limit(
-                approx_bytes(d.allotted_quota.bytes()),
+                d.allotted_quota.approx(),
                 (!d.quota.is_unlimited()).then(|| approx_size(d.quota, lang)),
             );
             vec![
