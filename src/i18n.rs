@@ -223,6 +223,18 @@ catalogue! {
     UnknownCommand => "unknown command :{} (try :help)", "commande inconnue :{} (essayez :help)";
     NotForRole => "not available to your role", "non disponible pour votre rôle";
     NothingSelected => "nothing selected", "aucune sélection";
+    // The CLI's human output (`show` keys and one-off lines)
+    ShowALabel => "a-label", "forme ascii";
+    ShowDefaultQuota => "default quota", "quota par défaut";
+    ShowCreated => "created", "créé";
+    ShowUpdated => "updated", "modifié";
+    ShowVersion => "version", "version";
+    ShowPasswordScheme => "password scheme", "schéma du mot de passe";
+    ShowMaildir => "maildir", "maildir";
+    ShowCatchAll => "catch-all", "fourre-tout";
+    NoCap => "no cap", "sans plafond";
+    CliPasswordOnce => "password (shown once, store it now): {}", "mot de passe (affiché une seule fois, notez-le) : {}";
+    CliMigrated => "directory {} is up to date", "l'annuaire {} est à jour";
 }
 
 #[cfg(test)]

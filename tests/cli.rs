@@ -48,7 +48,10 @@ impl Env {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("postier"));
         c.env("POSTIER_CONFIG", self.dir.path().join("postier.toml"))
             .env("POSTIER_DIRECTORY", self.url())
-            .env_remove("NO_COLOR");
+            .env_remove("NO_COLOR")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
+            .env("LC_ALL", "C.UTF-8");
         c
     }
     fn cmd(&self) -> Command {
@@ -696,6 +699,50 @@ fn concurrent_edits_one_wins_one_conflicts() {
             );
         }
     }
+}
+
+#[test]
+fn human_output_follows_the_locale() {
+    let env = Env::seeded();
+    let french = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .env("LC_ALL", "fr_FR.UTF-8")
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let list = french(&["mailbox", "list"]);
+    assert!(
+        list.starts_with("ADRESSE") && list.contains("oui"),
+        "{list}"
+    );
+    let added = french(&["mailbox", "add", "zoe@example.org", "--generate-password"]);
+    assert!(
+        added.contains("boîte zoe@example.org ajouté(e)")
+            && added.contains("affiché une seule fois"),
+        "{added}"
+    );
+    assert!(
+        env.ok(&["mailbox", "list"]).starts_with("ADDRESS"),
+        "English by default"
+    );
+    // JSON is the same whatever the locale.
+    let out = env
+        .cmd()
+        .env("LC_ALL", "fr_FR.UTF-8")
+        .args(["--json", "mailbox", "show", "zoe@example.org"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let fr: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(fr["active"], true);
 }
 
 #[test]

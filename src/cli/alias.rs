@@ -4,6 +4,7 @@ use super::args::AliasCmd;
 use super::domain::removed;
 use super::{Context, output};
 use crate::error::Result;
+use crate::i18n::Msg;
 use crate::model::{Address, Alias, AliasAddress, AliasPatch, DomainName};
 
 fn targets(list: &[String]) -> Result<Vec<Address>> {
@@ -20,7 +21,7 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
                 .ops
                 .add_alias(AliasAddress::parse(address)?, targets(t)?)
                 .await?;
-            report(ctx, &a, "added")
+            report(ctx, &a, Msg::DoneAdded)
         }
         AliasCmd::List { domain } => {
             let domain = domain.as_deref().map(DomainName::parse).transpose()?;
@@ -28,11 +29,19 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
             if ctx.json {
                 return output::json(&all);
             }
+            let l = ctx.lang;
             let rows = all
                 .iter()
-                .map(|a| vec![a.address.to_string(), joined(a), output::yes_no(a.active)])
+                .map(|a| {
+                    vec![
+                        a.address.to_string(),
+                        joined(a),
+                        output::on_off(l, a.active),
+                    ]
+                })
                 .collect();
-            output::table(&["ALIAS", "TARGETS", "ACTIVE"], rows);
+            let header = [Msg::ColAddress, Msg::ColTargets, Msg::ColActive];
+            output::table(&header.map(|m| l.t(m)), rows);
             Ok(())
         }
         AliasCmd::Show { address } => {
@@ -40,14 +49,19 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
             if ctx.json {
                 return output::json(&a);
             }
+            let l = ctx.lang;
+            let key = |m| output::key(l, m);
             output::fields(&[
-                ("alias", a.address.to_string()),
-                ("catch-all", output::yes_no(a.address.is_catch_all())),
-                ("targets", joined(&a)),
-                ("active", output::yes_no(a.active)),
-                ("created", a.created_at.clone()),
-                ("updated", a.updated_at.clone()),
-                ("version", a.version.to_string()),
+                (key(Msg::ColAddress), a.address.to_string()),
+                (
+                    key(Msg::ShowCatchAll),
+                    output::on_off(l, a.address.is_catch_all()),
+                ),
+                (key(Msg::ColTargets), joined(&a)),
+                (key(Msg::ColActive), output::on_off(l, a.active)),
+                (key(Msg::ShowCreated), a.created_at.clone()),
+                (key(Msg::ShowUpdated), a.updated_at.clone()),
+                (key(Msg::ShowVersion), a.version.to_string()),
             ]);
             Ok(())
         }
@@ -66,7 +80,7 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
                 .ops
                 .edit_alias(AliasAddress::parse(address)?, patch, *if_version)
                 .await?;
-            report(ctx, &a, "changed")
+            report(ctx, &a, Msg::DoneChanged)
         }
         AliasCmd::Disable { address } | AliasCmd::Enable { address } => {
             let active = matches!(cmd, AliasCmd::Enable { .. });
@@ -78,12 +92,25 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
                 .ops
                 .edit_alias(AliasAddress::parse(address)?, patch, None)
                 .await?;
-            report(ctx, &a, if active { "enabled" } else { "disabled" })
+            report(
+                ctx,
+                &a,
+                if active {
+                    Msg::DoneEnabled
+                } else {
+                    Msg::DoneDisabled
+                },
+            )
         }
         AliasCmd::Rm { address } => {
             let address = AliasAddress::parse(address)?;
             ctx.ops.remove_alias(address.clone()).await?;
-            removed(ctx, &format!("alias {address}"), &address.to_string())
+            removed(
+                ctx,
+                Msg::ObjAlias,
+                &address.to_string(),
+                &address.to_string(),
+            )
         }
     }
 }
@@ -96,10 +123,15 @@ fn joined(a: &Alias) -> String {
         .join(", ")
 }
 
-fn report(ctx: &Context, a: &Alias, verb: &str) -> Result<()> {
+fn report(ctx: &Context, a: &Alias, msg: Msg) -> Result<()> {
     if ctx.json {
         return output::json(a);
     }
-    println!("alias {} {verb} -> {}", a.address, joined(a));
+    output::done(
+        ctx.lang,
+        msg,
+        Msg::ObjAlias,
+        &format!("{} → {}", a.address, joined(a)),
+    );
     Ok(())
 }

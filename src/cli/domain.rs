@@ -3,6 +3,7 @@
 use super::args::{AliasDomainCmd, DomainCmd, DomainLimits};
 use super::{Context, output};
 use crate::error::Result;
+use crate::i18n::Msg;
 use crate::model::{Domain, DomainName, DomainPatch, DomainSettings, Size};
 
 fn parse_size(s: &Option<String>) -> Result<Option<Size>> {
@@ -21,37 +22,36 @@ pub async fn run(ctx: &Context, cmd: &DomainCmd) -> Result<()> {
                 default_quota: parse_size(&limits.default_quota)?.unwrap_or_default(),
             };
             let created = ctx.ops.add_domain(name, settings).await?;
-            done(ctx, &created, "added")
+            done(ctx, &created, Msg::DoneAdded)
         }
         DomainCmd::List => {
             let domains = ctx.ops.domains().await?;
             if ctx.json {
                 return output::json(&domains);
             }
+            let l = ctx.lang;
             let rows = domains
                 .iter()
                 .map(|d| {
                     vec![
                         d.name.to_unicode(),
-                        output::yes_no(d.active),
+                        output::on_off(l, d.active),
                         output::of_limit(d.mailboxes, d.max_mailboxes),
                         output::of_limit(d.aliases, d.max_aliases),
-                        quota_use(d),
+                        quota_use(ctx, d),
                         d.description.clone(),
                     ]
                 })
                 .collect();
-            output::table(
-                &[
-                    "DOMAIN",
-                    "ACTIVE",
-                    "MAILBOXES",
-                    "ALIASES",
-                    "QUOTA",
-                    "DESCRIPTION",
-                ],
-                rows,
-            );
+            let header = [
+                Msg::ColDomain,
+                Msg::ColActive,
+                Msg::ColMailboxes,
+                Msg::ColAliases,
+                Msg::ColQuotaUse,
+                Msg::ColDescription,
+            ];
+            output::table(&header.map(|m| l.t(m)), rows);
             Ok(())
         }
         DomainCmd::Show { domain } => {
@@ -66,36 +66,33 @@ pub async fn run(ctx: &Context, cmd: &DomainCmd) -> Result<()> {
             let name = DomainName::parse(domain)?;
             let patch = patch_from(limits)?;
             let d = ctx.ops.edit_domain(name, patch, *if_version).await?;
-            done(ctx, &d, "changed")
+            done(ctx, &d, Msg::DoneChanged)
         }
         DomainCmd::Disable { domain } => {
             let d = ctx
                 .ops
                 .set_domain_active(DomainName::parse(domain)?, false)
                 .await?;
-            done(ctx, &d, "disabled")
+            done(ctx, &d, Msg::DoneDisabled)
         }
         DomainCmd::Enable { domain } => {
             let d = ctx
                 .ops
                 .set_domain_active(DomainName::parse(domain)?, true)
                 .await?;
-            done(ctx, &d, "enabled")
+            done(ctx, &d, Msg::DoneEnabled)
         }
         DomainCmd::Rm { domain, cascade } => {
             let name = DomainName::parse(domain)?;
             ctx.ops.remove_domain(name.clone(), *cascade).await?;
-            removed(
-                ctx,
-                &format!("domain {}", name.to_unicode()),
-                name.as_ascii(),
-            )
+            removed(ctx, Msg::ObjDomain, &name.to_unicode(), name.as_ascii())
         }
         DomainCmd::Alias(cmd) => alias_domain(ctx, cmd).await,
     }
 }
 
 async fn alias_domain(ctx: &Context, cmd: &AliasDomainCmd) -> Result<()> {
+    let l = ctx.lang;
     match cmd {
         AliasDomainCmd::Add {
             alias_domain,
@@ -111,11 +108,8 @@ async fn alias_domain(ctx: &Context, cmd: &AliasDomainCmd) -> Result<()> {
             if ctx.json {
                 return output::json(&a);
             }
-            println!(
-                "alias domain {} added: mail to it goes to {}",
-                a.name.to_unicode(),
-                a.target.to_unicode()
-            );
+            let shown = format!("{} → {}", a.name.to_unicode(), a.target.to_unicode());
+            output::done(l, Msg::DoneAdded, Msg::ObjAliasDomain, &shown);
             Ok(())
         }
         AliasDomainCmd::List => {
@@ -129,11 +123,18 @@ async fn alias_domain(ctx: &Context, cmd: &AliasDomainCmd) -> Result<()> {
                     vec![
                         a.name.to_unicode(),
                         a.target.to_unicode(),
-                        output::yes_no(a.active),
+                        output::on_off(l, a.active),
                     ]
                 })
                 .collect();
-            output::table(&["ALIAS DOMAIN", "TARGET", "ACTIVE"], rows);
+            output::table(
+                &[
+                    l.t(Msg::ColAliasDomain),
+                    l.t(Msg::ColTarget),
+                    l.t(Msg::ColActive),
+                ],
+                rows,
+            );
             Ok(())
         }
         AliasDomainCmd::Rm { alias_domain } => {
@@ -141,7 +142,8 @@ async fn alias_domain(ctx: &Context, cmd: &AliasDomainCmd) -> Result<()> {
             ctx.ops.remove_alias_domain(name.clone()).await?;
             removed(
                 ctx,
-                &format!("alias domain {}", name.to_unicode()),
+                Msg::ObjAliasDomain,
+                &name.to_unicode(),
                 name.as_ascii(),
             )
         }
@@ -159,9 +161,9 @@ fn patch_from(limits: &DomainLimits) -> Result<DomainPatch> {
     })
 }
 
-fn quota_use(d: &Domain) -> String {
+fn quota_use(ctx: &Context, d: &Domain) -> String {
     if d.quota.is_unlimited() {
-        "no cap".to_string()
+        ctx.lang.t(Msg::NoCap).to_string()
     } else {
         format!("{}/{}", d.allotted_quota.approx(), d.quota.human())
     }
@@ -171,42 +173,55 @@ fn show(ctx: &Context, d: &Domain) -> Result<()> {
     if ctx.json {
         return output::json(d);
     }
+    let l = ctx.lang;
+    let key = |m| output::key(l, m);
     let alias_domains = d
         .alias_domains
         .iter()
         .map(|a| a.to_unicode())
         .collect::<Vec<_>>()
         .join(", ");
+    let default_quota = if d.default_quota.is_unlimited() {
+        l.t(Msg::Unlimited).to_string()
+    } else {
+        d.default_quota.human()
+    };
     output::fields(&[
-        ("domain", d.name.to_unicode()),
-        ("a-label", d.name.as_ascii().to_string()),
-        ("description", d.description.clone()),
-        ("active", output::yes_no(d.active)),
-        ("mailboxes", output::of_limit(d.mailboxes, d.max_mailboxes)),
-        ("aliases", output::of_limit(d.aliases, d.max_aliases)),
-        ("quota allotted", quota_use(d)),
-        ("default quota", d.default_quota.human()),
-        ("alias domains", alias_domains),
-        ("created", d.created_at.clone()),
-        ("updated", d.updated_at.clone()),
-        ("version", d.version.to_string()),
+        (key(Msg::ColDomain), d.name.to_unicode()),
+        (key(Msg::ShowALabel), d.name.as_ascii().to_string()),
+        (key(Msg::ColDescription), d.description.clone()),
+        (key(Msg::ColActive), output::on_off(l, d.active)),
+        (
+            key(Msg::ColMailboxes),
+            output::of_limit(d.mailboxes, d.max_mailboxes),
+        ),
+        (
+            key(Msg::ColAliases),
+            output::of_limit(d.aliases, d.max_aliases),
+        ),
+        (key(Msg::ColQuotaUse), quota_use(ctx, d)),
+        (key(Msg::ShowDefaultQuota), default_quota),
+        (key(Msg::TabAliasDomains), alias_domains),
+        (key(Msg::ShowCreated), d.created_at.clone()),
+        (key(Msg::ShowUpdated), d.updated_at.clone()),
+        (key(Msg::ShowVersion), d.version.to_string()),
     ]);
     Ok(())
 }
 
-fn done(ctx: &Context, d: &Domain, verb: &str) -> Result<()> {
+fn done(ctx: &Context, d: &Domain, msg: Msg) -> Result<()> {
     if ctx.json {
         return output::json(d);
     }
-    println!("domain {} {verb}", d.name.to_unicode());
+    output::done(ctx.lang, msg, Msg::ObjDomain, &d.name.to_unicode());
     Ok(())
 }
 
 /// Reports a removal: a sentence, or `{"removed": …}` with `--json`.
-pub(super) fn removed(ctx: &Context, what: &str, key: &str) -> Result<()> {
+pub(super) fn removed(ctx: &Context, object: Msg, shown: &str, key: &str) -> Result<()> {
     if ctx.json {
         return output::json(&serde_json::json!({ "removed": key }));
     }
-    println!("{what} removed");
+    output::done(ctx.lang, Msg::DoneRemoved, object, shown);
     Ok(())
 }

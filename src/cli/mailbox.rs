@@ -5,6 +5,7 @@ use super::args::{MailboxCmd, PasswordSource};
 use super::domain::removed;
 use super::{Context, output};
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
 use crate::model::{Address, DomainName, Mailbox, MailboxPatch, PasswordHash, Size};
 use crate::ops::{MailboxRequest, PasswordInput};
 use crate::password::Password;
@@ -28,7 +29,7 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
                 password,
             };
             let (mailbox, generated) = ctx.ops.add_mailbox(req).await?;
-            report(ctx, &mailbox, "added", generated)
+            report(ctx, &mailbox, Msg::DoneAdded, generated)
         }
         MailboxCmd::List { domain } => {
             let domain = domain.as_deref().map(DomainName::parse).transpose()?;
@@ -36,18 +37,20 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
             if ctx.json {
                 return output::json(&mailboxes);
             }
+            let l = ctx.lang;
             let rows = mailboxes
                 .iter()
                 .map(|m| {
                     vec![
                         m.address.to_unicode(),
                         m.name.clone(),
-                        m.quota.human(),
-                        output::yes_no(m.active),
+                        quota(ctx, m),
+                        output::on_off(l, m.active),
                     ]
                 })
                 .collect();
-            output::table(&["ADDRESS", "NAME", "QUOTA", "ACTIVE"], rows);
+            let header = [Msg::ColAddress, Msg::ColName, Msg::ColQuota, Msg::ColActive];
+            output::table(&header.map(|m| l.t(m)), rows);
             Ok(())
         }
         MailboxCmd::Show { address } => {
@@ -55,16 +58,21 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
             if ctx.json {
                 return output::json(&m);
             }
+            let l = ctx.lang;
+            let key = |msg| output::key(l, msg);
             output::fields(&[
-                ("address", m.address.to_unicode()),
-                ("name", m.name.clone()),
-                ("active", output::yes_no(m.active)),
-                ("quota", m.quota.human()),
-                ("password scheme", m.password.scheme().to_string()),
-                ("maildir", m.maildir.clone()),
-                ("created", m.created_at.clone()),
-                ("updated", m.updated_at.clone()),
-                ("version", m.version.to_string()),
+                (key(Msg::ColAddress), m.address.to_unicode()),
+                (key(Msg::ColName), m.name.clone()),
+                (key(Msg::ColActive), output::on_off(l, m.active)),
+                (key(Msg::ColQuota), quota(ctx, &m)),
+                (
+                    key(Msg::ShowPasswordScheme),
+                    m.password.scheme().to_string(),
+                ),
+                (key(Msg::ShowMaildir), m.maildir.clone()),
+                (key(Msg::ShowCreated), m.created_at.clone()),
+                (key(Msg::ShowUpdated), m.updated_at.clone()),
+                (key(Msg::ShowVersion), m.version.to_string()),
             ]);
             Ok(())
         }
@@ -81,34 +89,35 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
                 ..Default::default()
             };
             let m = ctx.ops.edit_mailbox(address, patch, *if_version).await?;
-            report(ctx, &m, "changed", None)
+            report(ctx, &m, Msg::DoneChanged, None)
         }
         MailboxCmd::Passwd { address, password } => {
             let address = Address::parse(address)?;
             let input = password_input(password, true)?;
             let (m, generated) = ctx.ops.set_password(address, input).await?;
-            report(ctx, &m, "has a new password", generated)
+            report(ctx, &m, Msg::DonePassword, generated)
         }
         MailboxCmd::Disable { address } => {
             let m = ctx
                 .ops
                 .set_mailbox_active(Address::parse(address)?, false)
                 .await?;
-            report(ctx, &m, "disabled", None)
+            report(ctx, &m, Msg::DoneDisabled, None)
         }
         MailboxCmd::Enable { address } => {
             let m = ctx
                 .ops
                 .set_mailbox_active(Address::parse(address)?, true)
                 .await?;
-            report(ctx, &m, "enabled", None)
+            report(ctx, &m, Msg::DoneEnabled, None)
         }
         MailboxCmd::Rm { address } => {
             let address = Address::parse(address)?;
             ctx.ops.remove_mailbox(address.clone()).await?;
             removed(
                 ctx,
-                &format!("mailbox {}", address.to_unicode()),
+                Msg::ObjMailbox,
+                &address.to_unicode(),
                 &address.to_string(),
             )
         }
@@ -160,7 +169,15 @@ fn password_input(src: &PasswordSource, allow_hash: bool) -> Result<PasswordInpu
         .with_hint("use --password-stdin, --generate-password or --password-hash"))
 }
 
-fn report(ctx: &Context, m: &Mailbox, verb: &str, generated: Option<Password>) -> Result<()> {
+fn quota(ctx: &Context, m: &Mailbox) -> String {
+    if m.quota.is_unlimited() {
+        ctx.lang.t(Msg::Unlimited).to_string()
+    } else {
+        m.quota.human()
+    }
+}
+
+fn report(ctx: &Context, m: &Mailbox, msg: Msg, generated: Option<Password>) -> Result<()> {
     if ctx.json {
         let mut value = serde_json::to_value(m)
             .map_err(|e| Error::unavailable("output", format!("cannot encode JSON: {e}")))?;
@@ -169,9 +186,9 @@ fn report(ctx: &Context, m: &Mailbox, verb: &str, generated: Option<Password>) -
         }
         return output::json(&value);
     }
-    println!("mailbox {} {verb}", m.address.to_unicode());
+    output::done(ctx.lang, msg, Msg::ObjMailbox, &m.address.to_unicode());
     if let Some(p) = generated {
-        println!("password (shown once, store it now): {}", p.expose());
+        println!("{}", ctx.lang.fmt(Msg::CliPasswordOnce, &[p.expose()]));
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub use args::{Cli, ColorChoice, Command};
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
+use crate::i18n::{Lang, Msg};
 use crate::ops::{Actor, Ops};
 use clap::Parser;
 use std::io::IsTerminal;
@@ -81,6 +82,8 @@ pub struct Context {
     pub config: Config,
     pub ops: Ops,
     pub json: bool,
+    /// The language of human output (LC_ALL, LC_MESSAGES, LANG).
+    pub lang: Lang,
 }
 
 impl Context {
@@ -94,6 +97,7 @@ impl Context {
             config,
             ops,
             json: cli.json,
+            lang: Lang::from_env(),
         })
     }
 }
@@ -116,7 +120,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Db(args::DbCmd::Migrate) => {
             ctx.ops.directory().migrate().await?;
             if !ctx.json {
-                println!("directory {} is up to date", ctx.ops.directory().describe());
+                let shown = ctx.ops.directory().describe();
+                println!("{}", ctx.lang.fmt(Msg::CliMigrated, &[&shown]));
             } else {
                 output::json(
                     &serde_json::json!({"directory": ctx.ops.directory().describe(), "migrated": true}),
@@ -148,7 +153,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         ]
                     })
                     .collect();
-                output::table(&["WHEN", "WHO", "WHAT", "OBJECT"], rows);
+                let l = ctx.lang;
+                output::table(
+                    &[
+                        l.t(Msg::ColWhen),
+                        l.t(Msg::ColWho),
+                        l.t(Msg::ColWhat),
+                        l.t(Msg::ColObject),
+                    ],
+                    rows,
+                );
             }
         }
     }

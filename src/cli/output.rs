@@ -3,6 +3,7 @@
 //! to stdout.
 
 use crate::error::{Error, Result};
+use crate::i18n::{Lang, Msg};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
@@ -40,16 +41,26 @@ pub fn table(header: &[&str], rows: Vec<Vec<String>>) {
 }
 
 /// Prints `key: value` lines, keys aligned.
-pub fn fields(pairs: &[(&str, String)]) {
+pub fn fields(pairs: &[(String, String)]) {
     let width = pairs.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
     for (k, v) in pairs {
         println!("{k}:{} {v}", " ".repeat(width - k.width()));
     }
 }
 
-/// `yes`/`no` for flags.
-pub fn yes_no(b: bool) -> String {
-    if b { "yes" } else { "no" }.to_string()
+/// `on`/`off` for flags, in the user's language.
+pub fn on_off(lang: Lang, b: bool) -> String {
+    lang.t(if b { Msg::On } else { Msg::Off }).to_string()
+}
+
+/// A column header used as a `show` key: `ADDRESS` → `address`.
+pub fn key(lang: Lang, header: Msg) -> String {
+    lang.t(header).to_lowercase()
+}
+
+/// A one-line report of a change: "mailbox a@example.org added".
+pub fn done(lang: Lang, msg: Msg, object: Msg, name: &str) {
+    println!("{}", lang.fmt(msg, &[lang.t(object), name]));
 }
 
 /// `N/M` against a limit, `N` when unlimited.
