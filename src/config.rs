@@ -34,11 +34,54 @@ pub struct Config {
 pub struct DirectoryConfig {
     /// `sqlite:PATH`, `postgres://…`, `mysql://…`, `ldap://…`.
     pub url: Option<String>,
+    /// LDAP: the DN under which postier keeps `ou=domains` and `ou=locks`.
     pub base_dn: Option<String>,
+    /// LDAP: the DN postier binds as (none on `ldapi://`: SASL EXTERNAL).
     pub bind_dn: Option<String>,
+    /// LDAP: a file holding the bind password (not readable by others).
     pub bind_password_file: Option<PathBuf>,
+    /// LDAP: upgrade an `ldap://` connection with StartTLS.
     pub starttls: bool,
+    /// LDAP: the CA certificates (PEM) that the server's certificate must
+    /// chain to; default: the system's trust store.
     pub ca_file: Option<PathBuf>,
+    /// LDAP: the local state store (`sqlite:PATH`) holding the intent log,
+    /// the audit trail and the journal; default: a file under the data dir.
+    pub state_url: Option<String>,
+}
+
+/// Environment variables that override the `[directory]` LDAP settings.
+pub const LDAP_ENV: [&str; 4] = [
+    "POSTIER_LDAP_BASE_DN",
+    "POSTIER_LDAP_BIND_DN",
+    "POSTIER_LDAP_BIND_PASSWORD_FILE",
+    "POSTIER_LDAP_STATE_URL",
+];
+
+impl DirectoryConfig {
+    /// These settings with the `POSTIER_LDAP_*` environment variables
+    /// (see [`LDAP_ENV`]) applied over them; empty variables are ignored.
+    pub fn with_env(self) -> DirectoryConfig {
+        self.with_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`DirectoryConfig::with_env`] reading variables through `var`.
+    pub fn with_vars(mut self, var: impl Fn(&str) -> Option<String>) -> DirectoryConfig {
+        let get = |name: &str| var(name).filter(|v| !v.is_empty());
+        if let Some(v) = get("POSTIER_LDAP_BASE_DN") {
+            self.base_dn = Some(v);
+        }
+        if let Some(v) = get("POSTIER_LDAP_BIND_DN") {
+            self.bind_dn = Some(v);
+        }
+        if let Some(v) = get("POSTIER_LDAP_BIND_PASSWORD_FILE") {
+            self.bind_password_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("POSTIER_LDAP_STATE_URL") {
+            self.state_url = Some(v);
+        }
+        self
+    }
 }
 
 impl std::fmt::Debug for DirectoryConfig {
@@ -51,6 +94,7 @@ impl std::fmt::Debug for DirectoryConfig {
             .field("bind_password_file", &self.bind_password_file)
             .field("starttls", &self.starttls)
             .field("ca_file", &self.ca_file)
+            .field("state_url", &self.state_url)
             .finish()
     }
 }
@@ -251,6 +295,29 @@ mod tests {
             ..Default::default()
         };
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn ldap_env_overrides_the_file() {
+        let file = DirectoryConfig {
+            base_dn: Some("dc=file".into()),
+            bind_dn: Some("cn=file".into()),
+            ..Default::default()
+        };
+        let merged = file.with_vars(|name| match name {
+            "POSTIER_LDAP_BASE_DN" => Some("dc=env".into()),
+            "POSTIER_LDAP_BIND_DN" => Some(String::new()),
+            "POSTIER_LDAP_BIND_PASSWORD_FILE" => Some("/run/pw".into()),
+            _ => None,
+        });
+        assert_eq!(merged.base_dn.as_deref(), Some("dc=env"));
+        assert_eq!(
+            merged.bind_dn.as_deref(),
+            Some("cn=file"),
+            "empty is ignored"
+        );
+        assert_eq!(merged.bind_password_file, Some(PathBuf::from("/run/pw")));
+        assert_eq!(merged.state_url, None);
     }
 
     #[test]

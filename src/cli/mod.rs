@@ -91,7 +91,8 @@ impl Context {
         let config = Config::load(cli.config.as_deref())?;
         let url = config.directory_url(cli.directory.as_deref())?;
         let actor = Actor::from_config(Actor::current_user(), &config.access)?;
-        let dir = crate::directory::open(&url).await?;
+        let settings = config.directory.clone().with_env();
+        let dir = crate::directory::open_with(&url, &settings).await?;
         let ops = Ops::new(dir, actor, config.passwords.scheme);
         Ok(Context {
             config,

@@ -7,6 +7,7 @@
 //! `version`, and check domain limits with [`rules`] inside the same
 //! transaction, so two admins cannot overshoot a limit between them.
 
+pub mod ldap;
 pub mod rules;
 pub mod sql;
 
@@ -53,17 +54,28 @@ pub trait Directory: Send + Sync {
     async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>>;
 }
 
-/// Opens the directory named by `url` (see SPEC.md for the forms).
+/// Opens the directory named by `url` (see SPEC.md for the forms), with
+/// the LDAP settings taken from the `POSTIER_LDAP_*` environment only.
 pub async fn open(url: &str) -> Result<Arc<dyn Directory>> {
+    open_with(url, &crate::config::DirectoryConfig::default().with_env()).await
+}
+
+/// Opens the directory named by `url` with the `[directory]` settings
+/// (the environment overrides already applied, see
+/// [`crate::config::DirectoryConfig::with_env`]); SQL URLs need none.
+pub async fn open_with(
+    url: &str,
+    settings: &crate::config::DirectoryConfig,
+) -> Result<Arc<dyn Directory>> {
     let scheme = url.split(':').next().unwrap_or_default();
     match scheme {
         "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb" => {
             Ok(Arc::new(sql::SqlDirectory::connect(url).await?))
         }
-        "ldap" | "ldaps" | "ldapi" => Err(Error::unavailable(
-            format!("directory {url}"),
-            "the LDAP backend is not part of this build yet",
-        )),
+        "ldap" | "ldaps" | "ldapi" => {
+            let settings = ldap::LdapSettings::resolve(url, settings)?;
+            Ok(Arc::new(ldap::LdapDirectory::connect(settings).await?))
+        }
         _ => Err(Error::invalid(
             format!("directory {:?}", crate::config::redact_url(url)),
             "is not a directory URL postier knows",

@@ -1,8 +1,33 @@
-//! Domain limits, as pure functions every backend calls inside its
-//! transaction: max mailboxes, max aliases, and the domain's quota cap.
+//! The rules every backend applies, as pure functions: domain limits (max
+//! mailboxes, max aliases, the domain's quota cap), checked inside the
+//! backend's transaction or lock; alias target lists; version checks for
+//! optimistic concurrency; and the errors they share.
 
 use crate::error::{Error, Result};
-use crate::model::{Domain, Size};
+use crate::model::{Address, AliasAddress, Domain, DomainName, Size};
+
+pub fn not_found_domain(name: &DomainName) -> Error {
+    Error::not_found(format!("domain {name}")).with_hint("see: postier domain list")
+}
+
+/// Was the object (at version `current`) edited from the version the
+/// caller read (`expected`, if it gave one)?
+pub fn check_version(what: &str, current: i64, expected: Option<i64>) -> Result<()> {
+    match expected {
+        Some(v) if v != current => Err(Error::conflict(
+            what,
+            format!("was changed by someone else (version {current}, you edited version {v})"),
+        )
+        .with_hint("show it again and redo your change")),
+        _ => Ok(()),
+    }
+}
+
+/// The object changed between reading and writing it.
+pub fn lost_race(what: &str) -> Error {
+    Error::conflict(what, "was changed by someone else while you edited it")
+        .with_hint("show it again and redo your change")
+}
 
 /// The quota a new mailbox gets: the one asked for, else the domain default.
 pub fn effective_quota(domain: &Domain, asked: Option<Size>) -> Size {
@@ -120,6 +145,26 @@ pub fn check_new_limits(
                 domain.allotted_quota.human(),
                 quota.human()
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// May an alias have these targets?
+pub fn check_targets(address: &AliasAddress, targets: &[Address]) -> Result<()> {
+    if targets.is_empty() {
+        return Err(
+            Error::invalid(format!("alias {address}"), "needs at least one target")
+                .with_hint("to stop an alias, remove it: postier alias rm ADDRESS"),
+        );
+    }
+    if let AliasAddress::Address(own) = address
+        && targets.len() == 1
+        && &targets[0] == own
+    {
+        return Err(Error::invalid(
+            format!("alias {address}"),
+            "would only point at itself",
         ));
     }
     Ok(())

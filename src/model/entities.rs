@@ -128,7 +128,7 @@ pub struct DomainSettings {
 }
 
 /// Fields of a domain to change; `None` keeps the current value.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DomainPatch {
     pub description: Option<String>,
     pub active: Option<bool>,
@@ -139,10 +139,11 @@ pub struct DomainPatch {
 }
 
 /// A new mailbox, password already hashed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewMailbox {
     pub address: Address,
     pub name: String,
+    #[serde(with = "super::hash::stored")]
     pub password: PasswordHash,
     /// `None`: the domain's default quota.
     pub quota: Option<Size>,
@@ -150,9 +151,10 @@ pub struct NewMailbox {
 }
 
 /// Fields of a mailbox to change; `None` keeps the current value.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MailboxPatch {
     pub name: Option<String>,
+    #[serde(with = "super::hash::stored_opt")]
     pub password: Option<PasswordHash>,
     pub quota: Option<Size>,
     pub active: Option<bool>,
@@ -171,7 +173,7 @@ impl DomainPatch {
 }
 
 /// Fields of an alias domain to change; `None` keeps the current value.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AliasDomainPatch {
     /// The hosted domain whose addresses it receives mail for.
     pub target: Option<DomainName>,
@@ -185,7 +187,7 @@ impl AliasDomainPatch {
 }
 
 /// Changes to an alias's targets and state.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AliasPatch {
     pub add_targets: Vec<Address>,
     pub remove_targets: Vec<Address>,
@@ -195,7 +197,10 @@ pub struct AliasPatch {
 /// Every change the directory accepts. The ops layer builds these after
 /// validation and authorization; a backend applies one atomically together
 /// with its audit entry and journal event.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The serde form is for a backend's own intent log (it holds password
+/// hashes); the audit trail records the objects' JSON, never a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Change {
     AddDomain {
         name: DomainName,

@@ -90,6 +90,42 @@ impl fmt::Debug for PasswordHash {
     }
 }
 
+/// Serde of a hash in its stored `{SCHEME}hash` form, for the fields that
+/// must keep it (a backend's intent log). `PasswordHash` itself is not
+/// `Serialize`, so no hash reaches JSON by accident.
+pub(crate) mod stored {
+    use super::PasswordHash;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(h: &PasswordHash, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(h.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PasswordHash, D::Error> {
+        let text = String::deserialize(d)?;
+        PasswordHash::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// [`stored`] for an optional hash.
+pub(crate) mod stored_opt {
+    use super::PasswordHash;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(h: &Option<PasswordHash>, s: S) -> Result<S::Ok, S::Error> {
+        match h {
+            Some(h) => s.serialize_some(h.as_str()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PasswordHash>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| PasswordHash::parse(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

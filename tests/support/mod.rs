@@ -5,9 +5,12 @@
 //! - [`services`]: what a test does when a real service it needs is missing.
 //! - [`sql`]: a fresh, uniquely named SQL database per test (SQLite,
 //!   PostgreSQL, MariaDB), dropped when the test ends.
+//! - [`slapd`]: a throwaway OpenLDAP server per test, stopped when the
+//!   test ends.
 
 // Every test crate compiles all helpers but uses only some of them.
 #![allow(dead_code)]
 
 pub mod services;
+pub mod slapd;
 pub mod sql;

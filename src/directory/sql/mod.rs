@@ -6,10 +6,11 @@
 //! Integers are stored as 64-bit (flags 0/1) so one decoder serves all
 //! three databases.
 
-mod read;
-mod write;
+pub(crate) mod read;
+pub(crate) mod write;
 
 use super::Directory;
+use super::rules::not_found_domain;
 use crate::error::{Error, Result};
 use crate::model::*;
 use async_trait::async_trait;
@@ -281,10 +282,6 @@ impl Directory for SqlDirectory {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::journal(&mut conn, self.dialect, after, limit).await
     }
-}
-
-pub(crate) fn not_found_domain(name: &DomainName) -> Error {
-    Error::not_found(format!("domain {name}")).with_hint("see: postier domain list")
 }
 
 /// Maps a driver error met while reading or writing to ours.

@@ -2,8 +2,8 @@
 //! (locked), check it, write it, and append the audit entry and the journal
 //! event. Any error leaves the transaction to be rolled back by the caller.
 
-use super::{Dialect, db_err, not_found_domain, read};
-use crate::directory::rules;
+use super::{Dialect, db_err, read};
+use crate::directory::rules::{self, check_targets, check_version, lost_race, not_found_domain};
 use crate::error::{Error, Result};
 use crate::model::*;
 use serde_json::Value;
@@ -77,7 +77,9 @@ fn b(v: bool) -> Arg {
     Arg::Int(v as i64)
 }
 
-async fn record(
+/// Appends the audit entry and the journal event of `change` (also the LDAP
+/// backend's state store, which has the same two tables).
+pub(crate) async fn record(
     conn: &mut AnyConnection,
     d: Dialect,
     change: &Change,
@@ -118,22 +120,6 @@ async fn locked_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) 
             None => Err(not_found_domain(name)),
         },
     }
-}
-
-fn check_version(what: &str, current: i64, expected: Option<i64>) -> Result<()> {
-    match expected {
-        Some(v) if v != current => Err(Error::conflict(
-            what,
-            format!("was changed by someone else (version {current}, you edited version {v})"),
-        )
-        .with_hint("show it again and redo your change")),
-        _ => Ok(()),
-    }
-}
-
-fn lost_race(what: &str) -> Error {
-    Error::conflict(what, "was changed by someone else while you edited it")
-        .with_hint("show it again and redo your change")
 }
 
 pub async fn apply(
@@ -606,25 +592,6 @@ pub async fn apply(
             Ok(Applied::Removed)
         }
     }
-}
-
-fn check_targets(address: &AliasAddress, targets: &[Address]) -> Result<()> {
-    if targets.is_empty() {
-        return Err(
-            Error::invalid(format!("alias {address}"), "needs at least one target")
-                .with_hint("to stop an alias, remove it: postier alias rm ADDRESS"),
-        );
-    }
-    if let AliasAddress::Address(own) = address
-        && targets.len() == 1
-        && &targets[0] == own
-    {
-        return Err(Error::invalid(
-            format!("alias {address}"),
-            "would only point at itself",
-        ));
-    }
-    Ok(())
 }
 
 async fn write_targets(

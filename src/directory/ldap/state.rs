@@ -1,0 +1,338 @@
+//! The local state store of an LDAP directory (SQLite): the intent log that
+//! makes changes resumable, and the audit trail and journal.
+//!
+//! A change is recorded as `pending` before its first LDAP write, and
+//! marked `done` (in one transaction with its audit entry and journal
+//! event) or `rolled_back` after its last. Each process that writes holds
+//! an exclusive lock on an owner file of its own for as long as it lives;
+//! pending changes whose owner's lock is free belong to a process that
+//! died, and the next process claims them to finish or undo them.
+
+use crate::directory::sql::{Dialect, read, write};
+use crate::error::{Error, Result};
+use crate::model::{AuditEntry, Change, JournalEvent};
+use serde_json::Value;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/ldap/state");
+
+/// A change found pending, to be finished by this process.
+#[derive(Debug)]
+pub struct Pending {
+    pub token: String,
+    pub actor: String,
+    pub change: Change,
+    pub before: Option<Value>,
+}
+
+pub struct StateStore {
+    pool: AnyPool,
+    path: PathBuf,
+    owner: Owner,
+}
+
+/// This process's claim on the changes it records: an owner id and the
+/// lock held on its file until the process ends.
+struct Owner {
+    id: String,
+    _lock: File,
+}
+
+impl StateStore {
+    /// Opens (creating it, mode 0600) the store at `url` (`sqlite:PATH`).
+    pub async fn open(url: &str) -> Result<StateStore> {
+        install_default_drivers();
+        let what = format!("LDAP state store {url}");
+        let path = url
+            .strip_prefix("sqlite:")
+            .map(|p| p.strip_prefix("//").unwrap_or(p))
+            .filter(|p| !p.is_empty() && !p.starts_with(':'))
+            .map(PathBuf::from)
+            .ok_or_else(|| {
+                Error::invalid(&what, "is not a sqlite:PATH URL").with_hint(
+                    "set [directory] state_url = \"sqlite:/var/lib/postier/ldap-state.db\"",
+                )
+            })?;
+        create_private(&path).map_err(|e| {
+            Error::unavailable(&what, format!("cannot be created: {e}"))
+                .with_hint("check the permissions of its directory, or set [directory] state_url")
+        })?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL with NORMAL sync: a commit survives the process
+                    // being killed, which is what the intent log is for.
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 30000")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .map_err(|e| Error::unavailable(&what, e.to_string()))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| Error::unavailable(&what, format!("schema migration failed: {e}")))?;
+        let owner = Owner::take(&owners_dir(&path))
+            .map_err(|e| Error::unavailable(&what, format!("cannot lock an owner file: {e}")))?;
+        Ok(StateStore { pool, path, owner })
+    }
+
+    fn err(&self, e: sqlx::Error) -> Error {
+        Error::unavailable(
+            format!("LDAP state store {}", self.path.display()),
+            e.to_string(),
+        )
+    }
+
+    /// Records the intent to apply `change` as `token`.
+    pub async fn begin(
+        &self,
+        token: &str,
+        actor: &str,
+        change: &Change,
+        before: Option<&Value>,
+    ) -> Result<()> {
+        let change_json =
+            serde_json::to_string(change).map_err(|e| Error::invalid("change", e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO ldap_changes (token, owner, at, actor, action, object, change_json, before_json, state) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+        )
+        .bind(token)
+        .bind(&self.owner.id)
+        .bind(now())
+        .bind(actor)
+        .bind(change.action())
+        .bind(change.object())
+        .bind(change_json)
+        .bind(before.map(Value::to_string))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Records the object as it was before the change's first write to it.
+    pub async fn set_before(&self, token: &str, before: &Value) -> Result<()> {
+        sqlx::query("UPDATE ldap_changes SET before_json = ? WHERE token = ?")
+            .bind(before.to_string())
+            .bind(token)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Marks the change done, with its audit entry and journal event.
+    pub async fn done(
+        &self,
+        token: &str,
+        actor: &str,
+        change: &Change,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Result<()> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| self.err(e))?;
+        write::record(&mut tx, Dialect::Sqlite, change, actor, before, after).await?;
+        sqlx::query(
+            "UPDATE ldap_changes SET state = 'done', change_json = NULL, before_json = NULL, finished_at = ? \
+             WHERE token = ?",
+        )
+        .bind(now())
+        .bind(token)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.err(e))?;
+        tx.commit().await.map_err(|e| self.err(e))
+    }
+
+    /// Marks the change rolled back: nothing of it is left in the directory.
+    pub async fn rolled_back(&self, token: &str, why: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE ldap_changes SET state = 'rolled_back', change_json = NULL, before_json = NULL, \
+             outcome = ?, finished_at = ? WHERE token = ?",
+        )
+        .bind(why)
+        .bind(now())
+        .bind(token)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Claims the pending changes of processes that died, oldest first.
+    pub async fn claim_orphans(&self) -> Result<Vec<Pending>> {
+        let owners: Vec<String> = sqlx::query(
+            "SELECT DISTINCT owner FROM ldap_changes WHERE state = 'pending' AND owner <> ?",
+        )
+        .bind(&self.owner.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?
+        .iter()
+        .map(|row| row.try_get::<String, _>("owner"))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| self.err(e))?;
+        let dir = owners_dir(&self.path);
+        for owner in owners {
+            if !Owner::is_gone(&dir, &owner) {
+                continue;
+            }
+            sqlx::query("UPDATE ldap_changes SET owner = ? WHERE state = 'pending' AND owner = ?")
+                .bind(&self.owner.id)
+                .bind(&owner)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+            let _ = std::fs::remove_file(dir.join(format!("{owner}.lock")));
+        }
+        let rows = sqlx::query(
+            "SELECT token, actor, change_json, before_json FROM ldap_changes \
+             WHERE state = 'pending' AND owner = ? ORDER BY id",
+        )
+        .bind(&self.owner.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        let mut pending = Vec::new();
+        for row in rows {
+            let token: String = row.try_get("token").map_err(|e| self.err(e))?;
+            let change_json: Option<String> =
+                row.try_get("change_json").map_err(|e| self.err(e))?;
+            let before_json: Option<String> =
+                row.try_get("before_json").map_err(|e| self.err(e))?;
+            let change = change_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str::<Change>(j).ok());
+            let Some(change) = change else {
+                // Written by another version of postier: leave it for
+                // someone to look at rather than guess.
+                self.rolled_back(&token, "the recorded change could not be read back")
+                    .await?;
+                continue;
+            };
+            pending.push(Pending {
+                token,
+                actor: row.try_get("actor").map_err(|e| self.err(e))?,
+                change,
+                before: before_json.and_then(|j| serde_json::from_str(&j).ok()),
+            });
+        }
+        Ok(pending)
+    }
+
+    /// Changes not finished yet, by token (for tests and diagnostics).
+    pub async fn pending_tokens(&self) -> Result<Vec<String>> {
+        sqlx::query("SELECT token FROM ldap_changes WHERE state = 'pending' ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.err(e))?
+            .iter()
+            .map(|row| row.try_get::<String, _>("token").map_err(|e| self.err(e)))
+            .collect()
+    }
+
+    /// How the change `token` ended: `pending`, `done` or `rolled_back`,
+    /// and why it was rolled back.
+    pub async fn outcome(&self, token: &str) -> Result<Option<(String, Option<String>)>> {
+        let row = sqlx::query("SELECT state, outcome FROM ldap_changes WHERE token = ?")
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        row.map(|r| Ok((r.try_get("state")?, r.try_get("outcome")?)))
+            .transpose()
+            .map_err(|e| self.err(e))
+    }
+
+    pub async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::audit(&mut conn, Dialect::Sqlite, limit).await
+    }
+
+    pub async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        read::journal(&mut conn, Dialect::Sqlite, after, limit).await
+    }
+}
+
+impl Owner {
+    /// A fresh owner id with its file locked.
+    fn take(dir: &Path) -> std::io::Result<Owner> {
+        std::fs::create_dir_all(dir)?;
+        let id = super::new_token();
+        let lock = open_private(&dir.join(format!("{id}.lock")))?;
+        lock.lock()?;
+        Ok(Owner { id, _lock: lock })
+    }
+
+    /// Has the process of `owner` ended? Its lock is free then (the
+    /// kernel drops it with the process), or its file is gone.
+    fn is_gone(dir: &Path, owner: &str) -> bool {
+        match OpenOptions::new()
+            .write(true)
+            .open(dir.join(format!("{owner}.lock")))
+        {
+            Err(_) => true,
+            Ok(file) => file.try_lock().is_ok(),
+        }
+    }
+}
+
+impl Drop for StateStore {
+    fn drop(&mut self) {
+        let _ =
+            std::fs::remove_file(owners_dir(&self.path).join(format!("{}.lock", self.owner.id)));
+    }
+}
+
+fn owners_dir(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".owners");
+    path.with_file_name(name)
+}
+
+/// Creates `path` (and its directory) readable by its owner only, if new.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    open_private(path).map(drop)
+}
+
+fn open_private(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,154 @@
+//! Applying a [`Change`] to the directory, written so that running it again
+//! (a resumed run after a crash) converges on the same end state: each
+//! write is stamped with the change's token, and a writer first looks
+//! whether its entry already carries it.
+//!
+//! Limits: a change that adds to a domain with a limit that applies takes
+//! the domain's lease (see [`super::lock`]) and checks and writes under it.
+//! In a domain without such limits it writes at once and then looks again
+//! ([`settle`]): if the domain got a limit or a lease meanwhile, it takes
+//! the lease, checks with everything counted, and undoes its write if the
+//! check fails. Either way, no limit is ever overshot.
+
+mod aliases;
+mod domains;
+mod mailboxes;
+
+use super::read::Slot;
+use super::run::Run;
+use crate::directory::rules::{self, not_found_domain};
+use crate::error::{Error, Result};
+use crate::model::*;
+use serde_json::Value;
+
+/// How often a write that lost an optimistic race (another process wrote
+/// the entry in between) is tried again before giving up.
+const RETRIES: usize = 50;
+
+/// The applied result and the object's JSON after the change.
+type Outcome = Result<(Applied, Option<Value>)>;
+
+/// Applies (or finishes) `run.change`.
+pub async fn converge(run: &mut Run<'_>) -> Outcome {
+    let change = run.change;
+    match change {
+        Change::AddDomain { name, settings } => domains::add(run, name, settings).await,
+        Change::EditDomain {
+            name,
+            patch,
+            if_version,
+        } => domains::edit(run, name, patch, *if_version).await,
+        Change::RemoveDomain { name, cascade } => domains::remove(run, name, *cascade).await,
+        Change::AddAliasDomain { name, target } => {
+            domains::add_alias_domain(run, name, target).await
+        }
+        Change::EditAliasDomain {
+            name,
+            patch,
+            if_version,
+        } => domains::edit_alias_domain(run, name, patch, *if_version).await,
+        Change::RemoveAliasDomain { name } => domains::remove_alias_domain(run, name).await,
+        Change::AddMailbox(new) => mailboxes::add(run, new).await,
+        Change::EditMailbox {
+            address,
+            patch,
+            if_version,
+        } => mailboxes::edit(run, address, patch, *if_version).await,
+        Change::RemoveMailbox { address } => mailboxes::remove(run, address).await,
+        Change::AddAlias { address, targets } => aliases::add(run, address, targets).await,
+        Change::EditAlias {
+            address,
+            patch,
+            if_version,
+        } => aliases::edit(run, address, patch, *if_version).await,
+        Change::RemoveAlias { address } => aliases::remove(run, address).await,
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn refused_alias_domain(name: &DomainName, target: &DomainName) -> Error {
+    Error::refused(
+        format!("domain {name}"),
+        format!("is an alias domain of {target}"),
+    )
+    .with_hint(format!("add it to {target} instead"))
+}
+
+/// The hosted domain `name` (without counts), for a change to it or to
+/// its members.
+async fn hosted(run: &Run<'_>, name: &DomainName) -> Result<Domain> {
+    match run.reader().slot(name).await? {
+        Slot::Domain(d) => Ok(d),
+        Slot::AliasDomain(a) => Err(refused_alias_domain(name, &a.target)),
+        Slot::Absent => Err(not_found_domain(name)),
+    }
+}
+
+/// [`hosted`] with its counts and alias domains.
+async fn counted(run: &Run<'_>, name: &DomainName) -> Result<Domain> {
+    let mut d = hosted(run, name).await?;
+    run.reader().fill(&mut d).await?;
+    Ok(d)
+}
+
+/// What a change adds to a domain, as far as its limits go.
+#[derive(Debug, Clone, Copy)]
+enum Member {
+    Mailbox { quota: Size },
+    Alias,
+}
+
+impl Member {
+    /// Does a limit of `d` apply to this?
+    fn limited(self, d: &Domain) -> bool {
+        match self {
+            Member::Mailbox { .. } => d.max_mailboxes > 0 || !d.quota.is_unlimited(),
+            Member::Alias => d.max_aliases > 0,
+        }
+    }
+
+    /// Checks `d`'s limits before this is written.
+    fn admit(self, d: &Domain) -> Result<()> {
+        match self {
+            Member::Mailbox { quota } => rules::admit_mailbox(d, quota),
+            Member::Alias => rules::admit_alias(d),
+        }
+    }
+
+    /// Checks `d`'s limits with this already written and counted: as if
+    /// it were not, then admitted.
+    fn admit_written(self, mut d: Domain) -> Result<()> {
+        let allotted = d.allotted_quota.bytes();
+        match self {
+            Member::Mailbox { quota } => {
+                d.mailboxes = d.mailboxes.saturating_sub(1);
+                d.allotted_quota = Size::from_stored(allotted.saturating_sub(quota.bytes()) as i64);
+            }
+            Member::Alias => d.aliases = d.aliases.saturating_sub(1),
+        }
+        self.admit(&d)
+    }
+}
+
+/// After `member` was written to `domain` without the lease: if a limit
+/// now applies or another change holds the lease, takes the lease and
+/// checks with everything counted. An error means the caller must undo
+/// its write.
+async fn settle(run: &mut Run<'_>, domain: &DomainName, member: Member) -> Result<()> {
+    let (d, leased) = run.reader().domain_and_lease(domain).await?;
+    let Some(d) = d else {
+        return Err(not_found_domain(domain));
+    };
+    if !leased && !member.limited(&d) {
+        return Ok(());
+    }
+    let lease = run.lease(domain).await?;
+    let checked = match counted(run, domain).await {
+        Ok(d) => member.admit_written(d),
+        Err(e) => Err(e),
+    };
+    run.release(lease, checked).await
+}
