@@ -99,13 +99,26 @@ impl std::fmt::Debug for DirectoryConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StackConfig {
     /// Maildirs live under `mail_root/<domain>/<local>/`.
     pub mail_root: PathBuf,
     pub vmail_uid: u32,
     pub vmail_gid: u32,
+    /// The directory URL Postfix and Dovecot read with (ideally a read-only
+    /// account); default: the directory URL postier itself uses.
+    pub lookup_url: Option<String>,
+    /// Postfix's `virtual_transport`: where accepted mail goes (Dovecot LMTP).
+    pub virtual_transport: String,
+    /// Postfix's `recipient_delimiter` (`+` in `bob+news@`); empty: none.
+    pub recipient_delimiter: String,
+    /// Group that may read the rendered Postfix tables.
+    pub postfix_group: String,
+    /// Group that may read the rendered Dovecot files.
+    pub dovecot_group: String,
+    /// Where `mailbox show` reads quota usage: `maildirsize` or `none`.
+    pub quota_usage: QuotaUsageSource,
 }
 
 impl Default for StackConfig {
@@ -114,8 +127,43 @@ impl Default for StackConfig {
             mail_root: PathBuf::from("/var/vmail"),
             vmail_uid: 5000,
             vmail_gid: 5000,
+            lookup_url: None,
+            virtual_transport: "lmtp:unix:private/dovecot-lmtp".into(),
+            recipient_delimiter: "+".into(),
+            postfix_group: "postfix".into(),
+            dovecot_group: "dovecot".into(),
+            quota_usage: QuotaUsageSource::Maildirsize,
         }
     }
+}
+
+impl std::fmt::Debug for StackConfig {
+    /// `lookup_url` may carry a password: show it redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StackConfig")
+            .field("mail_root", &self.mail_root)
+            .field("vmail_uid", &self.vmail_uid)
+            .field("vmail_gid", &self.vmail_gid)
+            .field("lookup_url", &self.lookup_url.as_deref().map(redact_url))
+            .field("virtual_transport", &self.virtual_transport)
+            .field("recipient_delimiter", &self.recipient_delimiter)
+            .field("postfix_group", &self.postfix_group)
+            .field("dovecot_group", &self.dovecot_group)
+            .field("quota_usage", &self.quota_usage)
+            .finish()
+    }
+}
+
+/// Where `mailbox show` reads quota usage from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuotaUsageSource {
+    /// The `maildirsize` file Dovecot's maildir quota keeps in each
+    /// maildir: exact bytes, where `doveadm quota get` rounds to KiB.
+    #[default]
+    Maildirsize,
+    /// Not read: usage shows as unknown.
+    None,
 }
 
 /// What every hosted domain's DNS should point at.
@@ -129,6 +177,137 @@ pub struct MailConfig {
     pub mta_sts: bool,
     pub tls_rpt: bool,
     pub autoconfig: bool,
+    /// The servers and ports mail clients use, as welcome mails state them.
+    pub client: MailClientConfig,
+    /// How postier itself sends mail (welcome and test messages).
+    pub sender: MailSenderConfig,
+    /// Welcome-mail language.
+    pub welcome: WelcomeConfig,
+}
+
+/// How a client connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+    /// Plain connection upgraded by STARTTLS before anything else.
+    Starttls,
+    /// No encryption: loopback relays and tests only.
+    None,
+}
+
+/// What a member's mail client connects to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailClientConfig {
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_security: Security,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: Security,
+    /// Shown in the welcome mail when set.
+    pub webmail_url: Option<String>,
+    /// Where members ask for help; shown in the welcome mail when set.
+    pub support: Option<String>,
+}
+
+impl Default for MailClientConfig {
+    fn default() -> Self {
+        MailClientConfig {
+            imap_host: "localhost".into(),
+            imap_port: 993,
+            imap_security: Security::Tls,
+            smtp_host: "localhost".into(),
+            smtp_port: 587,
+            smtp_security: Security::Starttls,
+            webmail_url: None,
+            support: None,
+        }
+    }
+}
+
+/// The way out for postier's own messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SenderTransport {
+    /// SMTP to `host:port` (submission with TLS and login, or a plain relay).
+    #[default]
+    Smtp,
+    /// The local `sendmail` program.
+    Sendmail,
+}
+
+/// How postier sends its messages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSenderConfig {
+    pub transport: SenderTransport,
+    /// `From:` of postier's messages; default `postmaster@<recipient's domain>`.
+    pub from: Option<String>,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// Log in as this user (with `password_file`); none: no login.
+    pub username: Option<String>,
+    /// File holding the SMTP password on its first line.
+    pub password_file: Option<PathBuf>,
+    /// Extra CA certificate (PEM) to trust, for a private CA.
+    pub ca_file: Option<PathBuf>,
+    /// The sendmail program, for `transport = "sendmail"`.
+    pub sendmail: PathBuf,
+    pub timeout_seconds: u64,
+}
+
+impl Default for MailSenderConfig {
+    fn default() -> Self {
+        MailSenderConfig {
+            transport: SenderTransport::Smtp,
+            from: None,
+            host: "localhost".into(),
+            port: 587,
+            security: Security::Starttls,
+            username: None,
+            password_file: None,
+            ca_file: None,
+            sendmail: PathBuf::from("/usr/sbin/sendmail"),
+            timeout_seconds: 30,
+        }
+    }
+}
+
+/// Which language a welcome mail is written in.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WelcomeConfig {
+    /// `en` or `fr`.
+    pub language: Language,
+    /// Per-domain language, overriding `language`.
+    pub domain_language: BTreeMap<DomainName, Language>,
+}
+
+/// The languages postier's messages are written in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Fr,
+}
+
+impl std::str::FromStr for Language {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" => Ok(Language::En),
+            "fr" => Ok(Language::Fr),
+            _ => Err(
+                Error::invalid(format!("language {s:?}"), "is not one postier writes")
+                    .with_hint("use en or fr"),
+            ),
+        }
+    }
 }
 
 #[derive(
@@ -211,11 +390,10 @@ impl Config {
             Error::invalid(&what, format!("{msg}{at}"))
         })?;
         config.source = Some(path.to_path_buf());
-        if config
-            .directory
-            .url
-            .as_deref()
-            .is_some_and(url_has_password)
+        let urls = [&config.directory.url, &config.stack.lookup_url];
+        if urls
+            .iter()
+            .any(|u| u.as_deref().is_some_and(url_has_password))
         {
             refuse_world_readable(path, &what)?;
         }

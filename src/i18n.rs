@@ -235,6 +235,21 @@ catalogue! {
     NoCap => "no cap", "sans plafond";
     CliPasswordOnce => "password (shown once, store it now): {}", "mot de passe (affiché une seule fois, notez-le) : {}";
     CliMigrated => "directory {} is up to date", "l'annuaire {} est à jour";
+    ShowQuotaUsed => "quota used", "quota utilisé";
+    QuotaUsedBytes => "{} bytes", "{} octets";
+    QuotaUsedOf => "{} bytes ({}% of {})", "{} octets ({} % de {})";
+    QuotaUnknown => "unknown ({})", "inconnu ({})";
+    // `stack render` and `mail`
+    ColMode => "MODE", "MODE";
+    ColGroup => "GROUP", "GROUPE";
+    ColFile => "FILE", "FICHIER";
+    CliRendered => "rendered {} for the {} directory into {}", "{} généré pour l'annuaire {} dans {}";
+    CliWarning => "warning: {}", "attention : {}";
+    CliNextReadme => "next: follow {}", "ensuite : suivez {}";
+    MailTestMessage => "test message", "message de test";
+    MailWelcomeMessage => "welcome message", "message de bienvenue";
+    CliMailAccepted => "{} to {} accepted by {}: {}", "{} pour {} accepté par {} : {}";
+    CliMessageId => "message id: {}", "identifiant du message : {}";
 }
 
 #[cfg(test)]

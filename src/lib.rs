@@ -11,9 +11,11 @@ pub mod config;
 pub mod directory;
 pub mod error;
 pub mod i18n;
+pub mod mailer;
 pub mod model;
 pub mod ops;
 pub mod password;
+pub mod stack;
 pub mod tui;
 
 pub use error::{Error, Result};

@@ -75,6 +75,41 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         banner: Option<String>,
     },
+    /// The mail stack's configuration (Postfix, Dovecot).
+    #[command(subcommand)]
+    Stack(StackCmd),
+    /// Send test and welcome mail.
+    #[command(subcommand)]
+    Mail(MailCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StackCmd {
+    /// Write the files that make Postfix and Dovecot read the directory.
+    Render {
+        /// Which mail stack.
+        #[arg(long, default_value = "postfix-dovecot", value_name = "STACK")]
+        stack: String,
+        /// Directory to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Send a test message and report the SMTP transaction.
+    Test { address: String },
+    /// Send a mailbox its welcome message with client settings.
+    Welcome {
+        address: String,
+        /// Language of the message (default: per domain, else [mail.welcome] language).
+        #[arg(long, value_name = "en|fr")]
+        language: Option<String>,
+        /// Include this password (one line on stdin; checked against the mailbox).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Args, Default)]

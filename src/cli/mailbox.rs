@@ -9,6 +9,7 @@ use crate::i18n::Msg;
 use crate::model::{Address, DomainName, Mailbox, MailboxPatch, PasswordHash, Size};
 use crate::ops::{MailboxRequest, PasswordInput};
 use crate::password::Password;
+use crate::stack::quota::{self, QuotaUsage};
 use std::io::{BufRead, IsTerminal};
 
 pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
@@ -55,8 +56,18 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
         }
         MailboxCmd::Show { address } => {
             let m = ctx.ops.mailbox(&Address::parse(address)?).await?;
+            let usage = quota::reader(&ctx.config.stack).usage(&m).await;
             if ctx.json {
-                return output::json(&m);
+                let mut value = to_json(&m)?;
+                if let serde_json::Value::Object(map) = &mut value {
+                    map.insert("quota_used_bytes".into(), usage.used_bytes().into());
+                    let unknown = match &usage {
+                        QuotaUsage::Unknown(why) => Some(why.clone()),
+                        QuotaUsage::UsedBytes(_) => None,
+                    };
+                    map.insert("quota_usage_unknown".into(), unknown.into());
+                }
+                return output::json(&value);
             }
             let l = ctx.lang;
             let key = |msg| output::key(l, msg);
@@ -65,6 +76,10 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
                 (key(Msg::ColName), m.name.clone()),
                 (key(Msg::ColActive), output::on_off(l, m.active)),
                 (key(Msg::ColQuota), quota(ctx, &m)),
+                (
+                    l.t(Msg::ShowQuotaUsed).to_string(),
+                    quota_used(ctx, &m, &usage),
+                ),
                 (
                     key(Msg::ShowPasswordScheme),
                     m.password.scheme().to_string(),
@@ -177,10 +192,33 @@ fn quota(ctx: &Context, m: &Mailbox) -> String {
     }
 }
 
+/// Usage as Dovecot counts it, against the quota; "unknown (why)" when
+/// it cannot be read.
+fn quota_used(ctx: &Context, m: &Mailbox, usage: &QuotaUsage) -> String {
+    let l = ctx.lang;
+    match usage {
+        QuotaUsage::UsedBytes(b) if m.quota.is_unlimited() => {
+            l.fmt(Msg::QuotaUsedBytes, &[&b.to_string()])
+        }
+        QuotaUsage::UsedBytes(b) => {
+            let percent = *b as f64 * 100.0 / m.quota.bytes() as f64;
+            l.fmt(
+                Msg::QuotaUsedOf,
+                &[&b.to_string(), &format!("{percent:.0}"), &m.quota.human()],
+            )
+        }
+        QuotaUsage::Unknown(why) => l.fmt(Msg::QuotaUnknown, &[why]),
+    }
+}
+
+fn to_json(m: &Mailbox) -> Result<serde_json::Value> {
+    serde_json::to_value(m)
+        .map_err(|e| Error::unavailable("output", format!("cannot encode JSON: {e}")))
+}
+
 fn report(ctx: &Context, m: &Mailbox, msg: Msg, generated: Option<Password>) -> Result<()> {
     if ctx.json {
-        let mut value = serde_json::to_value(m)
-            .map_err(|e| Error::unavailable("output", format!("cannot encode JSON: {e}")))?;
+        let mut value = to_json(m)?;
         if let (Some(p), serde_json::Value::Object(map)) = (&generated, &mut value) {
             map.insert("generated_password".into(), p.expose().into());
         }

@@ -6,8 +6,10 @@
 mod alias;
 mod args;
 mod domain;
+mod mail;
 mod mailbox;
 mod output;
+mod stack;
 
 pub use args::{Cli, ColorChoice, Command};
 
@@ -113,11 +115,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             return Err(Error::invalid("command", "none given").with_hint("see: postier --help"));
         }
     };
+    if let Command::Stack(cmd) = command {
+        // Rendering needs the config, not a connection to the directory.
+        return stack::run(&cli, cmd).map(|()| ExitCode::SUCCESS);
+    }
     let ctx = Context::open(&cli).await?;
     match command {
         Command::Domain(cmd) => domain::run(&ctx, cmd).await?,
         Command::Mailbox(cmd) => mailbox::run(&ctx, cmd).await?,
         Command::Alias(cmd) => alias::run(&ctx, cmd).await?,
+        Command::Mail(cmd) => mail::run(&ctx, cmd).await?,
+        Command::Stack(cmd) => stack::run(&cli, cmd)?,
         Command::Db(args::DbCmd::Migrate) => {
             ctx.ops.directory().migrate().await?;
             if !ctx.json {

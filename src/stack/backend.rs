@@ -1,0 +1,167 @@
+//! Which directory the mail stack reads, and how Postfix and Dovecot reach
+//! it: the directory URL parsed into a [`Backend`] holding the connection
+//! details the rendered files need.
+//!
+//! Every backend kind renders the same set of lookups (see
+//! [`super::lookups::Lookup`]); adding a kind means adding a variant here and
+//! a module that answers [`LookupSource`] for it.
+
+use super::sql::SqlSource;
+use crate::config::redact_url;
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// The directory behind a rendering.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sql(SqlSource),
+}
+
+/// What a backend tells the renderer: the Postfix table type and the body
+/// of each table file, and the Dovecot driver with its args file.
+pub trait LookupSource {
+    /// Short name for people and JSON: `sqlite`, `pgsql`, `mysql`.
+    fn kind(&self) -> &'static str;
+    /// The Postfix lookup table type, e.g. `sqlite` in `sqlite:/path.cf`.
+    fn postfix_type(&self) -> &'static str;
+    /// The whole body of one Postfix table file (connection and query).
+    fn postfix_table(&self, lookup: super::lookups::Lookup, settings: &Settings) -> String;
+    /// Dovecot's passdb/userdb driver name: `sql`.
+    fn dovecot_driver(&self) -> &'static str;
+    /// The file name of Dovecot's driver args file.
+    fn dovecot_args_file(&self) -> &'static str;
+    /// The body of that args file.
+    fn dovecot_args(&self, settings: &Settings) -> String;
+}
+
+/// The rendering settings every backend needs, checked once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Absolute; maildirs are `mail_root/<domain>/<local>/`.
+    pub mail_root: PathBuf,
+    pub vmail_uid: u32,
+    pub vmail_gid: u32,
+    /// Postfix's `recipient_delimiter`, at most one character.
+    pub recipient_delimiter: Option<char>,
+}
+
+impl Backend {
+    /// Parses the directory URL Postfix and Dovecot are to read with.
+    pub fn from_url(url: &str) -> Result<Backend> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb" => {
+                Ok(Backend::Sql(SqlSource::from_url(url)?))
+            }
+            "ldap" | "ldaps" | "ldapi" => Err(Error::unavailable(
+                format!("directory {}", redact_url(url)),
+                "rendering the mail stack for an LDAP directory is not part of this build yet",
+            )),
+            _ => Err(Error::invalid(
+                format!("directory {:?}", redact_url(url)),
+                "is not a directory URL postier knows",
+            )
+            .with_hint("use sqlite:PATH, postgres://…, mysql://…, or ldap://HOST:PORT")),
+        }
+    }
+
+    pub fn source(&self) -> &dyn LookupSource {
+        match self {
+            Backend::Sql(s) => s,
+        }
+    }
+}
+
+/// Checks a value that goes verbatim into a Postfix `.cf` or Dovecot
+/// `.conf.ext` line. Those formats have no quoting: whitespace ends or
+/// splits a value, `#` may start a comment, `$` and `%` are expanded, and
+/// quotes or backslashes mean different things to each reader. Such a
+/// value is refused rather than half-escaped.
+pub fn plain_config_value(what: &str, value: &str) -> Result<()> {
+    if let Some(c) = value
+        .chars()
+        .find(|c| !c.is_ascii_graphic() || "#$%'\"\\".contains(*c))
+    {
+        return Err(Error::invalid(
+            what,
+            format!("contains {c:?}, which Postfix and Dovecot config files cannot carry safely"),
+        )
+        .with_hint(
+            "use letters, digits and -_.~!*+=:,@/? only; a separate read-only account \
+             for the mail stack can be named with [stack] lookup_url",
+        ));
+    }
+    Ok(())
+}
+
+/// An absolute path that can be written into config files and SQL.
+pub fn plain_path(what: &str, path: &Path) -> Result<PathBuf> {
+    if !path.is_absolute() {
+        return Err(Error::invalid(
+            format!("{what} {}", path.display()),
+            "is not an absolute path",
+        ));
+    }
+    let text = path.to_str().ok_or_else(|| {
+        Error::invalid(format!("{what} {}", path.display()), "is not valid UTF-8")
+    })?;
+    plain_config_value(&format!("{what} {text}"), text)?;
+    Ok(path.to_path_buf())
+}
+
+impl Settings {
+    pub fn new(config: &crate::config::StackConfig) -> Result<Settings> {
+        let delimiter = &config.recipient_delimiter;
+        let mut chars = delimiter.chars();
+        let recipient_delimiter = match (chars.next(), chars.next()) {
+            (None, _) => None,
+            (Some(c), None) if c.is_ascii_punctuation() && !"#$%'\"\\@".contains(c) => Some(c),
+            _ => {
+                return Err(Error::invalid(
+                    format!("[stack] recipient_delimiter {delimiter:?}"),
+                    "must be empty or one punctuation character",
+                )
+                .with_hint("use \"+\" (the usual) or \"-\""));
+            }
+        };
+        Ok(Settings {
+            mail_root: plain_path("[stack] mail_root", &config.mail_root)?,
+            vmail_uid: config.vmail_uid,
+            vmail_gid: config.vmail_gid,
+            recipient_delimiter,
+        })
+    }
+
+    /// `mail_root` with a trailing `/`, the prefix of every home.
+    pub fn home_prefix(&self) -> String {
+        let root = self.mail_root.display().to_string();
+        if root.ends_with('/') {
+            root
+        } else {
+            format!("{root}/")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_values_config_files_cannot_carry() {
+        for bad in [
+            "a b", "a#b", "a$b", "a%b", "a'b", "a\"b", "a\\b", "é", "a\nb",
+        ] {
+            assert!(plain_config_value("password", bad).is_err(), "{bad:?}");
+        }
+        plain_config_value("password", "Ab9-_.~!*+=:,@/?").unwrap();
+    }
+
+    #[test]
+    fn ldap_is_named_not_guessed() {
+        let err = Backend::from_url("ldap://127.0.0.1:389").unwrap_err();
+        assert!(err.why.contains("LDAP"), "{err}");
+        let err = Backend::from_url("redis://x").unwrap_err();
+        assert_eq!(err.kind, crate::error::ErrorKind::Invalid);
+    }
+}

@@ -1,0 +1,250 @@
+//! End to end: real Postfix and Dovecot, configured only from `postier
+//! stack render`, deliver to and authenticate what the postier CLI created,
+//! for each directory backend in turn (SQLite, PostgreSQL, MariaDB).
+//!
+//! Run as root with the services of tests/services/ (see the harness in
+//! tests/support/mailstack.rs): `tests/services/with-services.sh cargo test --test e2e`.
+
+#[path = "support/imap.rs"]
+mod imap;
+#[path = "support/mailstack.rs"]
+mod mailstack;
+
+use mailstack::{Backend, MailStack};
+use std::time::Instant;
+
+#[test]
+fn sqlite_directory_serves_the_mail_stack() {
+    run(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_directory_serves_the_mail_stack() {
+    run(Backend::Postgres);
+}
+
+#[test]
+fn mariadb_directory_serves_the_mail_stack() {
+    run(Backend::Mariadb);
+}
+
+fn run(backend: Backend) {
+    let start = Instant::now();
+    let Some(stack) = MailStack::start(backend) else {
+        return;
+    };
+    eprintln!("{backend:?}: stack up in {:.1?}", start.elapsed());
+    scenario(&stack);
+    eprintln!("{backend:?}: scenario done in {:.1?}", start.elapsed());
+}
+
+/// The whole story, through the postier CLI only; Postfix and Dovecot see
+/// nothing but what `stack render` told them.
+fn scenario(s: &MailStack) {
+    s.ok(&["domain", "add", "example.org"]);
+    add_mailbox(s, "alice@example.org", "alice-pass-1", &["--name", "Alice"]);
+    add_mailbox(s, "bob@example.org", "bob-pass-12", &[]);
+    add_mailbox(s, "carol@example.org", "carol-pass-1", &[]);
+    s.ok(&["alias", "add", "info@example.org", "alice@example.org"]);
+    s.ok(&["alias", "add", "@example.org", "bob@example.org"]);
+    s.ok(&["domain", "alias", "add", "example.net", "example.org"]);
+
+    // A test mail lands in the maildir, and IMAP with the password shows it.
+    let sent = s.mail_test("alice@example.org");
+    assert_eq!(sent.code, 250, "{sent:?}");
+    s.wait_for_mail("alice@example.org", &sent.message_id);
+    let mut imap = s
+        .imap("alice@example.org", "alice-pass-1")
+        .expect("alice logs in");
+    let inbox = imap.inbox().expect("alice's inbox");
+    assert!(
+        inbox.iter().any(|m| m.contains(&sent.message_id)),
+        "fetched over IMAP"
+    );
+    imap.logout();
+
+    // Aliases, alias domains, extensions and the catch-all each reach the
+    // right maildir, and a real mailbox wins over the catch-all.
+    for (to, lands_in) in [
+        ("info@example.org", "alice@example.org"),
+        ("alice@example.net", "alice@example.org"),
+        ("info@example.net", "alice@example.org"),
+        ("alice+news@example.org", "alice@example.org"),
+        ("carol@example.org", "carol@example.org"),
+        ("nobody-here@example.org", "bob@example.org"),
+        ("nobody-here@example.net", "bob@example.org"),
+    ] {
+        let sent = s.mail_test(to);
+        s.wait_for_mail(lands_in, &sent.message_id);
+        let status = s.wait_for_status(&sent.queue_id);
+        assert!(
+            status.contains(&format!("to=<{lands_in}")) || to.contains('+'),
+            "{status}"
+        );
+        assert!(status.contains("status=sent"), "{status}");
+    }
+    assert!(
+        s.messages("bob@example.org")
+            .iter()
+            .all(|m| !m.contains("To: alice")),
+        "the catch-all never takes a mailbox's mail"
+    );
+
+    // Who may send as whom (smtpd_sender_login_maps), straight from the table.
+    assert_eq!(
+        s.postmap("info@example.org", "smtpd_sender_login_maps.cf"),
+        "alice@example.org"
+    );
+    assert_eq!(
+        s.postmap("alice@example.net", "smtpd_sender_login_maps.cf"),
+        "alice@example.org"
+    );
+    assert_eq!(
+        s.postmap("nobody@example.org", "smtpd_sender_login_maps.cf"),
+        ""
+    );
+
+    // A disabled mailbox refuses mail at RCPT (despite the catch-all) and
+    // logins; enabled again, it works again.
+    s.ok(&["mailbox", "disable", "carol@example.org"]);
+    let err = s.fails(&["mail", "test", "carol@example.org"], 1);
+    assert!(
+        err.contains(" 550 ") && err.contains("carol@example.org"),
+        "{err}"
+    );
+    let refused = s.imap("carol@example.org", "carol-pass-1").err();
+    assert!(
+        refused.is_some_and(|r| r.contains("NO")),
+        "disabled login refused"
+    );
+    s.ok(&["mailbox", "enable", "carol@example.org"]);
+    s.imap("carol@example.org", "carol-pass-1")
+        .expect("enabled again")
+        .logout();
+
+    // A new password replaces the old one at once.
+    s.ok_with_stdin(
+        &["mailbox", "passwd", "alice@example.org", "--password-stdin"],
+        Some("alice-pass-2\n"),
+    );
+    assert!(
+        s.imap("alice@example.org", "alice-pass-1").is_err(),
+        "old password refused"
+    );
+    s.imap("alice@example.org", "alice-pass-2")
+        .expect("new password works")
+        .logout();
+
+    // Quota: usage comes from Dovecot's accounting; a quota below it makes
+    // the next delivery bounce with 552.
+    let shown = s.json(&["mailbox", "show", "bob@example.org"]);
+    let used = shown["quota_used_bytes"]
+        .as_u64()
+        .expect("bob's usage is known");
+    assert!(used > 512, "bob holds the catch-all mail: {shown}");
+    s.ok(&["mailbox", "edit", "bob@example.org", "--quota", "512"]);
+    let sent = s.mail_test("bob@example.org");
+    let status = s.wait_for_status(&sent.queue_id);
+    assert!(
+        status.contains("status=bounced") && status.contains(" 552 "),
+        "{status}"
+    );
+    let unseen = s.json(&["mailbox", "show", "carol@example.org"]);
+    assert!(unseen["quota_used_bytes"].is_u64(), "{unseen}");
+    add_mailbox(s, "dave@example.org", "dave-pass-12", &[]);
+    let fresh = s.json(&["mailbox", "show", "dave@example.org"]);
+    assert!(
+        fresh["quota_used_bytes"].is_null(),
+        "no maildirsize yet: {fresh}"
+    );
+    assert!(
+        fresh["quota_usage_unknown"]
+            .as_str()
+            .is_some_and(|w| w.contains("maildirsize"))
+    );
+
+    // Without the catch-all, unknown addresses are refused; a removed
+    // alias is refused too, at both domains.
+    s.ok(&["alias", "rm", "@example.org"]);
+    s.ok(&["alias", "rm", "info@example.org"]);
+    for to in [
+        "info@example.org",
+        "info@example.net",
+        "nobody-here@example.org",
+    ] {
+        let err = s.fails(&["mail", "test", to], 1);
+        assert!(err.contains(" 550 "), "{to}: {err}");
+    }
+
+    // The welcome mail arrives and reads over IMAP, in either language; a
+    // password goes in only when asked for, and only the right one.
+    let welcome = s.json(&["mail", "welcome", "alice@example.org"]);
+    let id = welcome["message_id"].as_str().expect("message id");
+    s.wait_for_mail("alice@example.org", id);
+    let out = s.run(
+        &[
+            "mail",
+            "welcome",
+            "alice@example.org",
+            "--password-stdin",
+            "--language",
+            "fr",
+        ],
+        Some("wrong-password\n"),
+    );
+    assert_eq!(out.status.code(), Some(2), "a wrong password is not mailed");
+    let french = s.ok_with_stdin(
+        &[
+            "--json",
+            "mail",
+            "welcome",
+            "alice@example.org",
+            "--password-stdin",
+            "--language",
+            "fr",
+        ],
+        Some("alice-pass-2\n"),
+    );
+    let french: serde_json::Value = serde_json::from_str(&french).expect("json");
+    let french_id = french["message_id"].as_str().expect("message id");
+    s.wait_for_mail("alice@example.org", french_id);
+    let mut imap = s.imap("alice@example.org", "alice-pass-2").expect("login");
+    let inbox = imap.inbox().expect("inbox");
+    imap.logout();
+    let english = inbox
+        .iter()
+        .find(|m| m.contains(id))
+        .expect("welcome over IMAP");
+    for needle in [
+        "Hello Alice",
+        "imap.postier.test",
+        "smtp.postier.test",
+        "the one your administrator gave you",
+    ] {
+        assert!(english.contains(needle), "{needle} in:\n{english}");
+    }
+    assert!(
+        !english.contains("alice-pass-2"),
+        "no password unless asked"
+    );
+    let french = inbox
+        .iter()
+        .find(|m| m.contains(french_id))
+        .expect("French welcome");
+    assert!(
+        french.contains("Bonjour Alice") && french.contains("alice-pass-2"),
+        "{french}"
+    );
+
+    // A disabled domain is served no more: no mail, no logins.
+    s.ok(&["domain", "disable", "example.org"]);
+    let err = s.fails(&["mail", "test", "alice@example.org"], 1);
+    assert!(err.contains(" 5"), "{err}");
+    assert!(s.imap("alice@example.org", "alice-pass-2").is_err());
+}
+
+fn add_mailbox(s: &MailStack, address: &str, password: &str, extra: &[&str]) {
+    let mut args = vec!["mailbox", "add", address, "--password-stdin"];
+    args.extend_from_slice(extra);
+    s.ok_with_stdin(&args, Some(&format!("{password}\n")));
+}
