@@ -41,21 +41,19 @@ async fn exec_raw(
     query.execute(&mut *conn).await
 }
 
-/// Inserts the row of a new object. Its absence was checked before, but
-/// without a lock (a lock on a missing row takes gap locks in InnoDB, and
-/// concurrent creators then deadlock), so the unique key has the last
-/// word: a violation means someone created `what` in the meantime.
+/// Inserts the row of a new object, or fails with `taken` when its key is
+/// in use. Absence is not checked with a lock beforehand: a lock on a
+/// missing row takes gap locks in InnoDB, and concurrent creators then
+/// deadlock. The unique key has the last word instead.
 async fn insert_new(
     conn: &mut AnyConnection,
     d: Dialect,
-    what: &str,
+    taken: Error,
     q: &str,
     args: Vec<Arg>,
 ) -> Result<()> {
     match exec_raw(conn, d, q, args).await {
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-            Err(Error::already_exists(what))
-        }
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(taken),
         other => other.map(drop).map_err(db_err),
     }
 }
@@ -142,7 +140,7 @@ pub async fn apply(
             insert_new(
                 conn,
                 d,
-                &what,
+                Error::already_exists(&what),
                 "INSERT INTO domains (name, description, active, max_mailboxes, max_aliases, quota_bytes, \
                  default_quota_bytes, created_at, updated_at, version) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 1)",
                 vec![
@@ -291,7 +289,7 @@ pub async fn apply(
             insert_new(
                 conn,
                 d,
-                &format!("alias domain {name}"),
+                Error::already_exists(format!("alias domain {name}")),
                 "INSERT INTO alias_domains (name, target, active, created_at, updated_at, version) VALUES (?, ?, 1, ?, ?, 1)",
                 vec![t(name), t(target), t(&at), t(&at)],
             )
@@ -370,40 +368,59 @@ pub async fn apply(
         }
 
         Change::AddMailbox(new) => {
+            let what = format!("mailbox {}", new.address);
+            let exists = || {
+                Error::already_exists(&what).with_hint(format!(
+                    "change it with: postier mailbox edit {}",
+                    new.address
+                ))
+            };
             let domain = locked_domain(conn, d, new.address.domain()).await?;
-            if read::mailbox(conn, d, &new.address, true).await?.is_some() {
-                return Err(
-                    Error::already_exists(format!("mailbox {}", new.address)).with_hint(format!(
-                        "change it with: postier mailbox edit {}",
-                        new.address
-                    )),
-                );
-            }
             let quota = rules::effective_quota(&domain, new.quota);
-            rules::admit_mailbox(&domain, quota)?;
+            if let Err(refusal) = rules::admit_mailbox(&domain, quota) {
+                // That the mailbox exists already is the better answer.
+                return match read::mailbox(conn, d, &new.address, false).await? {
+                    Some(_) => Err(exists()),
+                    None => Err(refusal),
+                };
+            }
+            // Built here rather than read back: this is the hot path of
+            // imports, and every round trip counts on a server.
             let at = now();
-            exec(
+            let created = Mailbox {
+                address: new.address.clone(),
+                name: new.name.clone(),
+                password: new.password.clone(),
+                quota,
+                maildir: Mailbox::maildir_for(&new.address),
+                active: new.active,
+                created_at: at.clone(),
+                updated_at: at,
+                version: 1,
+            };
+            // The domain lock serializes creators; the unique key is
+            // what proves the address free.
+            insert_new(
                 conn,
                 d,
+                exists(),
                 "INSERT INTO mailboxes (address, local_part, domain, name, password, quota_bytes, maildir, active, \
-                 created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                 created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 vec![
-                    t(&new.address),
-                    t(new.address.local()),
-                    t(new.address.domain()),
-                    t(&new.name),
-                    t(new.password.as_str()),
-                    i(quota.as_i64()),
-                    t(Mailbox::maildir_for(&new.address)),
-                    b(new.active),
-                    t(&at),
-                    t(&at),
+                    t(&created.address),
+                    t(created.address.local()),
+                    t(created.address.domain()),
+                    t(&created.name),
+                    t(created.password.as_str()),
+                    i(created.quota.as_i64()),
+                    t(&created.maildir),
+                    b(created.active),
+                    t(&created.created_at),
+                    t(&created.updated_at),
+                    i(created.version),
                 ],
             )
             .await?;
-            let created = read::mailbox(conn, d, &new.address, false)
-                .await?
-                .ok_or_else(|| Error::not_found(format!("mailbox {}", new.address)))?;
             record(conn, d, change, actor, None, Some(json(&created))).await?;
             Ok(Applied::Mailbox(created))
         }

@@ -38,6 +38,13 @@ pub async fn chapter(s: &Story) {
         .await;
     s.refused(LimitReached, "domain limits.test", add("m3", Some(100)))
         .await;
+    // A full domain still says that a mailbox exists, rather than that it is full.
+    s.refused(
+        AlreadyExists,
+        "mailbox m2@limits.test",
+        add("m2", Some(100)),
+    )
+    .await;
 
     let more = DomainPatch {
         max_mailboxes: Some(5),
