@@ -432,11 +432,10 @@ fn refuse_world_readable(path: &Path, what: &str) -> Result<()> {
         .map(|m| m.permissions().mode())
         .unwrap_or(0);
     if mode & 0o004 != 0 {
-        return Err(Error::invalid(
-            what,
-            "holds a directory password but is readable by every user",
-        )
-        .with_hint(format!("run: chmod o-rwx {}", path.display())));
+        return Err(
+            Error::invalid(what, "holds a password but is readable by every user")
+                .with_hint(format!("run: chmod o-rwx {}", path.display())),
+        );
     }
     Ok(())
 }
@@ -444,6 +443,22 @@ fn refuse_world_readable(path: &Path, what: &str) -> Result<()> {
 #[cfg(not(unix))]
 fn refuse_world_readable(_: &Path, _: &str) -> Result<()> {
     Ok(())
+}
+
+/// The secret on the first line of `path` (a bind or SMTP password file),
+/// refused when the file is readable by every user. `what` names the file
+/// in errors, `hint` says which setting names it.
+pub fn read_secret_file(path: &Path, what: &str, hint: &str) -> Result<secrecy::SecretString> {
+    refuse_world_readable(path, what)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid(what, format!("cannot be read: {e}")).with_hint(hint))?;
+    let line = text.lines().next().unwrap_or_default();
+    if line.is_empty() {
+        return Err(
+            Error::invalid(what, "is empty").with_hint("write the password on its first line")
+        );
+    }
+    Ok(secrecy::SecretString::from(line.to_string()))
 }
 
 /// A URL with any password replaced by `***`, safe to show.

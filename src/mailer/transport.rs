@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSendmailTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -140,27 +141,18 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The first line of `password_file`, which must not be world-readable.
+/// The SMTP password, from `password_file`.
 fn read_password(c: &MailSenderConfig) -> Result<String> {
-    use std::os::unix::fs::PermissionsExt;
     let path = c.password_file.as_ref().ok_or_else(|| {
         Error::invalid("[mail.sender] username", "is set without password_file")
             .with_hint("name a file holding the SMTP password in [mail.sender] password_file")
     })?;
-    let what = format!("[mail.sender] password_file {}", path.display());
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Error::invalid(&what, format!("cannot be read: {e}")))?;
-    if meta.permissions().mode() & 0o004 != 0 {
-        return Err(Error::invalid(&what, "is readable by every user")
-            .with_hint(format!("run: chmod o-rwx {}", path.display())));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::invalid(&what, format!("cannot be read: {e}")))?;
-    let line = text.lines().next().unwrap_or_default();
-    if line.is_empty() {
-        return Err(Error::invalid(what, "is empty"));
-    }
-    Ok(line.to_string())
+    let secret = crate::config::read_secret_file(
+        path,
+        &format!("[mail.sender] password_file {}", path.display()),
+        "check [mail.sender] password_file",
+    )?;
+    Ok(secret.expose_secret().to_string())
 }
 
 #[cfg(test)]

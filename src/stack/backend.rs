@@ -1,13 +1,16 @@
 //! Which directory the mail stack reads, and how Postfix and Dovecot reach
-//! it: the directory URL parsed into a [`Backend`] holding the connection
-//! details the rendered files need.
+//! it: the directory URL (and for LDAP the `[directory]` settings) resolved
+//! into a [`Backend`] holding the connection details the rendered files
+//! need.
 //!
-//! Every backend kind renders the same set of lookups (see
-//! [`super::lookups::Lookup`]); adding a kind means adding a variant here and
-//! a module that answers [`LookupSource`] for it.
+//! Every backend kind answers the same lookups with the semantics written
+//! in [`super::lookups`]; adding a kind means adding a variant here and a
+//! module that implements [`LookupSource`] for it.
 
+use super::ldap::LdapSource;
+use super::lookups::{DovecotAuth, PostfixMaps};
 use super::sql::SqlSource;
-use crate::config::redact_url;
+use crate::config::{DirectoryConfig, redact_url};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -15,23 +18,21 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub enum Backend {
     Sql(SqlSource),
+    Ldap(LdapSource),
 }
 
-/// What a backend tells the renderer: the Postfix table type and the body
-/// of each table file, and the Dovecot driver with its args file.
+/// What a backend tells the renderer: its Postfix tables and Dovecot auth
+/// databases, with the connection details (and credentials) inside.
 pub trait LookupSource {
-    /// Short name for people and JSON: `sqlite`, `pgsql`, `mysql`.
+    /// Short name for people and JSON: `sqlite`, `pgsql`, `mysql`, `ldap`.
     fn kind(&self) -> &'static str;
-    /// The Postfix lookup table type, e.g. `sqlite` in `sqlite:/path.cf`.
-    fn postfix_type(&self) -> &'static str;
-    /// The whole body of one Postfix table file (connection and query).
-    fn postfix_table(&self, lookup: super::lookups::Lookup, settings: &Settings) -> String;
-    /// Dovecot's passdb/userdb driver name: `sql`.
-    fn dovecot_driver(&self) -> &'static str;
-    /// The file name of Dovecot's driver args file.
-    fn dovecot_args_file(&self) -> &'static str;
-    /// The body of that args file.
-    fn dovecot_args(&self, settings: &Settings) -> String;
+    /// The Postfix tables; `postfix_dir` is where their files will be, for
+    /// tables that name other tables.
+    fn postfix(&self, settings: &Settings, postfix_dir: &Path) -> PostfixMaps;
+    fn dovecot(&self, settings: &Settings) -> DovecotAuth;
+    /// What happens to mail for a disabled mailbox whose domain has a
+    /// catch-all, in a sentence for the README.
+    fn disabled_under_catch_all(&self) -> &'static str;
 }
 
 /// The rendering settings every backend needs, checked once.
@@ -46,17 +47,16 @@ pub struct Settings {
 }
 
 impl Backend {
-    /// Parses the directory URL Postfix and Dovecot are to read with.
-    pub fn from_url(url: &str) -> Result<Backend> {
+    /// The directory at `url` as the mail stack reaches it; for LDAP the
+    /// base DN, bind account (its password read from its file) and TLS
+    /// settings come from `directory`.
+    pub fn resolve(url: &str, directory: &DirectoryConfig) -> Result<Backend> {
         let scheme = url.split(':').next().unwrap_or_default();
         match scheme {
             "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb" => {
                 Ok(Backend::Sql(SqlSource::from_url(url)?))
             }
-            "ldap" | "ldaps" | "ldapi" => Err(Error::unavailable(
-                format!("directory {}", redact_url(url)),
-                "rendering the mail stack for an LDAP directory is not part of this build yet",
-            )),
+            "ldap" | "ldaps" | "ldapi" => Ok(Backend::Ldap(LdapSource::resolve(url, directory)?)),
             _ => Err(Error::invalid(
                 format!("directory {:?}", redact_url(url)),
                 "is not a directory URL postier knows",
@@ -68,6 +68,7 @@ impl Backend {
     pub fn source(&self) -> &dyn LookupSource {
         match self {
             Backend::Sql(s) => s,
+            Backend::Ldap(l) => l,
         }
     }
 }
@@ -158,10 +159,8 @@ mod tests {
     }
 
     #[test]
-    fn ldap_is_named_not_guessed() {
-        let err = Backend::from_url("ldap://127.0.0.1:389").unwrap_err();
-        assert!(err.why.contains("LDAP"), "{err}");
-        let err = Backend::from_url("redis://x").unwrap_err();
+    fn unknown_urls_are_refused() {
+        let err = Backend::resolve("redis://x", &DirectoryConfig::default()).unwrap_err();
         assert_eq!(err.kind, crate::error::ErrorKind::Invalid);
     }
 }

@@ -2,28 +2,31 @@
 //! postier's directory (`postier stack render`), and what Dovecot reports
 //! back about a mailbox (its quota usage, [`quota`]).
 //!
-//! Rendering is a pure function of the `[stack]` settings, the directory
-//! URL and the output path ([`render`]); no database is contacted.
-//! [`write`] then puts the files on disk, credentials readable only by the
-//! servers' groups. The backend kind (SQLite, PostgreSQL, MariaDB/MySQL) is
-//! a parameter: [`backend::Backend`] turns the URL into a
-//! [`backend::LookupSource`], and everything else is shared. What the
-//! lookups must answer is written down in [`lookups`].
+//! Rendering is a pure function of the `[stack]` settings, the resolved
+//! directory ([`Backend`]) and the output path ([`render`]); no database or
+//! LDAP server is contacted. [`write`] then puts the files on disk,
+//! credentials readable only by the servers' groups. The backend kind
+//! (SQLite, PostgreSQL, MariaDB/MySQL, LDAP) is a parameter:
+//! [`Backend::resolve`] turns the URL into a [`backend::LookupSource`], and
+//! everything else is shared. What the lookups must answer is written down
+//! in [`lookups`].
 
 pub mod backend;
 mod dovecot;
 mod files;
+mod ldap;
 pub mod lookups;
 mod postfix;
 pub mod quota;
 mod readme;
 mod sql;
 
+pub use backend::Backend;
 pub use files::{Access, RenderedFile, WrittenFile};
 
 use crate::config::StackConfig;
 use crate::error::{Error, Result};
-use backend::{Backend, Settings, plain_config_value, plain_path};
+use backend::{Settings, plain_config_value, plain_path};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -63,12 +66,12 @@ pub struct Rendering {
     pub files: Vec<RenderedFile>,
 }
 
-/// Renders `stack` for the directory at `lookup_url` (what Postfix and
-/// Dovecot connect with), to be placed under the absolute path `out`.
+/// Renders `stack` for `backend` (the directory as Postfix and Dovecot
+/// reach it), to be placed under the absolute path `out`.
 pub fn render(
     stack: Stack,
     config: &StackConfig,
-    lookup_url: &str,
+    backend: &Backend,
     out: &Path,
 ) -> Result<Rendering> {
     let out = plain_path("output directory", out)?;
@@ -80,18 +83,21 @@ pub fn render(
     ] {
         plain_config_value(&format!("{key} {value:?}"), value)?;
     }
-    let backend = Backend::from_url(lookup_url)?;
     let source = backend.source();
     let Stack::PostfixDovecot = stack;
-    let mut files = postfix::tables(source, &settings, &config.postfix_group);
-    files.push(postfix::snippet(
+    let mut files = postfix::files(
         source,
         &settings,
         &out,
+        &config.postfix_group,
         &config.virtual_transport,
+    );
+    files.extend(dovecot::files(
+        source,
+        &settings,
+        &out,
+        &config.dovecot_group,
     ));
-    files.push(dovecot::args_file(source, &settings, &config.dovecot_group));
-    files.push(dovecot::snippet(source, &settings, &out));
     files.push(readme::readme(
         source,
         &settings,
@@ -115,11 +121,15 @@ pub fn write(out: &Path, rendering: &Rendering) -> Result<Vec<WrittenFile>> {
 mod tests {
     use super::*;
 
+    fn backend(url: &str) -> Backend {
+        Backend::resolve(url, &crate::config::DirectoryConfig::default()).unwrap()
+    }
+
     fn files(url: &str) -> Vec<RenderedFile> {
         render(
             Stack::PostfixDovecot,
             &StackConfig::default(),
-            url,
+            &backend(url),
             Path::new("/etc/postier/stack"),
         )
         .unwrap()
@@ -185,7 +195,7 @@ mod tests {
     #[test]
     fn refuses_relative_output_and_bad_settings() {
         let c = StackConfig::default();
-        let url = "sqlite:/d.db";
+        let url = &backend("sqlite:/d.db");
         assert!(render(Stack::PostfixDovecot, &c, url, Path::new("out")).is_err());
         let bad = StackConfig {
             recipient_delimiter: "+-".into(),

@@ -1,10 +1,10 @@
-//! Postfix's part of a rendering: one lookup table file per
-//! [`Lookup`](super::lookups::Lookup) and `main.cf.snippet`, the lines an
-//! admin appends to `main.cf` naming those tables by absolute path.
+//! Postfix's part of a rendering: the backend's lookup table files and
+//! `main.cf.snippet`, the lines an admin appends to `main.cf`, naming those
+//! tables by absolute path.
 
 use super::backend::{LookupSource, Settings};
 use super::files::{Access, RenderedFile};
-use super::lookups::{self, POSTFIX_PARAMETERS};
+use super::lookups::PostfixMaps;
 use std::path::Path;
 
 pub const DIR: &str = "postfix";
@@ -19,44 +19,52 @@ pub fn header(source: &dyn LookupSource) -> String {
     )
 }
 
-/// The table files, readable by `group` only (they hold credentials).
-pub fn tables(source: &dyn LookupSource, settings: &Settings, group: &str) -> Vec<RenderedFile> {
-    lookups::all()
-        .map(|lookup| RenderedFile {
-            path: Path::new(DIR).join(lookup.file_name()),
-            contents: format!(
-                "{}# Answers: {}.\n{}",
-                header(source),
-                lookup.describe(),
-                source.postfix_table(lookup, settings)
-            ),
+/// The table files (readable by `group` only: they hold credentials) and
+/// `main.cf.snippet`.
+pub fn files(
+    source: &dyn LookupSource,
+    settings: &Settings,
+    out: &Path,
+    group: &str,
+    virtual_transport: &str,
+) -> Vec<RenderedFile> {
+    let dir = out.join(DIR);
+    let maps = source.postfix(settings, &dir);
+    let mut files: Vec<RenderedFile> = maps
+        .files
+        .iter()
+        .map(|f| RenderedFile {
+            path: Path::new(DIR).join(f.name),
+            contents: format!("{}# Answers: {}.\n{}", header(source), f.answers, f.body),
             access: Access::Secret {
                 group: group.to_string(),
             },
         })
-        .collect()
+        .collect();
+    files.push(RenderedFile {
+        path: Path::new(DIR).join(SNIPPET),
+        contents: snippet(source, &maps, settings, &dir, virtual_transport),
+        access: Access::Public,
+    });
+    files
 }
 
-/// `main.cf.snippet`: each parameter naming its tables under `out`.
-pub fn snippet(
+fn snippet(
     source: &dyn LookupSource,
+    maps: &PostfixMaps,
     settings: &Settings,
-    out: &Path,
+    dir: &Path,
     virtual_transport: &str,
-) -> RenderedFile {
-    let table = |lookup: lookups::Lookup| {
-        format!(
-            "{}:{}",
-            source.postfix_type(),
-            out.join(DIR).join(lookup.file_name()).display()
-        )
-    };
+) -> String {
     let mut text = header(source);
     text.push_str(
         "# Append to main.cf; these lines override earlier settings of the same names.\n",
     );
-    for (parameter, tables) in POSTFIX_PARAMETERS {
-        let listed: Vec<String> = tables.iter().map(|l| table(*l)).collect();
+    for (parameter, tables) in &maps.parameters {
+        let listed: Vec<String> = tables
+            .iter()
+            .map(|t| t.render(maps.map_type, dir))
+            .collect();
         if listed.len() == 1 {
             text.push_str(&format!("{parameter} = {}\n", listed[0]));
         } else {
@@ -68,14 +76,10 @@ pub fn snippet(
         .map(String::from)
         .unwrap_or_default();
     text.push_str(&format!(
-        "# The catch-all lookup strips extensions at this delimiter: keep them equal.\n\
+        "# The lookups strip address extensions at this delimiter: keep them equal.\n\
          recipient_delimiter = {delimiter}\n\
          # Where accepted mail goes: Dovecot's LMTP service ([stack] virtual_transport).\n\
          virtual_transport = {virtual_transport}\n"
     ));
-    RenderedFile {
-        path: Path::new(DIR).join(SNIPPET),
-        contents: text,
-        access: Access::Public,
-    }
+    text
 }

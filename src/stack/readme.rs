@@ -3,7 +3,6 @@
 
 use super::backend::{LookupSource, Settings};
 use super::files::{Access, RenderedFile};
-use super::lookups::Lookup;
 use super::{dovecot, postfix};
 use std::path::Path;
 
@@ -16,13 +15,20 @@ pub fn readme(
 ) -> RenderedFile {
     let pf = out.join(postfix::DIR);
     let dc = out.join(dovecot::DIR);
-    let table = |l: Lookup| {
-        format!(
-            "{}:{}",
-            source.postfix_type(),
-            pf.join(l.file_name()).display()
-        )
-    };
+    let maps = source.postfix(settings, &pf);
+    let mailboxes = maps
+        .parameters
+        .iter()
+        .find(|(p, _)| *p == "virtual_mailbox_maps")
+        .and_then(|(_, tables)| tables.first())
+        .map(|t| t.render(maps.map_type, &pf))
+        .unwrap_or_default();
+    let args: Vec<String> = source
+        .dovecot(settings)
+        .files
+        .iter()
+        .map(|(name, _)| dc.join(name).display().to_string())
+        .collect();
     let text = format!(
         "postier mail stack files: Postfix + Dovecot on the {kind} directory
 ===================================================================
@@ -36,7 +42,7 @@ after changing [directory] or [stack] settings instead of editing them.
       mode 0640, group {postfix_group}.
   {pf}/{psnip}
       The lines to append to /etc/postfix/main.cf.
-  {dc}/{args}
+  {args}
       Dovecot passdb, userdb and iterate lookups, with credentials:
       mode 0640, group {dovecot_group}.
   {dc}/{dsnip}
@@ -81,8 +87,9 @@ after changing [directory] or [stack] settings instead of editing them.
 What the stack then does
    - Only active domains, mailboxes and aliases are served; mail to a
      disabled mailbox is refused at RCPT time and it cannot log in.
-   - A mailbox or alias (even a disabled one) always wins over its
-     domain's catch-all; the catch-all takes addresses that exist nowhere.
+   - A mailbox or alias wins over its domain's catch-all, which takes the
+     domain's other addresses. Mail for a disabled mailbox of a domain
+     with a catch-all is {disabled}.
    - name@alias-domain reaches name@target when that address exists.
    - Each mailbox's quota (0 = no limit) is Dovecot's quota_rule; a full
      mailbox refuses mail at LMTP and Postfix bounces it (552).
@@ -92,11 +99,12 @@ What the stack then does
         dc = dc.display(),
         psnip = postfix::SNIPPET,
         dsnip = dovecot::SNIPPET,
-        args = source.dovecot_args_file(),
+        args = args.join("\n  "),
         root = settings.home_prefix(),
         uid = settings.vmail_uid,
         gid = settings.vmail_gid,
-        mailboxes = table(Lookup::Mailboxes),
+        mailboxes = mailboxes,
+        disabled = source.disabled_under_catch_all(),
     );
     RenderedFile {
         path: "README".into(),

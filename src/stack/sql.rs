@@ -10,12 +10,74 @@
 //! [`super::backend::plain_config_value`].
 
 use super::backend::{LookupSource, Settings, plain_config_value};
-use super::lookups::Lookup;
+use super::lookups::{AuthDb, DovecotAuth, PostfixMaps, Table, TableFile};
 use crate::config::redact_url;
 use crate::error::{Error, Result};
 use percent_encoding::percent_decode_str;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// One SQL lookup table (one query).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// Domain -> itself, for active hosted domains.
+    MailboxDomains,
+    /// Domain -> itself, for active alias domains of active domains.
+    AliasDomains,
+    /// Address -> the targets of its active alias.
+    Aliases,
+    /// `name@alias-domain` -> `name@target`, when that is deliverable.
+    AliasDomainAddresses,
+    /// Address -> the catch-all's targets, when the address exists nowhere.
+    CatchAll,
+    /// Address -> maildir, for active mailboxes.
+    Mailboxes,
+    /// Sender address -> the logins that may send as it.
+    SenderLogins,
+}
+
+impl Lookup {
+    const ALL: [Lookup; 7] = [
+        Lookup::MailboxDomains,
+        Lookup::AliasDomains,
+        Lookup::Aliases,
+        Lookup::AliasDomainAddresses,
+        Lookup::CatchAll,
+        Lookup::Mailboxes,
+        Lookup::SenderLogins,
+    ];
+
+    fn file_name(self) -> &'static str {
+        match self {
+            Lookup::MailboxDomains => "virtual_mailbox_domains.cf",
+            Lookup::AliasDomains => "virtual_alias_domains.cf",
+            Lookup::Aliases => "virtual_alias_maps.cf",
+            Lookup::AliasDomainAddresses => "virtual_alias_domain_maps.cf",
+            Lookup::CatchAll => "virtual_catch_all_maps.cf",
+            Lookup::Mailboxes => "virtual_mailbox_maps.cf",
+            Lookup::SenderLogins => "smtpd_sender_login_maps.cf",
+        }
+    }
+
+    fn answers(self) -> &'static str {
+        match self {
+            Lookup::MailboxDomains => "hosted domains (active only)",
+            Lookup::AliasDomains => "alias domains (active, with an active target)",
+            Lookup::Aliases => "aliases -> their targets (active only)",
+            Lookup::AliasDomainAddresses => {
+                "name@alias-domain -> name@target, when that address is deliverable"
+            }
+            Lookup::CatchAll => {
+                "catch-all (@domain) -> its targets, for addresses that are neither mailbox nor alias"
+            }
+            Lookup::Mailboxes => "mailboxes -> maildir (active only)",
+            Lookup::SenderLogins => {
+                "sender address -> the logins allowed to send as it (the mailbox, an alias's \
+                 targets, name@target for an alias-domain address)"
+            }
+        }
+    }
+}
 
 /// Which SQL database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,23 +351,11 @@ impl SqlSource {
     }
 }
 
-impl LookupSource for SqlSource {
-    fn kind(&self) -> &'static str {
-        match self.flavor {
-            Flavor::Sqlite => "sqlite",
-            Flavor::Postgres => "pgsql",
-            Flavor::Mysql => "mysql",
-        }
-    }
-
-    fn postfix_type(&self) -> &'static str {
-        self.kind()
-    }
-
-    fn postfix_table(&self, lookup: Lookup, settings: &Settings) -> String {
-        let mut out = String::new();
+impl SqlSource {
+    /// The connection lines of a Postfix table file.
+    fn postfix_connection(&self) -> String {
         match &self.connection {
-            Connection::File(path) => out.push_str(&format!("dbpath = {}\n", path.display())),
+            Connection::File(path) => format!("dbpath = {}\n", path.display()),
             Connection::Server {
                 host,
                 port,
@@ -317,7 +367,7 @@ impl LookupSource for SqlSource {
                     Flavor::Mysql => format!("inet:{host}:{port}"),
                     _ => format!("{host}:{port}"),
                 };
-                out.push_str(&format!("hosts = {hosts}\n"));
+                let mut out = format!("hosts = {hosts}\n");
                 if let Some(u) = user {
                     out.push_str(&format!("user = {u}\n"));
                 }
@@ -325,22 +375,14 @@ impl LookupSource for SqlSource {
                     out.push_str(&format!("password = {p}\n"));
                 }
                 out.push_str(&format!("dbname = {database}\n"));
+                out
             }
         }
-        out.push_str(&format!("query = {}\n", self.query(lookup, settings)));
-        out
     }
 
-    fn dovecot_driver(&self) -> &'static str {
-        "sql"
-    }
-
-    fn dovecot_args_file(&self) -> &'static str {
-        "dovecot-sql.conf.ext"
-    }
-
-    fn dovecot_args(&self, settings: &Settings) -> String {
-        let connect = match &self.connection {
+    /// Dovecot's `connect =` value.
+    fn dovecot_connect(&self) -> String {
+        match &self.connection {
             Connection::File(path) => path.display().to_string(),
             Connection::Server {
                 host,
@@ -358,15 +400,80 @@ impl LookupSource for SqlSource {
                 }
                 c
             }
-        };
-        let mut out = format!(
-            "driver = {}\nconnect = {connect}\ndefault_pass_scheme = SHA512-CRYPT\n",
-            self.kind()
+        }
+    }
+}
+
+const ARGS_FILE: &str = "dovecot-sql.conf.ext";
+
+impl LookupSource for SqlSource {
+    fn kind(&self) -> &'static str {
+        match self.flavor {
+            Flavor::Sqlite => "sqlite",
+            Flavor::Postgres => "pgsql",
+            Flavor::Mysql => "mysql",
+        }
+    }
+
+    fn postfix(&self, settings: &Settings, _postfix_dir: &Path) -> PostfixMaps {
+        let connection = self.postfix_connection();
+        let files = Lookup::ALL
+            .iter()
+            .map(|&l| TableFile {
+                name: l.file_name(),
+                answers: l.answers(),
+                body: format!("{connection}query = {}\n", self.query(l, settings)),
+            })
+            .collect();
+        let file = |l: Lookup| Table::File(l.file_name());
+        PostfixMaps {
+            map_type: self.kind(),
+            files,
+            parameters: vec![
+                (
+                    "virtual_mailbox_domains",
+                    vec![file(Lookup::MailboxDomains)],
+                ),
+                ("virtual_alias_domains", vec![file(Lookup::AliasDomains)]),
+                (
+                    "virtual_alias_maps",
+                    // Disjoint answers: the order is for reading only.
+                    vec![
+                        file(Lookup::Aliases),
+                        file(Lookup::AliasDomainAddresses),
+                        file(Lookup::CatchAll),
+                    ],
+                ),
+                ("virtual_mailbox_maps", vec![file(Lookup::Mailboxes)]),
+                ("smtpd_sender_login_maps", vec![file(Lookup::SenderLogins)]),
+            ],
+        }
+    }
+
+    fn disabled_under_catch_all(&self) -> &'static str {
+        "refused at RCPT time all the same: the catch-all takes only addresses \
+         that exist nowhere"
+    }
+
+    fn dovecot(&self, settings: &Settings) -> DovecotAuth {
+        let mut args = format!(
+            "driver = {}\nconnect = {}\ndefault_pass_scheme = SHA512-CRYPT\n",
+            self.kind(),
+            self.dovecot_connect()
         );
         for (key, query) in self.dovecot_queries(settings) {
-            out.push_str(&format!("\n{key} = \\\n  {query}\n"));
+            args.push_str(&format!("\n{key} = \\\n  {query}\n"));
         }
-        out
+        let db = AuthDb {
+            driver: "sql",
+            args_file: ARGS_FILE,
+            settings: Vec::new(),
+        };
+        DovecotAuth {
+            files: vec![(ARGS_FILE, args)],
+            passdbs: vec![db.clone()],
+            userdbs: vec![db],
+        }
     }
 }
 
@@ -411,9 +518,9 @@ mod tests {
 
         let m = SqlSource::from_url("mariadb://u@127.0.0.1/mail").unwrap();
         assert_eq!(m.flavor, Flavor::Mysql);
-        assert!(
-            m.postfix_table(Lookup::Mailboxes, &settings())
-                .contains("hosts = inet:127.0.0.1:3306\n")
+        assert_eq!(
+            m.postfix_connection().lines().next(),
+            Some("hosts = inet:127.0.0.1:3306")
         );
     }
 
@@ -471,7 +578,7 @@ mod tests {
     #[test]
     fn dovecot_user_query_gives_home_ids_and_quota() {
         let s = SqlSource::from_url("sqlite:/x/d.db").unwrap();
-        let args = s.dovecot_args(&settings());
+        let args = s.dovecot(&settings()).files.remove(0).1;
         assert!(
             args.contains("driver = sqlite\nconnect = /x/d.db\n"),
             "{args}"

@@ -1,30 +1,33 @@
 //! A throwaway mail stack for the e2e suite: postier's directory on one
-//! backend (SQLite, PostgreSQL or MariaDB), and real Postfix (SMTP on a free
-//! loopback port, delivering by LMTP) and Dovecot (IMAP and LMTP on free
-//! loopback ports) in a temp dir, configured by appending the snippets that
-//! the real `postier stack render` wrote to an otherwise ordinary main.cf
-//! and dovecot.conf. Nothing of the maps is written here by hand.
+//! backend (SQLite, PostgreSQL, MariaDB or OpenLDAP), and real Postfix (SMTP
+//! on a free loopback port, delivering by LMTP) and Dovecot (IMAP and LMTP
+//! on free loopback ports) in a temp dir, configured by appending the
+//! snippets that the real `postier stack render` wrote to an otherwise
+//! ordinary main.cf and dovecot.conf. Nothing of the maps is written here
+//! by hand.
 //!
 //! Needs root (Postfix and Dovecot drop to their own users) and the Debian
 //! packages from tests/services/install.sh. Mail is stored as the existing
 //! system user `mail` (uid/gid 8 on Debian), so no user is created on the
 //! machine; the rendered dovecot.conf.snippet lowers Dovecot's
-//! `first_valid_uid` to match. Under CI a missing piece is a failure;
-//! locally the test says so loudly and returns.
+//! `first_valid_uid` to match. SQL servers get a read-only account for the
+//! lookups (`[stack] lookup_url`), proving the maps need nothing more than
+//! SELECT. A missing piece fails under CI and is skipped loudly elsewhere
+//! ([`super::services::require_service`]).
 //!
 //! Everything is stopped by PID when the stack is dropped, then the test
-//! database is removed.
-
-#![allow(dead_code)]
+//! database (or slapd) goes away.
 
 use super::imap::Imap;
+use super::services::require_service;
+use super::slapd::{self, Slapd};
+use super::sql::{self, TestDatabase};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long anything may take to happen before the test fails.
@@ -36,38 +39,86 @@ pub enum Backend {
     Sqlite,
     Postgres,
     Mariadb,
+    Ldap,
 }
 
-/// A missing prerequisite: a failure under CI, a loud skip locally.
-pub fn unavailable(what: &str) -> Option<MailStack> {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{what} (required under CI: run tests/services/install.sh and with-services.sh)");
+impl Backend {
+    fn sql(self) -> Option<sql::Backend> {
+        match self {
+            Backend::Sqlite => Some(sql::Backend::Sqlite),
+            Backend::Postgres => Some(sql::Backend::Postgres),
+            Backend::Mariadb => Some(sql::Backend::Mariadb),
+            Backend::Ldap => None,
+        }
     }
-    eprintln!("\n!!! SKIPPED e2e: {what} !!!\n");
-    None
 }
 
-/// The test database and the read-only account the mail stack uses.
-struct Database {
-    /// postier's own URL (read-write).
+/// The directory under test, with what the mail stack reads it as.
+enum Directory {
+    Sql {
+        db: TestDatabase,
+        /// Dropped after `db` (field order): a role outlives its grants.
+        lookup: Option<LookupAccount>,
+    },
+    Ldap(Slapd),
+}
+
+/// A SELECT-only account for Postfix and Dovecot on a SQL server.
+struct LookupAccount {
     url: String,
-    /// What Postfix and Dovecot connect with (SELECT only), if separate.
-    lookup_url: Option<String>,
-    /// Statements that remove the database again, run with `admin_url`.
-    cleanup: Vec<String>,
-    admin_url: Option<String>,
-    /// Statements to run after postier created the schema.
-    grants: Vec<String>,
+    admin_url: String,
+    drop: String,
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+impl LookupAccount {
+    /// Creates the account on `db`'s server and lets it read `db`'s
+    /// tables (run once postier created them).
+    fn create(backend: sql::Backend, db: &TestDatabase) -> Option<LookupAccount> {
+        let admin_url = std::env::var(backend.env_var()?).ok()?;
+        let name = format!(
+            "lookup_{}_{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let password = "lookup-pw-1";
+        let mut url = url::Url::parse(db.url()).expect("database URL");
+        url.set_username(&name).expect("user");
+        url.set_password(Some(password)).expect("password");
+        let database = url.path().trim_start_matches('/').to_string();
+        let (statements, drop) = match backend {
+            sql::Backend::Postgres => (
+                vec![
+                    format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"),
+                    format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {name}"),
+                ],
+                format!("DROP ROLE IF EXISTS {name}"),
+            ),
+            _ => (
+                vec![
+                    format!("CREATE USER '{name}'@'127.0.0.1' IDENTIFIED BY '{password}'"),
+                    format!("GRANT SELECT ON {database}.* TO '{name}'@'127.0.0.1'"),
+                ],
+                format!("DROP USER IF EXISTS '{name}'@'127.0.0.1'"),
+            ),
+        };
+        // Run as the admin, connected to the test database (for the grants).
+        execute(db.url(), &statements);
+        Some(LookupAccount {
+            url: url.to_string(),
+            admin_url,
+            drop,
+        })
+    }
+}
 
-fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
+impl Drop for LookupAccount {
+    fn drop(&mut self) {
+        let (admin, drop) = (self.admin_url.clone(), vec![self.drop.clone()]);
+        // Never panic in drop: a leftover account is reported, not fatal.
+        if std::panic::catch_unwind(|| execute(&admin, &drop)).is_err() {
+            eprintln!("warning: the e2e lookup account could not be removed");
+        }
+    }
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -78,13 +129,13 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-fn execute(admin_url: &str, statements: &[String]) {
+fn execute(url: &str, statements: &[String]) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     block_on(async {
-        let mut conn = sqlx::AnyConnection::connect(admin_url)
+        let mut conn = sqlx::AnyConnection::connect(url)
             .await
-            .unwrap_or_else(|e| panic!("cannot reach {admin_url}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot reach the test server: {e}"));
         for s in statements {
             sqlx::raw_sql(sqlx::AssertSqlSafe(s.clone()))
                 .execute(&mut conn)
@@ -92,90 +143,6 @@ fn execute(admin_url: &str, statements: &[String]) {
                 .unwrap_or_else(|e| panic!("{s}: {e}"));
         }
     });
-}
-
-fn with_path(admin_url: &str, path: &str, user: Option<(&str, &str)>) -> String {
-    let mut url = url::Url::parse(admin_url).expect("admin URL");
-    url.set_path(path);
-    if let Some((name, password)) = user {
-        url.set_username(name).expect("user");
-        url.set_password(Some(password)).expect("password");
-    }
-    url.to_string()
-}
-
-impl Database {
-    fn new(backend: Backend, dir: &Path) -> Result<Database, String> {
-        match backend {
-            Backend::Sqlite => {
-                let db_dir = dir.join("db");
-                std::fs::create_dir(&db_dir).expect("db dir");
-                Ok(Database {
-                    url: format!("sqlite:{}", db_dir.join("directory.db").display()),
-                    lookup_url: None,
-                    cleanup: Vec::new(),
-                    admin_url: None,
-                    grants: Vec::new(),
-                })
-            }
-            Backend::Postgres => {
-                let admin = std::env::var("POSTIER_TEST_PG_URL")
-                    .map_err(|_| "POSTIER_TEST_PG_URL is not set".to_string())?;
-                let db = unique("postier_e2e");
-                let reader = unique("postier_lookup");
-                execute(
-                    &admin,
-                    &[
-                        format!("CREATE DATABASE {db}"),
-                        format!("CREATE ROLE {reader} LOGIN PASSWORD 'lookup-pw-1'"),
-                    ],
-                );
-                Ok(Database {
-                    url: with_path(&admin, &db, None),
-                    lookup_url: Some(with_path(&admin, &db, Some((&reader, "lookup-pw-1")))),
-                    grants: vec![format!(
-                        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}"
-                    )],
-                    cleanup: vec![
-                        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-                        format!("DROP ROLE IF EXISTS {reader}"),
-                    ],
-                    admin_url: Some(admin),
-                })
-            }
-            Backend::Mariadb => {
-                let admin = std::env::var("POSTIER_TEST_MYSQL_URL")
-                    .map_err(|_| "POSTIER_TEST_MYSQL_URL is not set".to_string())?;
-                let db = unique("postier_e2e");
-                let reader = unique("lookup");
-                execute(
-                    &admin,
-                    &[
-                        format!("CREATE DATABASE {db}"),
-                        format!("CREATE USER '{reader}'@'127.0.0.1' IDENTIFIED BY 'lookup-pw-1'"),
-                    ],
-                );
-                Ok(Database {
-                    url: with_path(&admin, &db, None),
-                    lookup_url: Some(with_path(&admin, &db, Some((&reader, "lookup-pw-1")))),
-                    grants: vec![format!("GRANT SELECT ON {db}.* TO '{reader}'@'127.0.0.1'")],
-                    cleanup: vec![
-                        format!("DROP DATABASE IF EXISTS {db}"),
-                        format!("DROP USER IF EXISTS '{reader}'@'127.0.0.1'"),
-                    ],
-                    admin_url: Some(admin),
-                })
-            }
-        }
-    }
-
-    /// Lets the lookup account read the tables postier created (run as
-    /// the admin, connected to the test database).
-    fn grant(&self) {
-        if !self.grants.is_empty() {
-            execute(&self.url, &self.grants);
-        }
-    }
 }
 
 /// A free TCP port on 127.0.0.1 (free when asked; the services bind it next).
@@ -269,7 +236,6 @@ pub struct Sent {
 /// A running Postfix + Dovecot pair serving one postier directory.
 pub struct MailStack {
     pub backend: Backend,
-    pub dir: tempfile::TempDir,
     pub smtp_port: u16,
     pub imap_port: u16,
     pub lmtp_port: u16,
@@ -281,35 +247,47 @@ pub struct MailStack {
     dovecot_conf: PathBuf,
     dovecot_run: PathBuf,
     maillog: PathBuf,
-    database: Database,
     postfix_pid: Option<u32>,
     dovecot_pid: Option<u32>,
+    // Dropped after the services are stopped (see Drop), in this order.
+    directory: Directory,
+    dir: tempfile::TempDir,
 }
 
 impl MailStack {
     /// Starts the stack on `backend`, or returns None (after a loud
     /// warning) when a prerequisite is missing outside CI.
     pub fn start(backend: Backend) -> Option<MailStack> {
-        if users::get_current_uid() != 0 {
-            return unavailable("the mail stack e2e suite must run as root");
+        let root_user = (users::get_current_uid() == 0).then_some(());
+        require_service(
+            "root",
+            root_user,
+            "the mail stack e2e suite must run as root",
+        )?;
+        for tool in ["postfix", "postmap", "postconf", "dovecot", "doveadm"] {
+            require_service(tool, which(tool), "run tests/services/install.sh")?;
         }
-        for tool in ["postfix", "postmap", "dovecot", "doveadm"] {
-            if which(tool).is_none() {
-                return unavailable(&format!("{tool} is not installed"));
-            }
-        }
-        let Some(mail) = users::get_user_by_name("mail") else {
-            return unavailable("the system user `mail` does not exist");
+        let mail = require_service(
+            "the system user `mail`",
+            users::get_user_by_name("mail"),
+            "the maildirs belong to it",
+        )?;
+        let directory = match backend.sql() {
+            Some(sql::Backend::Sqlite) => Directory::Sql {
+                db: TestDatabase::sqlite(),
+                lookup: None,
+            },
+            Some(kind) => Directory::Sql {
+                db: block_on(TestDatabase::create(kind))?,
+                lookup: None,
+            },
+            None => Directory::Ldap(Slapd::start()?),
         };
         let dir = tempfile::Builder::new()
             .prefix("postier-e2e-")
             .tempdir()
             .expect("temp dir");
         chmod(dir.path(), 0o755);
-        let database = match Database::new(backend, dir.path()) {
-            Ok(db) => db,
-            Err(why) => return unavailable(&why),
-        };
         let root = dir.path().to_path_buf();
         let mut stack = MailStack {
             backend,
@@ -324,25 +302,26 @@ impl MailStack {
             dovecot_conf: root.join("dovecot").join("dovecot.conf"),
             dovecot_run: root.join("dovecot").join("run"),
             maillog: root.join("maillog"),
-            database,
             postfix_pid: None,
             dovecot_pid: None,
+            directory,
             dir,
         };
-        stack.write_postier_config(mail.uid(), mail.primary_group_id());
+        stack.write_postier_config(mail.uid(), mail.primary_group_id(), None);
         stack.ok(&["db", "migrate"]);
-        stack.database.grant();
-        if backend == Backend::Sqlite {
-            // Postfix reads the directory as user postfix, Dovecot as root.
-            let db_dir = stack.dir.path().join("db");
-            chown(&db_dir, "root", "postfix");
-            chmod(&db_dir, 0o750);
-            let file = db_dir.join("directory.db");
-            chown(&file, "root", "postfix");
-            chmod(&file, 0o640);
-        }
+        stack.prepare_lookups(mail.uid(), mail.primary_group_id());
         let render = stack.render_dir.display().to_string();
-        stack.ok(&["stack", "render", "--out", &render]);
+        let listing = stack.ok(&["stack", "render", "--out", &render]);
+        stack.check_rendering(&listing);
+        let json = stack.json(&["stack", "render", "--out", &render]);
+        assert_eq!(json["stack"], "postfix-dovecot");
+        let files = json["files"].as_array().expect("files");
+        assert!(
+            files
+                .iter()
+                .any(|f| f["mode"] == "0640" && f["group"] == "postfix")
+        );
+        stack.check_rendering(&json.to_string());
         std::fs::create_dir(&stack.mail_root).expect("mail root");
         chown(&stack.mail_root, "mail", "mail");
         chmod(&stack.mail_root, 0o770);
@@ -351,20 +330,84 @@ impl MailStack {
         Some(stack)
     }
 
-    fn write_postier_config(&self, uid: u32, gid: u32) {
-        let lookup = match &self.database.lookup_url {
+    /// Gives Postfix and Dovecot what they read the directory with: a
+    /// read-only account on SQL servers, file access to SQLite.
+    fn prepare_lookups(&mut self, uid: u32, gid: u32) {
+        let Directory::Sql { db, lookup } = &mut self.directory else {
+            return;
+        };
+        match self.backend.sql() {
+            Some(sql::Backend::Sqlite) => {
+                // Postfix reads the file as user postfix, Dovecot as root.
+                let file = PathBuf::from(db.url().trim_start_matches("sqlite:"));
+                let db_dir = file.parent().expect("database dir").to_path_buf();
+                for (path, mode) in [(&db_dir, 0o750), (&file, 0o640)] {
+                    chown(path, "root", "postfix");
+                    chmod(path, mode);
+                }
+            }
+            Some(kind) => {
+                *lookup = LookupAccount::create(kind, db);
+                let url = lookup.as_ref().map(|l| l.url.clone());
+                std::fs::remove_file(&self.config).expect("rewrite postier.toml");
+                self.write_postier_config(uid, gid, url.as_deref());
+            }
+            None => {}
+        }
+    }
+
+    /// The rendering lists its files without printing a credential, and
+    /// the files holding credentials are 0640 for the servers' groups.
+    fn check_rendering(&self, listing: &str) {
+        let secrets = ["lookup-pw-1", "postier-test"];
+        let ldap_password = match &self.directory {
+            Directory::Ldap(slapd) => Some(slapd.password().to_string()),
+            Directory::Sql { .. } => None,
+        };
+        for secret in secrets.iter().copied().chain(ldap_password.as_deref()) {
+            assert!(!listing.contains(secret), "stack render printed a password");
+        }
+        for (sub, group) in [("postfix", "postfix"), ("dovecot", "dovecot")] {
+            let gid = users::get_group_by_name(group).expect(group).gid();
+            for entry in std::fs::read_dir(self.render_dir.join(sub)).expect("rendered dir") {
+                let path = entry.expect("entry").path();
+                let meta = std::fs::metadata(&path).expect("metadata");
+                let name = path.display().to_string();
+                if name.ends_with(".snippet") {
+                    continue;
+                }
+                use std::os::unix::fs::MetadataExt;
+                assert_eq!(meta.mode() & 0o777, 0o640, "{name}");
+                assert_eq!(meta.gid(), gid, "{name}");
+            }
+        }
+    }
+
+    fn write_postier_config(&self, uid: u32, gid: u32, lookup_url: Option<&str>) {
+        let directory = match &self.directory {
+            Directory::Sql { db, .. } => format!("url = {:?}\n", db.url()),
+            Directory::Ldap(slapd) => format!(
+                "url = {:?}\nbase_dn = {:?}\nbind_dn = {:?}\nbind_password_file = {:?}\n\
+                 state_url = {:?}\n",
+                slapd.ldap_url(),
+                slapd::BASE_DN,
+                slapd::BIND_DN,
+                slapd.password_file().display().to_string(),
+                format!("sqlite:{}", self.dir.path().join("ldap-state.db").display()),
+            ),
+        };
+        let lookup = match lookup_url {
             Some(url) => format!("lookup_url = {url:?}\n"),
             None => String::new(),
         };
         let text = format!(
-            "[directory]\nurl = {url:?}\n\n\
+            "[directory]\n{directory}\n\
              [stack]\nmail_root = {root:?}\nvmail_uid = {uid}\nvmail_gid = {gid}\n\
              virtual_transport = \"lmtp:inet:127.0.0.1:{lmtp}\"\n{lookup}\n\
              [mail.client]\nimap_host = \"imap.postier.test\"\nimap_port = 993\n\
              smtp_host = \"smtp.postier.test\"\nsmtp_port = 587\n\n\
              [mail.sender]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {smtp}\n\
              security = \"none\"\ntimeout_seconds = 20\n",
-            url = self.database.url,
             root = self.mail_root.display().to_string(),
             lmtp = self.lmtp_port,
             smtp = self.smtp_port,
@@ -378,6 +421,13 @@ impl MailStack {
             .open(&self.config)
             .expect("postier.toml");
         f.write_all(text.as_bytes()).expect("write postier.toml");
+    }
+
+    /// Whether mail to a disabled mailbox is refused at RCPT time even when
+    /// its domain has a catch-all (SQL), or taken by the catch-all (LDAP;
+    /// see the stack's lookups module).
+    pub fn refuses_disabled_under_catch_all(&self) -> bool {
+        self.backend != Backend::Ldap
     }
 
     fn start_postfix(&mut self) {
@@ -620,6 +670,24 @@ impl MailStack {
         })
     }
 
+    /// Warnings and errors Postfix or Dovecot logged: a stack configured
+    /// right runs the scenario without any.
+    pub fn log_problems(&self) -> Vec<String> {
+        let dovecot = self.dovecot_conf.with_file_name("dovecot.log");
+        let dovecot = std::fs::read_to_string(dovecot).unwrap_or_default();
+        self.log()
+            .lines()
+            .chain(dovecot.lines())
+            .filter(|l| {
+                let l = l.to_ascii_lowercase();
+                ["warning:", "error:", "fatal:", "panic:"]
+                    .iter()
+                    .any(|w| l.contains(w))
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Logs in over IMAP; Err carries the server's refusal.
     pub fn imap(&self, user: &str, password: &str) -> Result<Imap, String> {
         let mut imap = Imap::connect(self.imap_port).map_err(|e| e.to_string())?;
@@ -627,17 +695,17 @@ impl MailStack {
         Ok(imap)
     }
 
-    /// `postmap -q KEY` against one rendered table.
-    pub fn postmap(&self, key: &str, table: &str) -> String {
-        let kind = match self.backend {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "pgsql",
-            Backend::Mariadb => "mysql",
-        };
-        let file = self.render_dir.join("postfix").join(table);
+    /// `postmap -q KEY` against what `parameter` names in the running
+    /// Postfix's main.cf (a table, or a pipemap/unionmap of tables).
+    pub fn postmap(&self, key: &str, parameter: &str) -> String {
+        let conf = self.postfix_dir.display().to_string();
+        let table = Command::new("postconf")
+            .args(["-c", &conf, "-h", parameter])
+            .output()
+            .expect("postconf");
+        let table = String::from_utf8_lossy(&table.stdout).trim().to_string();
         let out = Command::new("postmap")
-            .args(["-c", &self.postfix_dir.display().to_string(), "-q", key])
-            .arg(format!("{kind}:{}", file.display()))
+            .args(["-c", &conf, "-q", key, &table])
             .output()
             .expect("postmap");
         String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -651,14 +719,8 @@ impl Drop for MailStack {
             .flatten()
             .collect();
         stop_pids(&pids);
-        if let Some(admin) = &self.database.admin_url {
-            let cleanup = self.database.cleanup.clone();
-            let admin = admin.clone();
-            // Never panic in drop: a leftover database is reported, not fatal.
-            if std::panic::catch_unwind(|| execute(&admin, &cleanup)).is_err() {
-                eprintln!("warning: the e2e database could not be removed");
-            }
-        }
+        // Then the fields drop: the directory (database, account, slapd),
+        // then the temp dir.
     }
 }
 

@@ -7,10 +7,15 @@
 //!   PostgreSQL, MariaDB), dropped when the test ends.
 //! - [`slapd`]: a throwaway OpenLDAP server per test, stopped when the
 //!   test ends.
+//! - [`mailstack`]: real Postfix and Dovecot configured from `postier stack
+//!   render` over one of those directories (with [`imap`], a minimal IMAP
+//!   client), stopped when the test ends.
 
 // Every test crate compiles all helpers but uses only some of them.
 #![allow(dead_code)]
 
+pub mod imap;
+pub mod mailstack;
 pub mod services;
 pub mod slapd;
 pub mod sql;

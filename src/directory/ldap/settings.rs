@@ -197,36 +197,11 @@ impl LdapSettings {
 /// Reads a bind password: the file's first line. The file must not be
 /// readable by every user.
 fn read_password_file(path: &Path) -> Result<SecretString> {
-    let what = format!("bind password file {}", path.display());
-    refuse_world_readable(path, &what)?;
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::invalid(&what, format!("cannot be read: {e}"))
-            .with_hint("check [directory] bind_password_file or POSTIER_LDAP_BIND_PASSWORD_FILE")
-    })?;
-    let line = text.lines().next().unwrap_or_default();
-    if line.is_empty() {
-        return Err(
-            Error::invalid(&what, "is empty").with_hint("write the password on its first line")
-        );
-    }
-    Ok(SecretString::from(line.to_string()))
-}
-
-#[cfg(unix)]
-fn refuse_world_readable(path: &Path, what: &str) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.permissions().mode() & 0o004 != 0
-    {
-        return Err(Error::invalid(what, "is readable by every user")
-            .with_hint(format!("run: chmod o-rwx {}", path.display())));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn refuse_world_readable(_: &Path, _: &str) -> Result<()> {
-    Ok(())
+    crate::config::read_secret_file(
+        path,
+        &format!("bind password file {}", path.display()),
+        "check [directory] bind_password_file or POSTIER_LDAP_BIND_PASSWORD_FILE",
+    )
 }
 
 /// `sqlite:` under the data dir, one file per server and base DN.
