@@ -236,9 +236,21 @@ pub struct Sent {
 /// A running Postfix + Dovecot pair serving one postier directory.
 pub struct MailStack {
     pub backend: Backend,
+    /// Plain SMTP (port 25's role), what postier's own config sends to.
     pub smtp_port: u16,
+    /// Submission: STARTTLS required, then SMTP AUTH against Dovecot, and
+    /// senders checked with smtpd_sender_login_maps.
+    pub submission_port: u16,
+    /// The same with implicit TLS (port 465's role).
+    pub smtps_port: u16,
     pub imap_port: u16,
     pub lmtp_port: u16,
+    /// Dovecot's SASL service, for Postfix's SMTP AUTH.
+    auth_port: u16,
+    /// The test CA and the server certificate of the TLS listeners.
+    tls_dir: PathBuf,
+    vmail: (u32, u32),
+    lookup_url: Option<String>,
     pub render_dir: PathBuf,
     pub mail_root: PathBuf,
     config: PathBuf,
@@ -292,8 +304,14 @@ impl MailStack {
         let mut stack = MailStack {
             backend,
             smtp_port: free_port(),
+            submission_port: free_port(),
+            smtps_port: free_port(),
             imap_port: free_port(),
             lmtp_port: free_port(),
+            auth_port: free_port(),
+            tls_dir: root.join("tls"),
+            vmail: (mail.uid(), mail.primary_group_id()),
+            lookup_url: None,
             render_dir: root.join("render"),
             mail_root: root.join("vmail"),
             config: root.join("postier.toml"),
@@ -307,9 +325,9 @@ impl MailStack {
             directory,
             dir,
         };
-        stack.write_postier_config(mail.uid(), mail.primary_group_id(), None);
+        stack.write_config(&stack.config, &stack.config_text(&stack.plain_sender()));
         stack.ok(&["db", "migrate"]);
-        stack.prepare_lookups(mail.uid(), mail.primary_group_id());
+        stack.prepare_lookups();
         let render = stack.render_dir.display().to_string();
         let listing = stack.ok(&["stack", "render", "--out", &render]);
         stack.check_rendering(&listing);
@@ -322,6 +340,8 @@ impl MailStack {
                 .any(|f| f["mode"] == "0640" && f["group"] == "postfix")
         );
         stack.check_rendering(&json.to_string());
+        std::fs::create_dir(&stack.tls_dir).expect("tls dir");
+        slapd::make_certificates(&stack.tls_dir);
         std::fs::create_dir(&stack.mail_root).expect("mail root");
         chown(&stack.mail_root, "mail", "mail");
         chmod(&stack.mail_root, 0o770);
@@ -332,7 +352,7 @@ impl MailStack {
 
     /// Gives Postfix and Dovecot what they read the directory with: a
     /// read-only account on SQL servers, file access to SQLite.
-    fn prepare_lookups(&mut self, uid: u32, gid: u32) {
+    fn prepare_lookups(&mut self) {
         let Directory::Sql { db, lookup } = &mut self.directory else {
             return;
         };
@@ -348,9 +368,9 @@ impl MailStack {
             }
             Some(kind) => {
                 *lookup = LookupAccount::create(kind, db);
-                let url = lookup.as_ref().map(|l| l.url.clone());
+                self.lookup_url = lookup.as_ref().map(|l| l.url.clone());
                 std::fs::remove_file(&self.config).expect("rewrite postier.toml");
-                self.write_postier_config(uid, gid, url.as_deref());
+                self.write_config(&self.config, &self.config_text(&self.plain_sender()));
             }
             None => {}
         }
@@ -383,7 +403,9 @@ impl MailStack {
         }
     }
 
-    fn write_postier_config(&self, uid: u32, gid: u32, lookup_url: Option<&str>) {
+    /// postier's config: the directory, the stack settings, and
+    /// `[mail.sender]` set to `sender` (the table's body).
+    fn config_text(&self, sender: &str) -> String {
         let directory = match &self.directory {
             Directory::Sql { db, .. } => format!("url = {:?}\n", db.url()),
             Directory::Ldap(slapd) => format!(
@@ -396,31 +418,68 @@ impl MailStack {
                 format!("sqlite:{}", self.dir.path().join("ldap-state.db").display()),
             ),
         };
-        let lookup = match lookup_url {
+        let lookup = match &self.lookup_url {
             Some(url) => format!("lookup_url = {url:?}\n"),
             None => String::new(),
         };
-        let text = format!(
+        format!(
             "[directory]\n{directory}\n\
              [stack]\nmail_root = {root:?}\nvmail_uid = {uid}\nvmail_gid = {gid}\n\
              virtual_transport = \"lmtp:inet:127.0.0.1:{lmtp}\"\n{lookup}\n\
              [mail.client]\nimap_host = \"imap.postier.test\"\nimap_port = 993\n\
              smtp_host = \"smtp.postier.test\"\nsmtp_port = 587\n\n\
-             [mail.sender]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {smtp}\n\
-             security = \"none\"\ntimeout_seconds = 20\n",
+             [mail.sender]\n{sender}",
             root = self.mail_root.display().to_string(),
+            uid = self.vmail.0,
+            gid = self.vmail.1,
             lmtp = self.lmtp_port,
-            smtp = self.smtp_port,
-        );
+        )
+    }
+
+    /// Plain SMTP to the loopback relay: what the scenario sends with.
+    fn plain_sender(&self) -> String {
+        format!(
+            "transport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+             timeout_seconds = 20\n",
+            self.smtp_port
+        )
+    }
+
+    fn write_config(&self, path: &Path, text: &str) {
         use std::os::unix::fs::OpenOptionsExt;
-        // It may hold a database password: postier refuses it world-readable.
+        // It may hold a password: postier refuses it world-readable.
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(&self.config)
-            .expect("postier.toml");
-        f.write_all(text.as_bytes()).expect("write postier.toml");
+            .open(path)
+            .expect("postier config");
+        f.write_all(text.as_bytes()).expect("write postier config");
+    }
+
+    /// Another postier config, identical but for `[mail.sender]`; for
+    /// [`MailStack::run_with`].
+    pub fn sender_config(&self, name: &str, sender: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("postier-{name}.toml"));
+        self.write_config(&path, &self.config_text(sender));
+        path
+    }
+
+    /// A private file holding `secret`, e.g. an SMTP password.
+    pub fn secret_file(&self, name: &str, secret: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        self.write_config(&path, &format!("{secret}\n"));
+        path
+    }
+
+    /// The CA that signed the TLS listeners' certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.tls_dir.join("ca.pem")
+    }
+
+    /// Postfix's config dir (for its sendmail: `MAIL_CONFIG`).
+    pub fn postfix_dir(&self) -> &Path {
+        &self.postfix_dir
     }
 
     /// Whether mail to a disabled mailbox is refused at RCPT time even when
@@ -456,6 +515,10 @@ impl MailStack {
              default_transport = error:nothing leaves this test\n\
              relay_transport = error:nothing leaves this test\n\
              smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n\
+             smtpd_tls_cert_file = {tls}/server.pem\n\
+             smtpd_tls_key_file = {tls}/server.key\n\
+             smtpd_sasl_type = dovecot\n\
+             smtpd_sasl_path = inet:127.0.0.1:{auth}\n\
              maillog_file = {log}\n\
              maillog_file_prefixes = {root}\n\
              biff = no\n\n{snippet}",
@@ -463,14 +526,31 @@ impl MailStack {
             data = data.display(),
             log = self.maillog.display(),
             root = root.display(),
+            tls = self.tls_dir.display(),
+            auth = self.auth_port,
         );
         std::fs::write(self.postfix_dir.join("main.cf"), main_cf).expect("main.cf");
         let master = std::fs::read_to_string("/etc/postfix/master.cf").expect("master.cf");
-        std::fs::write(
-            self.postfix_dir.join("master.cf"),
-            loopback_master_cf(&master, self.smtp_port),
-        )
-        .expect("master.cf");
+        // Submission as members' mail programs use it: TLS first (STARTTLS,
+        // or from the first byte), then a login, then only their own
+        // sender addresses (smtpd_sender_login_maps).
+        let mut master = loopback_master_cf(&master, self.smtp_port);
+        for (port, name, wrapper) in [
+            (self.submission_port, "submission", "no"),
+            (self.smtps_port, "smtps", "yes"),
+        ] {
+            master.push_str(&format!(
+                "127.0.0.1:{port} inet n - n - - smtpd\n\
+                 \x20 -o syslog_name=postfix/{name}\n\
+                 \x20 -o smtpd_tls_wrappermode={wrapper}\n\
+                 \x20 -o smtpd_tls_security_level=encrypt\n\
+                 \x20 -o smtpd_sasl_auth_enable=yes\n\
+                 \x20 -o smtpd_tls_auth_only=yes\n\
+                 \x20 -o smtpd_sender_restrictions=reject_sender_login_mismatch\n\
+                 \x20 -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
+            ));
+        }
+        std::fs::write(self.postfix_dir.join("master.cf"), master).expect("master.cf");
         let conf = self.postfix_dir.display().to_string();
         let output = root.join("postfix-start.out");
         let ok = daemonize(
@@ -486,12 +566,13 @@ impl MailStack {
         self.postfix_pid = Some(wait_until("Postfix's master.pid", || {
             read_pid(&self.queue_dir.join("pid/master.pid"))
         }));
-        assert!(
-            wait_for_banner(self.smtp_port, "220 "),
-            "Postfix does not answer on {}:\n{}",
-            self.smtp_port,
-            self.log()
-        );
+        for port in [self.smtp_port, self.submission_port] {
+            assert!(
+                wait_for_banner(port, "220 "),
+                "Postfix does not answer on {port}:\n{}",
+                self.log()
+            );
+        }
     }
 
     fn start_dovecot(&mut self) {
@@ -520,6 +601,9 @@ impl MailStack {
              service lmtp {{\n\
              \x20 inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp}\n  }}\n}}\n\
              # The scenario fails logins on purpose; no growing per-IP delays.\n\
+             auth_mechanisms = plain login\n\
+             service auth {{\n\
+             \x20 inet_listener postfix {{\n    address = 127.0.0.1\n    port = {auth}\n  }}\n}}\n\
              service anvil {{\n\
              \x20 unix_listener anvil-auth-penalty {{\n    mode = 0\n  }}\n}}\n\n\
              {snippet}",
@@ -527,6 +611,7 @@ impl MailStack {
             base = base.display(),
             imap = self.imap_port,
             lmtp = self.lmtp_port,
+            auth = self.auth_port,
         );
         std::fs::write(&self.dovecot_conf, conf).expect("dovecot.conf");
         let output = base.join("dovecot-start.out");
@@ -555,8 +640,21 @@ impl MailStack {
     // ---- running postier ----
 
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.run_with(&self.config, &[], args, stdin)
+    }
+
+    /// Runs postier with another config (see [`MailStack::sender_config`])
+    /// and extra environment.
+    pub fn run_with(
+        &self,
+        config: &Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> Output {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("postier"));
-        cmd.env("POSTIER_CONFIG", &self.config)
+        cmd.env("POSTIER_CONFIG", config)
+            .envs(env.iter().copied())
             .env_remove("POSTIER_DIRECTORY")
             .args(args)
             .stdin(Stdio::piped())

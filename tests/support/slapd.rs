@@ -194,8 +194,10 @@ fn run(cmd: &mut Command) {
     );
 }
 
-/// A test CA and a server certificate for 127.0.0.1 and localhost.
-fn make_certificates(dir: &Path) {
+/// A test CA (`ca.pem`) and a server certificate (`server.pem`,
+/// `server.key`) for 127.0.0.1 and localhost, in `dir`. The mail stack's
+/// TLS listeners use them too.
+pub fn make_certificates(dir: &Path) {
     let ec = [
         "-newkey",
         "ec",
