@@ -87,9 +87,7 @@ after changing [directory] or [stack] settings instead of editing them.
 What the stack then does
    - Only active domains, mailboxes and aliases are served; mail to a
      disabled mailbox is refused at RCPT time and it cannot log in.
-   - A mailbox or alias wins over its domain's catch-all, which takes the
-     domain's other addresses. Mail for a disabled mailbox of a domain
-     with a catch-all is {disabled}.
+{catch_all}
    - name@alias-domain reaches name@target when that address exists.
    - Each mailbox's quota (0 = no limit) is Dovecot's quota_rule; a full
      mailbox refuses mail at LMTP and Postfix bounces it (552).
@@ -104,11 +102,44 @@ What the stack then does
         uid = settings.vmail_uid,
         gid = settings.vmail_gid,
         mailboxes = mailboxes,
-        disabled = source.disabled_under_catch_all(),
+        catch_all = bullet(&format!(
+            "A mailbox or alias wins over its domain's catch-all, which takes the \
+             domain's other addresses. Mail for a disabled mailbox of a domain with \
+             a catch-all is {}.",
+            source.disabled_under_catch_all()
+        )),
     );
     RenderedFile {
         path: "README".into(),
         contents: text,
         access: Access::Public,
+    }
+}
+
+/// `text` as a README bullet: "   - " then lines of at most 74 columns.
+fn bullet(text: &str) -> String {
+    let mut lines = vec![String::from("   -")];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().map(|l| (l.len(), l));
+        match last {
+            Some((len, line)) if len + 1 + word.len() <= 74 || len <= 5 => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(format!("     {word}")),
+        }
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bullets_wrap_under_the_dash() {
+        let text = super::bullet(&"word ".repeat(30));
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("   - word"));
+        assert!(lines[1].starts_with("     word"));
+        assert!(lines.iter().all(|l| l.len() <= 74));
     }
 }
