@@ -22,6 +22,7 @@ pub struct Config {
     pub stack: StackConfig,
     pub mail: MailConfig,
     pub dkim: DkimConfig,
+    pub dns: DnsConfig,
     pub passwords: PasswordConfig,
     pub access: AccessConfig,
     /// The file this was read from, if any.
@@ -171,11 +172,20 @@ pub enum QuotaUsageSource {
 #[serde(default, deny_unknown_fields)]
 pub struct MailConfig {
     pub mx_hosts: Vec<String>,
+    /// Address ranges of the service's MX hosts: an MX target resolving
+    /// into one of them counts as the service's.
+    pub mx_networks: Vec<ipnet::IpNet>,
     pub outbound_ips: Vec<IpAddr>,
     pub spf_include: Option<String>,
     pub dmarc_min_policy: DmarcPolicy,
+    /// Where DMARC aggregate reports should go (a `mailto:` URI), for the
+    /// suggested record.
+    pub dmarc_rua: Option<String>,
     pub mta_sts: bool,
     pub tls_rpt: bool,
+    /// Where TLS reports should go (`mailto:` or `https:` URI); default
+    /// `mailto:postmaster@<domain>`.
+    pub tls_rpt_rua: Option<String>,
     pub autoconfig: bool,
     /// The servers and ports mail clients use, as welcome mails state them.
     pub client: MailClientConfig,
@@ -310,6 +320,28 @@ impl std::str::FromStr for Language {
     }
 }
 
+/// How postier asks DNS.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DnsConfig {
+    /// `IP` or `IP:PORT`; empty means the system's resolvers.
+    pub nameservers: Vec<String>,
+    /// Seconds to wait for one answer.
+    pub timeout: f64,
+    /// Domains checked at once.
+    pub concurrency: usize,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            nameservers: Vec::new(),
+            timeout: 3.0,
+            concurrency: 32,
+        }
+    }
+}
+
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize,
 )]
@@ -326,6 +358,8 @@ pub enum DmarcPolicy {
 pub struct DkimConfig {
     pub key_dir: PathBuf,
     pub default_selector: String,
+    /// Days a rotated-out key stays published before it is removed.
+    pub grace_days: u32,
 }
 
 impl Default for DkimConfig {
@@ -333,6 +367,7 @@ impl Default for DkimConfig {
         DkimConfig {
             key_dir: PathBuf::from("/var/lib/postier/dkim"),
             default_selector: "s1".into(),
+            grace_days: 7,
         }
     }
 }

@@ -9,6 +9,8 @@
 pub mod cli;
 pub mod config;
 pub mod directory;
+pub mod dkim;
+pub mod dns;
 pub mod error;
 pub mod i18n;
 pub mod mailer;

@@ -5,12 +5,14 @@
 //! rely on the value being well formed.
 
 mod address;
+mod dkim;
 mod domain;
 mod entities;
 mod hash;
 mod size;
 
 pub use address::{Address, AliasAddress, LocalPart};
+pub use dkim::{KeyAlgorithm, KeyState, Selector};
 pub use domain::DomainName;
 pub use entities::*;
 pub use hash::{KNOWN_SCHEMES, PasswordHash};

@@ -3,6 +3,9 @@
 //! `mod support;` from a top-level test file) and uses the parts it needs.
 //!
 //! - [`services`]: what a test does when a real service it needs is missing.
+//! - [`knot`]: a real Knot DNS serving given zones on loopback.
+//! - [`dns_proxy`]: a name server that never answers, and a relay that
+//!   drops chosen questions (timeouts) and counts the others.
 //! - [`sql`]: a fresh, uniquely named SQL database per test (SQLite,
 //!   PostgreSQL, MariaDB), dropped when the test ends.
 //! - [`slapd`]: a throwaway OpenLDAP server per test, stopped when the
@@ -14,7 +17,9 @@
 // Every test crate compiles all helpers but uses only some of them.
 #![allow(dead_code)]
 
+pub mod dns_proxy;
 pub mod imap;
+pub mod knot;
 pub mod mailstack;
 pub mod services;
 pub mod slapd;

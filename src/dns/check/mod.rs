@@ -1,0 +1,66 @@
+//! The checks of SPEC.md, one module per family, each returning one
+//! [`Finding`] per check id it owns. A domain's families run concurrently
+//! and many domains run at once (bounded), all sharing one [`Resolver`],
+//! so each DNS name is asked once.
+
+mod dkim;
+mod dmarc;
+mod mx;
+mod offered;
+mod ptr;
+mod spf;
+
+use super::expect::Expectations;
+use super::messages::{Locale, Text};
+use super::report::{DomainReport, Finding, Report, Status};
+use super::resolver::{Failure, Resolver};
+use futures::StreamExt;
+
+/// Checks one domain.
+pub async fn check_domain(resolver: &Resolver, exp: &Expectations, locale: Locale) -> DomainReport {
+    let (mx, spf, dkim, dmarc, ptr, offered) = tokio::join!(
+        mx::check(resolver, exp),
+        spf::check(resolver, exp),
+        dkim::check(resolver, exp),
+        dmarc::check(resolver, exp),
+        ptr::check(resolver, exp),
+        offered::check(resolver, exp),
+    );
+    let findings = [mx, spf, dkim, dmarc, ptr, offered].concat();
+    DomainReport::new(exp.domain.clone(), findings, locale)
+}
+
+/// Checks many domains, at most `concurrency` at a time, in the given
+/// order.
+pub async fn check_domains(
+    resolver: &Resolver,
+    expectations: &[Expectations],
+    concurrency: usize,
+    locale: Locale,
+) -> Report {
+    let domains = futures::stream::iter(expectations)
+        .map(|exp| check_domain(resolver, exp, locale))
+        .buffered(concurrency.max(1))
+        .collect()
+        .await;
+    Report { domains }
+}
+
+/// The check could not be made: `name` could not be looked up.
+fn unknown(id: &'static str, name: &str, why: &Failure) -> Finding {
+    Finding::new(
+        id,
+        Status::Unknown,
+        Text::new("dns.unknown").arg("name", name).arg("why", why),
+    )
+}
+
+/// The check does not apply, for the reason `key` gives.
+fn skip(id: &'static str, key: &'static str) -> Finding {
+    Finding::new(id, Status::Skip, Text::new(key))
+}
+
+/// The same finding for several ids.
+fn all_of(ids: &[&'static str], f: impl Fn(&'static str) -> Finding) -> Vec<Finding> {
+    ids.iter().map(|id| f(id)).collect()
+}

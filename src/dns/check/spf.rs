@@ -1,0 +1,236 @@
+//! The `spf.*` checks: one `v=spf1` record, valid through all its includes,
+//! within RFC 7208's lookup and void-lookup limits, ending in a refusing
+//! `all`, and giving `pass` to the service's outbound addresses.
+
+use super::{all_of, skip, unknown};
+use crate::dns::expect::Expectations;
+use crate::dns::messages::Text;
+use crate::dns::report::{Finding, Status};
+use crate::dns::resolver::Resolver;
+use crate::dns::spf::record::Qualifier;
+use crate::dns::spf::{
+    LOOKUP_LIMIT, SpfAnalysis, SpfQuery, SpfVerdict, TreeError, VOID_LIMIT, analyse, evaluate,
+};
+
+const IDS: [&str; 7] = [
+    "spf.present",
+    "spf.single",
+    "spf.syntax",
+    "spf.lookup_limit",
+    "spf.void_limit",
+    "spf.all",
+    "spf.authorizes_ours",
+];
+
+pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
+    let domain = exp.domain.as_ascii();
+    let analysis = analyse(resolver, domain).await;
+    if let Some(why) = &analysis.top_failure {
+        return all_of(&IDS, |id| unknown(id, domain, why));
+    }
+    let existing = analysis.records.first().map(String::as_str);
+    let fix = || vec![exp.spf_line(existing)];
+    let present = match existing {
+        None => Finding::new(
+            "spf.present",
+            Status::Fail,
+            Text::new("spf.present.none").arg("domain", exp.domain.to_unicode()),
+        )
+        .with_records(fix()),
+        Some(record) => Finding::new(
+            "spf.present",
+            Status::Ok,
+            Text::new("spf.present.ok")
+                .arg("domain", exp.domain.to_unicode())
+                .arg("record", record),
+        ),
+    };
+    let authorizes = authorizes_ours(resolver, exp, &analysis).await;
+    if analysis.records.len() != 1 {
+        let single = if analysis.records.is_empty() {
+            skip("spf.single", "skip.needs_spf")
+        } else {
+            Finding::new(
+                "spf.single",
+                Status::Fail,
+                Text::new("spf.single.several")
+                    .arg("domain", exp.domain.to_unicode())
+                    .arg("count", analysis.records.len()),
+            )
+            .with_records(fix())
+        };
+        let mut out = vec![present, single];
+        out.extend(IDS[2..6].iter().map(|id| skip(id, "skip.needs_spf")));
+        out.push(authorizes);
+        return out;
+    }
+    let single = Finding::new("spf.single", Status::Ok, Text::new("spf.single.ok"));
+    let syntax = syntax(exp, &analysis);
+    if analysis.record.is_none() {
+        let mut out = vec![present, single, syntax];
+        out.extend(IDS[3..6].iter().map(|id| skip(id, "skip.needs_spf")));
+        out.push(authorizes);
+        return out;
+    }
+    vec![
+        present,
+        single,
+        syntax,
+        lookup_limit(&analysis),
+        void_limit(&analysis),
+        all(exp, &analysis, existing),
+        authorizes,
+    ]
+}
+
+fn syntax(exp: &Expectations, a: &SpfAnalysis) -> Finding {
+    const ID: &str = "spf.syntax";
+    if let Some(error) = a.errors.first() {
+        let text = match error {
+            TreeError::Syntax { domain, error } => Text::new("spf.syntax.term")
+                .arg("domain", domain)
+                .arg("error", error),
+            TreeError::NoRecord { domain } => {
+                Text::new("spf.syntax.no_record").arg("domain", domain)
+            }
+            TreeError::Several { domain, count } => Text::new("spf.syntax.several_included")
+                .arg("domain", domain)
+                .arg("count", count),
+            TreeError::Loop { domain } => Text::new("spf.syntax.loop").arg("domain", domain),
+            TreeError::TooManyMx { domain, count } => Text::new("spf.syntax.too_many_mx")
+                .arg("domain", domain)
+                .arg("count", count),
+        };
+        return Finding::new(ID, Status::Fail, text)
+            .with_action(Text::new("spf.fix.syntax").arg("record", exp.spf_record(None)));
+    }
+    if !a.ptr_in.is_empty() {
+        return Finding::new(
+            ID,
+            Status::Warn,
+            Text::new("spf.syntax.ptr").arg("where", a.ptr_in.join(", ")),
+        )
+        .with_action(Text::new("spf.fix.ptr"));
+    }
+    Finding::new(ID, Status::Ok, Text::new("spf.syntax.ok"))
+}
+
+fn lookup_limit(a: &SpfAnalysis) -> Finding {
+    const ID: &str = "spf.lookup_limit";
+    if a.lookups > LOOKUP_LIMIT {
+        return Finding::new(
+            ID,
+            Status::Fail,
+            Text::new("spf.lookup_limit.over").arg("lookups", a.lookups),
+        )
+        .with_action(Text::new("spf.fix.lookups"));
+    }
+    if let Some((name, why)) = &a.failure {
+        return Finding::new(
+            ID,
+            Status::Unknown,
+            Text::new("spf.lookup_limit.partial")
+                .arg("lookups", a.lookups)
+                .arg("name", name)
+                .arg("why", why),
+        );
+    }
+    Finding::new(
+        ID,
+        Status::Ok,
+        Text::new("spf.lookup_limit.ok").arg("lookups", a.lookups),
+    )
+}
+
+fn void_limit(a: &SpfAnalysis) -> Finding {
+    const ID: &str = "spf.void_limit";
+    if a.void_lookups > VOID_LIMIT {
+        return Finding::new(
+            ID,
+            Status::Fail,
+            Text::new("spf.void_limit.over").arg("voids", a.void_lookups),
+        )
+        .with_action(Text::new("spf.fix.voids"));
+    }
+    if let Some((name, why)) = &a.failure {
+        return unknown(ID, name, why);
+    }
+    Finding::new(
+        ID,
+        Status::Ok,
+        Text::new("spf.void_limit.ok").arg("voids", a.void_lookups),
+    )
+}
+
+fn all(exp: &Expectations, a: &SpfAnalysis, existing: Option<&str>) -> Finding {
+    const ID: &str = "spf.all";
+    let domain = exp.domain.to_unicode();
+    let fix = || vec![exp.spf_line(existing)];
+    match a.all {
+        Some(q @ (Qualifier::Fail | Qualifier::SoftFail)) => Finding::new(
+            ID,
+            Status::Ok,
+            Text::new("spf.all.ok").arg("all", format!("{}all", q.symbol())),
+        ),
+        Some(Qualifier::Pass) => Finding::new(
+            ID,
+            Status::Fail,
+            Text::new("spf.all.pass").arg("domain", domain),
+        )
+        .with_records(fix()),
+        Some(Qualifier::Neutral) => {
+            Finding::new(ID, Status::Warn, Text::new("spf.all.neutral")).with_records(fix())
+        }
+        None => match &a.failure {
+            Some((name, why)) => unknown(ID, name, why),
+            None => Finding::new(ID, Status::Warn, Text::new("spf.all.missing"))
+                .with_action(Text::new("spf.fix.all")),
+        },
+    }
+}
+
+async fn authorizes_ours(resolver: &Resolver, exp: &Expectations, a: &SpfAnalysis) -> Finding {
+    const ID: &str = "spf.authorizes_ours";
+    if exp.outbound_ips.is_empty() {
+        return skip(ID, "skip.no_outbound");
+    }
+    let domain = exp.domain.as_ascii();
+    let results = futures::future::join_all(exp.outbound_ips.iter().map(|ip| {
+        let query = SpfQuery {
+            domain,
+            ip: *ip,
+            sender: None,
+            helo: None,
+        };
+        async move { (*ip, evaluate(resolver, &query, Some(a)).await.result) }
+    }))
+    .await;
+    let existing = a.records.first().map(String::as_str);
+    if let Some((ip, result)) = results
+        .iter()
+        .find(|(_, r)| !matches!(r, SpfVerdict::Pass | SpfVerdict::Temperror))
+    {
+        return Finding::new(
+            ID,
+            Status::Fail,
+            Text::new("spf.authorizes_ours.fail")
+                .arg("result", result)
+                .arg("ip", ip)
+                .arg("domain", exp.domain.to_unicode()),
+        )
+        .with_records(vec![exp.spf_line(existing)]);
+    }
+    if let Some((ip, _)) = results.iter().find(|(_, r)| *r == SpfVerdict::Temperror) {
+        return Finding::new(
+            ID,
+            Status::Unknown,
+            Text::new("spf.authorizes_ours.temperror").arg("ip", ip),
+        );
+    }
+    let ips: Vec<String> = exp.outbound_ips.iter().map(ToString::to_string).collect();
+    Finding::new(
+        ID,
+        Status::Ok,
+        Text::new("spf.authorizes_ours.ok").arg("ips", ips.join(", ")),
+    )
+}
