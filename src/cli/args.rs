@@ -63,6 +63,10 @@ pub enum Command {
     /// The directory's schema.
     #[command(subcommand)]
     Db(DbCmd),
+    /// DNS self-check: what each domain should publish, and whether it does.
+    Dns(super::dns::DnsArgs),
+    /// DKIM signing keys: generate, show, rotate, signer tables.
+    Dkim(super::dkim::DkimArgs),
     /// The audit trail: who changed what, newest first.
     Audit {
         /// How many entries.

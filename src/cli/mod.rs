@@ -5,6 +5,8 @@
 
 mod alias;
 mod args;
+mod dkim;
+mod dns;
 mod domain;
 mod mail;
 mod mailbox;
@@ -115,9 +117,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             return Err(Error::invalid("command", "none given").with_hint("see: postier --help"));
         }
     };
-    if let Command::Stack(cmd) = command {
-        // Rendering needs the config, not a connection to the directory.
-        return stack::run(&cli, cmd).map(|()| ExitCode::SUCCESS);
+    // Rendering, DNS and DKIM need the config, not the directory (a
+    // contact has none).
+    match command {
+        Command::Stack(cmd) => return stack::run(&cli, cmd).map(|()| ExitCode::SUCCESS),
+        Command::Dns(args) => return dns::run(&cli, args).await,
+        Command::Dkim(args) => return dkim::run(&cli, args).await.map(|()| ExitCode::SUCCESS),
+        _ => {}
     }
     let ctx = Context::open(&cli).await?;
     match command {
@@ -146,6 +152,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let options = crate::tui::Options::from_env(color, banner.clone());
             crate::tui::run(ctx.ops.clone(), options).await?;
         }
+        Command::Dns(_) | Command::Dkim(_) => {}
         Command::Audit { limit } => {
             let entries = ctx.ops.audit(*limit).await?;
             if ctx.json {

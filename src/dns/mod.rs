@@ -18,6 +18,6 @@ pub mod zone;
 
 pub use check::{check_domain, check_domains};
 pub use expect::{Expectations, ExpectedKey};
-pub use messages::Locale;
+
 pub use report::{Check, DomainReport, Report, Status};
 pub use resolver::{Resolver, ResolverOptions};

@@ -2,8 +2,9 @@
 //! a status, a message for people and a fix (the exact record or action).
 //! Serializes to the JSON of SPEC.md (`{"domains": [...]}`).
 
-use super::messages::{Locale, Text};
+use super::messages::Text;
 use super::zone::ZoneLine;
+use crate::i18n::Lang;
 use crate::model::DomainName;
 use serde::{Deserialize, Serialize};
 
@@ -125,19 +126,19 @@ impl Finding {
         self
     }
 
-    /// Words it in `locale`.
-    pub fn render(&self, locale: Locale) -> Check {
+    /// Words it in `lang`.
+    pub fn render(&self, lang: Lang) -> Check {
         Check {
             id: self.id.to_string(),
             status: self.status,
-            message: self.text.render(locale),
+            message: self.text.render(lang),
             fix: self.fix.as_ref().map(|fix| match fix {
                 Fix::Records(lines) => lines
                     .iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join("\n"),
-                Fix::Action(text) => text.render(locale),
+                Fix::Action(text) => text.render(lang),
             }),
         }
     }
@@ -163,9 +164,9 @@ pub struct DomainReport {
 
 impl DomainReport {
     /// Orders `findings` by check id and words them.
-    pub fn new(domain: DomainName, mut findings: Vec<Finding>, locale: Locale) -> DomainReport {
+    pub fn new(domain: DomainName, mut findings: Vec<Finding>, lang: Lang) -> DomainReport {
         findings.sort_by_key(|f| CHECK_IDS.iter().position(|id| *id == f.id));
-        let checks: Vec<Check> = findings.iter().map(|f| f.render(locale)).collect();
+        let checks: Vec<Check> = findings.iter().map(|f| f.render(lang)).collect();
         DomainReport {
             status: Status::worst(checks.iter().map(|c| c.status)),
             domain,

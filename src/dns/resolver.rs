@@ -86,11 +86,8 @@ impl std::fmt::Display for Failure {
 /// The answer to one question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer<T> {
-    /// At least one record. `alias` is the last CNAME followed, if any.
-    Records {
-        records: Vec<T>,
-        alias: Option<String>,
-    },
+    /// At least one record (CNAMEs followed).
+    Records(Vec<T>),
     /// No record of this type: the name does not exist at all (`nxdomain`)
     /// or has other types only.
     Empty { nxdomain: bool },
@@ -102,7 +99,7 @@ impl<T> Answer<T> {
     /// The records, none when empty or failed.
     pub fn records(&self) -> &[T] {
         match self {
-            Answer::Records { records, .. } => records,
+            Answer::Records(records) => records,
             _ => &[],
         }
     }
@@ -121,15 +118,12 @@ impl<T> Answer<T> {
 
     fn map<U>(&self, f: impl Fn(&T) -> Option<U>) -> Answer<U> {
         match self {
-            Answer::Records { records, alias } => {
+            Answer::Records(records) => {
                 let mapped: Vec<U> = records.iter().filter_map(f).collect();
                 if mapped.is_empty() {
                     Answer::Empty { nxdomain: false }
                 } else {
-                    Answer::Records {
-                        records: mapped,
-                        alias: alias.clone(),
-                    }
+                    Answer::Records(mapped)
                 }
             }
             Answer::Empty { nxdomain } => Answer::Empty {
@@ -195,7 +189,8 @@ impl Resolver {
         };
         let mut opts = ResolverOpts::default();
         opts.timeout = options.timeout;
-        opts.attempts = options.attempts.max(1);
+        // hickory counts retries after the first try.
+        opts.attempts = options.attempts.max(1) - 1;
         opts.use_hosts_file = ResolveHosts::Never;
         opts.preserve_intermediates = true;
         opts.edns0 = true;
@@ -244,21 +239,16 @@ impl Resolver {
         self.sent.fetch_add(1, Ordering::Relaxed);
         match self.inner.lookup(fqdn.clone(), rtype).await {
             Ok(lookup) => {
-                let mut alias = None;
-                let mut records = Vec::new();
-                for record in lookup.answers() {
-                    match &record.data {
-                        RData::CNAME(target) if rtype != RecordType::CNAME => {
-                            alias = Some(name_text(&target.0));
-                        }
-                        data if data.record_type() == rtype => records.push(data.clone()),
-                        _ => {}
-                    }
-                }
+                let records: Vec<RData> = lookup
+                    .answers()
+                    .iter()
+                    .filter(|r| r.data.record_type() == rtype)
+                    .map(|r| r.data.clone())
+                    .collect();
                 if records.is_empty() {
                     Answer::Empty { nxdomain: false }
                 } else {
-                    Answer::Records { records, alias }
+                    Answer::Records(records)
                 }
             }
             Err(e) => classify(&e),
@@ -309,12 +299,6 @@ impl Resolver {
         if let Some(f) = v4.failure().or(v6.failure()) {
             return Answer::Failed(f.clone());
         }
-        let alias = match (&v4, &v6) {
-            (Answer::Records { alias, .. }, _) | (_, Answer::Records { alias, .. }) => {
-                alias.clone()
-            }
-            _ => None,
-        };
         let records: Vec<IpAddr> = v4
             .records()
             .iter()
@@ -326,8 +310,16 @@ impl Resolver {
                 && matches!(v6, Answer::Empty { nxdomain: true });
             Answer::Empty { nxdomain }
         } else {
-            Answer::Records { records, alias }
+            Answer::Records(records)
         }
+    }
+
+    /// The target of `name`'s CNAME record, if it is an alias.
+    pub async fn cname(&self, name: &str) -> Answer<String> {
+        self.ask(name, RecordType::CNAME).await.map(|r| match r {
+            RData::CNAME(target) => Some(name_text(&target.0)),
+            _ => None,
+        })
     }
 
     /// The PTR names of `ip`.

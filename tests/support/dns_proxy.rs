@@ -10,8 +10,8 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -74,10 +74,11 @@ impl Silent {
 
 type DropRule = dyn Fn(&str, u16) -> bool + Send + Sync;
 
-/// Relays to `upstream`, dropping the questions `drop(name, qtype)` picks.
+/// Relays to `upstream`, dropping the questions `drop_rule(name, qtype)` picks.
 pub struct Proxy {
     pub addr: SocketAddr,
     received: Arc<AtomicU64>,
+    questions: Arc<Mutex<Vec<(String, u16)>>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -85,7 +86,7 @@ pub struct Proxy {
 impl Proxy {
     pub fn start(
         upstream: SocketAddr,
-        drop: impl Fn(&str, u16) -> bool + Send + Sync + 'static,
+        drop_rule: impl Fn(&str, u16) -> bool + Send + Sync + 'static,
     ) -> Proxy {
         let port = super::knot::free_port();
         let udp = UdpSocket::bind(("127.0.0.1", port)).expect("bind UDP");
@@ -94,8 +95,13 @@ impl Proxy {
             .unwrap();
         tcp.set_nonblocking(true).unwrap();
         let received = Arc::new(AtomicU64::new(0));
+        let questions = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let rule: Arc<DropRule> = Arc::new(drop);
+        let log = questions.clone();
+        let rule: Arc<DropRule> = Arc::new(move |name: &str, qtype: u16| {
+            log.lock().unwrap().push((name.to_string(), qtype));
+            drop_rule(name, qtype)
+        });
         let udp_thread = {
             let (received, stop, rule) = (received.clone(), stop.clone(), rule.clone());
             std::thread::spawn(move || serve_udp(udp, upstream, &received, &stop, rule))
@@ -107,6 +113,7 @@ impl Proxy {
         Proxy {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             received,
+            questions,
             stop,
             threads: vec![udp_thread, tcp_thread],
         }
@@ -115,6 +122,11 @@ impl Proxy {
     /// Questions received (relayed or dropped).
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
+    }
+
+    /// Every question received, in order: (name, type).
+    pub fn questions(&self) -> Vec<(String, u16)> {
+        self.questions.lock().unwrap().clone()
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Zone {
 pub struct Knot {
     pub addr: SocketAddr,
     conf: PathBuf,
+    /// Zone name → its file.
+    files: Vec<(String, PathBuf)>,
     child: Child,
     dir: tempfile::TempDir,
 }
@@ -55,9 +57,11 @@ impl Knot {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let mut zone_conf = String::new();
+        let mut files = Vec::new();
         for (i, zone) in zones.iter().enumerate() {
             let file = format!("zone{i}.zone");
             std::fs::write(dir.path().join(&file), &zone.text).map_err(|e| e.to_string())?;
+            files.push((zone.name.clone(), dir.path().join(&file)));
             zone_conf.push_str(&format!(
                 "  - domain: \"{}\"\n    file: \"{file}\"\n",
                 zone.name
@@ -85,6 +89,7 @@ impl Knot {
         let mut knot = Knot {
             addr,
             conf,
+            files,
             child,
             dir,
         };
@@ -117,6 +122,39 @@ impl Knot {
         Err(format!("knotd did not answer within 10 s: {}", self.log()))
     }
 
+    /// Replaces zone `name`'s content and waits until knotd serves it:
+    /// `text` must carry a higher SOA serial, `serial`.
+    pub fn replace_zone(&self, name: &str, text: &str, serial: u32) {
+        let (_, file) = self
+            .files
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("knotd does not serve {name}"));
+        std::fs::write(file, text).unwrap();
+        self.knotc(&["zone-reload", name]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let soa = self.knotc(&["zone-read", name, "@", "SOA"]);
+            if soa.split_whitespace().any(|w| w == serial.to_string()) {
+                return;
+            }
+        }
+        panic!(
+            "knotd did not load serial {serial} of {name}: {}",
+            self.log()
+        );
+    }
+
+    fn knotc(&self, args: &[&str]) -> String {
+        let out = Command::new("knotc")
+            .arg("-c")
+            .arg(&self.conf)
+            .args(args)
+            .output()
+            .expect("knotc runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// knotd's log (warnings and errors), for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("knot.log")).unwrap_or_default()
@@ -124,15 +162,8 @@ impl Knot {
 
     /// Queries knotd has received since it started (mod-stats).
     pub fn queries_received(&self) -> u64 {
-        let out = Command::new("knotc")
-            .arg("-c")
-            .arg(&self.conf)
-            .arg("stats")
-            .arg("mod-stats.server-operation")
-            .output()
-            .expect("knotc runs");
-        let text = String::from_utf8_lossy(&out.stdout);
-        text.lines()
+        self.knotc(&["stats", "mod-stats.server-operation"])
+            .lines()
             .find_map(|l| l.strip_prefix("mod-stats.server-operation[query] = "))
             .map_or(0, |n| n.trim().parse().unwrap_or(0))
     }

@@ -8,6 +8,7 @@ use crate::dns::expect::{Expectations, ExpectedKey};
 use crate::dns::messages::Text;
 use crate::dns::report::{Finding, Status};
 use crate::dns::resolver::{Answer, Failure, Resolver};
+use crate::i18n::Msg;
 use crate::model::KeyState;
 
 const IDS: [&str; 4] = [
@@ -28,8 +29,8 @@ enum Published {
 pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
     if exp.dkim.is_empty() {
         return all_of(&IDS, |id| {
-            skip(id, "dkim.none")
-                .with_action(Text::new("dkim.fix.generate").arg("domain", exp.domain.as_ascii()))
+            skip(id, Msg::DnsDkimNone)
+                .with_action(Text::new(Msg::DnsDkimFixGenerate).arg(exp.domain.as_ascii()))
         });
     }
     let answers = futures::future::join_all(exp.dkim.iter().map(|key| {
@@ -46,7 +47,7 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
             let state = match answer {
                 Answer::Failed(f) => Published::Unknown(f),
                 Answer::Empty { .. } => Published::Missing,
-                Answer::Records { records, .. } => match DkimRecord::find(&records) {
+                Answer::Records(records) => match DkimRecord::find(&records) {
                     None => Published::Missing,
                     Some(Err(e)) => Published::Invalid(e),
                     Some(Ok(r)) => Published::Found(r),
@@ -79,7 +80,7 @@ fn present(exp: &Expectations, published: &[(&ExpectedKey, String, Published)]) 
         return Finding::new(
             ID,
             Status::Fail,
-            Text::new("dkim.present.missing").arg("name", name),
+            Text::new(Msg::DnsDkimPresentMissing).arg(name),
         )
         .with_records(vec![key.zone_line(&exp.domain)]);
     }
@@ -87,9 +88,9 @@ fn present(exp: &Expectations, published: &[(&ExpectedKey, String, Published)]) 
         return Finding::new(
             ID,
             Status::Warn,
-            Text::new("dkim.present.upcoming")
-                .arg("state", key.state.as_str())
-                .arg("name", name),
+            Text::new(Msg::DnsDkimPresentUpcoming)
+                .arg(key.state.as_str())
+                .arg(name),
         )
         .with_records(vec![key.zone_line(&exp.domain)]);
     }
@@ -97,7 +98,7 @@ fn present(exp: &Expectations, published: &[(&ExpectedKey, String, Published)]) 
     Finding::new(
         ID,
         Status::Ok,
-        Text::new("dkim.present.ok").arg("names", names.join(", ")),
+        Text::new(Msg::DnsDkimPresentOk).arg(names.join(", ")),
     )
 }
 
@@ -115,19 +116,19 @@ fn found<'a>(
 fn matches_key(exp: &Expectations, published: &[(&ExpectedKey, String, Published)]) -> Finding {
     const ID: &str = "dkim.matches_key";
     if found(published).next().is_none() {
-        return skip(ID, "skip.needs_dkim");
+        return skip(ID, Msg::DnsSkipNeedsDkim);
     }
     for (key, name, record) in found(published) {
         let text = match record {
             Ok(r) if r.public_key == key.public_key => continue,
             Ok(r) if r.public_key.is_empty() && key.state == KeyState::Retiring => continue,
-            Ok(r) if r.public_key.is_empty() => Text::new("dkim.matches_key.revoked"),
-            _ => Text::new("dkim.matches_key.differs"),
+            Ok(r) if r.public_key.is_empty() => Text::new(Msg::DnsDkimMatchesKeyRevoked),
+            _ => Text::new(Msg::DnsDkimMatchesKeyDiffers),
         };
-        return Finding::new(ID, Status::Fail, text.arg("name", name))
+        return Finding::new(ID, Status::Fail, text.arg(name))
             .with_records(vec![key.zone_line(&exp.domain)]);
     }
-    Finding::new(ID, Status::Ok, Text::new("dkim.matches_key.ok"))
+    Finding::new(ID, Status::Ok, Text::new(Msg::DnsDkimMatchesKeyOk))
 }
 
 fn key_size(exp: &Expectations, published: &[(&ExpectedKey, String, Published)]) -> Finding {
@@ -137,9 +138,9 @@ fn key_size(exp: &Expectations, published: &[(&ExpectedKey, String, Published)])
         .filter(|(_, r)| !r.public_key.is_empty())
         .collect();
     if records.is_empty() {
-        return skip(ID, "skip.needs_dkim");
+        return skip(ID, Msg::DnsSkipNeedsDkim);
     }
-    let rotate = || Text::new("dkim.fix.rotate").arg("domain", exp.domain.as_ascii());
+    let rotate = || Text::new(Msg::DnsDkimFixRotate).arg(exp.domain.as_ascii());
     let mut sizes = Vec::new();
     let mut worst: Option<Finding> = None;
     for (name, record) in records {
@@ -151,21 +152,17 @@ fn key_size(exp: &Expectations, published: &[(&ExpectedKey, String, Published)])
             None => Finding::new(
                 ID,
                 Status::Warn,
-                Text::new("dkim.key_size.unreadable").arg("name", name),
+                Text::new(Msg::DnsDkimKeySizeUnreadable).arg(name),
             ),
             Some(bits) if bits < 1024 => Finding::new(
                 ID,
                 Status::Fail,
-                Text::new("dkim.key_size.weak")
-                    .arg("name", name)
-                    .arg("bits", bits),
+                Text::new(Msg::DnsDkimKeySizeWeak).arg(name).arg(bits),
             ),
             Some(bits) if bits < 2048 => Finding::new(
                 ID,
                 Status::Warn,
-                Text::new("dkim.key_size.short")
-                    .arg("name", name)
-                    .arg("bits", bits),
+                Text::new(Msg::DnsDkimKeySizeShort).arg(name).arg(bits),
             ),
             Some(bits) => {
                 sizes.push(format!("{name}: RSA {bits}"));
@@ -180,7 +177,7 @@ fn key_size(exp: &Expectations, published: &[(&ExpectedKey, String, Published)])
         Finding::new(
             ID,
             Status::Ok,
-            Text::new("dkim.key_size.ok").arg("sizes", sizes.join(", ")),
+            Text::new(Msg::DnsDkimKeySizeOk).arg(sizes.join(", ")),
         )
     })
 }
@@ -191,17 +188,13 @@ fn testing(exp: &Expectations, published: &[(&ExpectedKey, String, Published)]) 
     for (key, name, record) in found(published) {
         any = true;
         if record.is_ok_and(|r| r.testing) {
-            return Finding::new(
-                ID,
-                Status::Warn,
-                Text::new("dkim.testing.on").arg("name", name),
-            )
-            .with_records(vec![key.zone_line(&exp.domain)]);
+            return Finding::new(ID, Status::Warn, Text::new(Msg::DnsDkimTestingOn).arg(name))
+                .with_records(vec![key.zone_line(&exp.domain)]);
         }
     }
     if any {
-        Finding::new(ID, Status::Ok, Text::new("dkim.testing.ok"))
+        Finding::new(ID, Status::Ok, Text::new(Msg::DnsDkimTestingOk))
     } else {
-        skip(ID, "skip.needs_dkim")
+        skip(ID, Msg::DnsSkipNeedsDkim)
     }
 }

@@ -11,6 +11,7 @@ use crate::dns::messages::Text;
 use crate::dns::report::{Finding, Status};
 use crate::dns::resolver::{Answer, Resolver};
 use crate::dns::zone::ZoneLine;
+use crate::i18n::Msg;
 
 const IDS: [&str; 4] = [
     "dmarc.present",
@@ -60,11 +61,11 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
             Finding::new(
                 "dmarc.present",
                 status,
-                Text::new("dmarc.present.none").arg("name", &name),
+                Text::new(Msg::DnsDmarcPresentNone).arg(&name),
             )
             .with_records(vec![exp.dmarc_line()]),
         ];
-        out.extend(IDS[1..].iter().map(|id| skip(id, "skip.needs_dmarc")));
+        out.extend(IDS[1..].iter().map(|id| skip(id, Msg::DnsSkipNeedsDmarc)));
         return out;
     };
     let inherited = found.owner != domain;
@@ -73,27 +74,24 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
         Finding::new(
             "dmarc.present",
             Status::Ok,
-            Text::new("dmarc.present.inherited")
-                .arg("name", &name)
-                .arg("org_name", &found_name),
+            Text::new(Msg::DnsDmarcPresentInherited)
+                .arg(&name)
+                .arg(&found_name),
         )
     } else {
         Finding::new(
             "dmarc.present",
             Status::Ok,
-            Text::new("dmarc.present.ok").arg("name", &name),
+            Text::new(Msg::DnsDmarcPresentOk).arg(&name),
         )
     };
     let parsed = if found.records.len() > 1 {
-        Err(Text::new("dmarc.syntax.several")
-            .arg("count", found.records.len())
-            .arg("name", &found_name))
+        Err(Text::new(Msg::DnsDmarcSyntaxSeveral)
+            .arg(found.records.len())
+            .arg(&found_name))
     } else {
-        DmarcRecord::parse(&found.records[0]).map_err(|e| {
-            Text::new("dmarc.syntax.error")
-                .arg("name", &found_name)
-                .arg("error", e)
-        })
+        DmarcRecord::parse(&found.records[0])
+            .map_err(|e| Text::new(Msg::DnsDmarcSyntaxError).arg(&found_name).arg(e))
     };
     let record = match parsed {
         Err(text) => {
@@ -101,15 +99,15 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
                 present,
                 Finding::new("dmarc.syntax", Status::Fail, text)
                     .with_records(vec![exp.dmarc_line()]),
-                skip("dmarc.policy", "skip.needs_dmarc"),
-                skip("dmarc.report_auth", "skip.needs_dmarc"),
+                skip("dmarc.policy", Msg::DnsSkipNeedsDmarc),
+                skip("dmarc.report_auth", Msg::DnsSkipNeedsDmarc),
             ];
         }
         Ok(record) => record,
     };
     vec![
         present,
-        Finding::new("dmarc.syntax", Status::Ok, Text::new("dmarc.syntax.ok")),
+        Finding::new("dmarc.syntax", Status::Ok, Text::new(Msg::DnsDmarcSyntaxOk)),
         policy(exp, &record, inherited),
         report_auth(resolver, &found.owner, &record).await,
     ]
@@ -142,30 +140,28 @@ fn policy_name(p: DmarcPolicy) -> &'static str {
 fn policy(exp: &Expectations, record: &DmarcRecord, inherited: bool) -> Finding {
     const ID: &str = "dmarc.policy";
     let p = record.policy_for(inherited);
-    let text = |key| {
-        Text::new(key)
-            .arg("policy", policy_name(p))
-            .arg("min", policy_name(exp.dmarc_min_policy))
+    let text = |msg| {
+        Text::new(msg)
+            .arg(policy_name(p))
+            .arg(policy_name(exp.dmarc_min_policy))
     };
     if p < exp.dmarc_min_policy {
-        return Finding::new(ID, Status::Warn, text("dmarc.policy.weak"))
+        return Finding::new(ID, Status::Warn, text(Msg::DnsDmarcPolicyWeak))
             .with_records(vec![exp.dmarc_line()]);
     }
     if record.pct < 100 && p != DmarcPolicy::None {
-        return Finding::new(
-            ID,
-            Status::Warn,
-            text("dmarc.policy.partial").arg("pct", record.pct),
-        )
-        .with_records(vec![exp.dmarc_line()]);
+        let partial = Text::new(Msg::DnsDmarcPolicyPartial)
+            .arg(policy_name(p))
+            .arg(record.pct);
+        return Finding::new(ID, Status::Warn, partial).with_records(vec![exp.dmarc_line()]);
     }
-    Finding::new(ID, Status::Ok, text("dmarc.policy.ok"))
+    Finding::new(ID, Status::Ok, text(Msg::DnsDmarcPolicyOk))
 }
 
 async fn report_auth(resolver: &Resolver, owner: &str, record: &DmarcRecord) -> Finding {
     const ID: &str = "dmarc.report_auth";
     if record.rua.is_empty() && record.ruf.is_empty() {
-        return Finding::new(ID, Status::Ok, Text::new("dmarc.report_auth.none"));
+        return Finding::new(ID, Status::Ok, Text::new(Msg::DnsDmarcReportAuthNone));
     }
     let org = dmarc::organizational_domain(owner).unwrap_or_else(|| owner.to_string());
     let mut external: Vec<String> = record
@@ -191,17 +187,13 @@ async fn report_auth(resolver: &Resolver, owner: &str, record: &DmarcRecord) -> 
                 return Finding::new(
                     ID,
                     Status::Warn,
-                    Text::new("dmarc.report_auth.missing")
-                        .arg("dest", dest)
-                        .arg("domain", owner),
+                    Text::new(Msg::DnsDmarcReportAuthMissing)
+                        .arg(dest)
+                        .arg(owner),
                 )
-                .with_action(
-                    Text::new("dmarc.fix.report_auth")
-                        .arg("dest", dest)
-                        .arg("line", line),
-                );
+                .with_action(Text::new(Msg::DnsDmarcFixReportAuth).arg(dest).arg(line));
             }
         }
     }
-    Finding::new(ID, Status::Ok, Text::new("dmarc.report_auth.ok"))
+    Finding::new(ID, Status::Ok, Text::new(Msg::DnsDmarcReportAuthOk))
 }

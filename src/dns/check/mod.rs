@@ -11,13 +11,14 @@ mod ptr;
 mod spf;
 
 use super::expect::Expectations;
-use super::messages::{Locale, Text};
+use super::messages::Text;
 use super::report::{DomainReport, Finding, Report, Status};
 use super::resolver::{Failure, Resolver};
+use crate::i18n::{Lang, Msg};
 use futures::StreamExt;
 
 /// Checks one domain.
-pub async fn check_domain(resolver: &Resolver, exp: &Expectations, locale: Locale) -> DomainReport {
+pub async fn check_domain(resolver: &Resolver, exp: &Expectations, lang: Lang) -> DomainReport {
     let (mx, spf, dkim, dmarc, ptr, offered) = tokio::join!(
         mx::check(resolver, exp),
         spf::check(resolver, exp),
@@ -27,7 +28,7 @@ pub async fn check_domain(resolver: &Resolver, exp: &Expectations, locale: Local
         offered::check(resolver, exp),
     );
     let findings = [mx, spf, dkim, dmarc, ptr, offered].concat();
-    DomainReport::new(exp.domain.clone(), findings, locale)
+    DomainReport::new(exp.domain.clone(), findings, lang)
 }
 
 /// Checks many domains, at most `concurrency` at a time, in the given
@@ -36,10 +37,10 @@ pub async fn check_domains(
     resolver: &Resolver,
     expectations: &[Expectations],
     concurrency: usize,
-    locale: Locale,
+    lang: Lang,
 ) -> Report {
     let domains = futures::stream::iter(expectations)
-        .map(|exp| check_domain(resolver, exp, locale))
+        .map(|exp| check_domain(resolver, exp, lang))
         .buffered(concurrency.max(1))
         .collect()
         .await;
@@ -51,13 +52,13 @@ fn unknown(id: &'static str, name: &str, why: &Failure) -> Finding {
     Finding::new(
         id,
         Status::Unknown,
-        Text::new("dns.unknown").arg("name", name).arg("why", why),
+        Text::new(Msg::DnsLookupFailed).arg(name).arg(why),
     )
 }
 
-/// The check does not apply, for the reason `key` gives.
-fn skip(id: &'static str, key: &'static str) -> Finding {
-    Finding::new(id, Status::Skip, Text::new(key))
+/// The check does not apply, for the reason `msg` gives.
+fn skip(id: &'static str, msg: Msg) -> Finding {
+    Finding::new(id, Status::Skip, Text::new(msg))
 }
 
 /// The same finding for several ids.

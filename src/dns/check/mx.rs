@@ -8,6 +8,7 @@ use crate::dns::expect::Expectations;
 use crate::dns::messages::Text;
 use crate::dns::report::{Finding, Status};
 use crate::dns::resolver::{Answer, Resolver};
+use crate::i18n::Msg;
 use std::net::IpAddr;
 
 const IDS: [&str; 3] = ["mx.present", "mx.ours", "mx.target_valid"];
@@ -17,17 +18,17 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
     let mut mx = match resolver.mx(domain).await {
         Answer::Failed(f) => return all_of(&IDS, |id| unknown(id, domain, &f)),
         Answer::Empty { nxdomain } => {
-            let key = if nxdomain {
-                "mx.present.nxdomain"
+            let msg = if nxdomain {
+                Msg::DnsMxPresentNxdomain
             } else {
-                "mx.present.none"
+                Msg::DnsMxPresentNone
             };
-            return absent(exp, key);
+            return absent(exp, msg);
         }
-        Answer::Records { records, .. } => records,
+        Answer::Records(records) => records,
     };
     if mx.len() == 1 && mx[0].exchange.is_empty() {
-        return absent(exp, "mx.present.null");
+        return absent(exp, Msg::DnsMxPresentNull);
     }
     mx.sort_by_key(|m| m.preference);
     let mut targets: Vec<String> = Vec::new();
@@ -36,46 +37,53 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
             targets.push(m.exchange.clone());
         }
     }
-    let answers = futures::future::join_all(targets.iter().map(|t| resolver.addresses(t))).await;
+    let (answers, aliases) = tokio::join!(
+        futures::future::join_all(targets.iter().map(|t| resolver.addresses(t))),
+        futures::future::join_all(targets.iter().map(|t| resolver.cname(t))),
+    );
     let present = Finding::new(
         "mx.present",
         Status::Ok,
-        Text::new("mx.present.ok")
-            .arg("domain", exp.domain.to_unicode())
-            .arg("targets", targets.join(", ")),
+        Text::new(Msg::DnsMxPresentOk)
+            .arg(exp.domain.to_unicode())
+            .arg(targets.join(", ")),
     );
     vec![
         present,
-        ours(exp, &targets, &answers),
-        target_valid(exp, &targets, &answers),
+        ours(exp, &targets, &answers, &aliases),
+        target_valid(exp, &targets, &answers, &aliases),
     ]
 }
 
 /// No usable MX: `mx.present` fails with `key`, the others wait for it.
-fn absent(exp: &Expectations, key: &'static str) -> Vec<Finding> {
+fn absent(exp: &Expectations, msg: Msg) -> Vec<Finding> {
     vec![
-        Finding::new(
-            "mx.present",
-            Status::Fail,
-            Text::new(key).arg("domain", exp.domain.to_unicode()),
-        )
-        .with_records(exp.mx_lines()),
-        skip("mx.ours", "skip.needs_mx"),
-        skip("mx.target_valid", "skip.needs_mx"),
+        with_mx_fix(
+            Finding::new(
+                "mx.present",
+                Status::Fail,
+                Text::new(msg).arg(exp.domain.to_unicode()),
+            ),
+            exp,
+        ),
+        skip("mx.ours", Msg::DnsSkipNeedsMx),
+        skip("mx.target_valid", Msg::DnsSkipNeedsMx),
     ]
 }
 
-fn ours(exp: &Expectations, targets: &[String], answers: &[Answer<IpAddr>]) -> Finding {
+fn ours(
+    exp: &Expectations,
+    targets: &[String],
+    answers: &[Answer<IpAddr>],
+    aliases: &[Answer<String>],
+) -> Finding {
     const ID: &str = "mx.ours";
     if !exp.knows_mx() {
-        return skip(ID, "skip.not_configured");
+        return skip(ID, Msg::DnsSkipNotConfigured);
     }
     let mut foreign = Vec::new();
-    for (target, answer) in targets.iter().zip(answers) {
-        let alias = match answer {
-            Answer::Records { alias, .. } => alias.as_deref(),
-            _ => None,
-        };
+    for ((target, answer), alias) in targets.iter().zip(answers).zip(aliases) {
+        let alias = alias.records().first();
         let by_name =
             exp.is_service_mx(target, &[]) || alias.is_some_and(|a| exp.is_service_mx(a, &[]));
         if by_name || exp.is_service_mx(target, answer.records()) {
@@ -87,56 +95,68 @@ fn ours(exp: &Expectations, targets: &[String], answers: &[Answer<IpAddr>]) -> F
         foreign.push(target.clone());
     }
     let finding = if foreign.is_empty() {
-        return Finding::new(ID, Status::Ok, Text::new("mx.ours.ok"));
+        return Finding::new(ID, Status::Ok, Text::new(Msg::DnsMxOursOk));
     } else if foreign.len() == targets.len() {
         Finding::new(
             ID,
             Status::Fail,
-            Text::new("mx.ours.none").arg("targets", targets.join(", ")),
+            Text::new(Msg::DnsMxOursNone).arg(targets.join(", ")),
         )
     } else {
         Finding::new(
             ID,
             Status::Warn,
-            Text::new("mx.ours.some").arg("foreign", foreign.join(", ")),
+            Text::new(Msg::DnsMxOursSome).arg(foreign.join(", ")),
         )
     };
-    finding.with_records(exp.mx_lines())
+    with_mx_fix(finding, exp)
 }
 
-fn target_valid(exp: &Expectations, targets: &[String], answers: &[Answer<IpAddr>]) -> Finding {
+/// The MX records to publish, or what to do when the service named no
+/// MX host (only address ranges).
+fn with_mx_fix(finding: Finding, exp: &Expectations) -> Finding {
+    let lines = exp.mx_lines();
+    if lines.is_empty() {
+        finding.with_action(Text::new(Msg::DnsMxFixAdd))
+    } else {
+        finding.with_records(lines)
+    }
+}
+
+fn target_valid(
+    exp: &Expectations,
+    targets: &[String],
+    answers: &[Answer<IpAddr>],
+    aliases: &[Answer<String>],
+) -> Finding {
     const ID: &str = "mx.target_valid";
     let pairs = || targets.iter().zip(answers);
-    if let Some((target, f)) = pairs().find_map(|(t, a)| a.failure().map(|f| (t, f))) {
+    let failed = targets
+        .iter()
+        .zip(answers.iter().zip(aliases))
+        .find_map(|(t, (a, c))| a.failure().or(c.failure()).map(|f| (t, f)));
+    if let Some((target, f)) = failed {
         return unknown(ID, target, f);
     }
     if let Some((target, _)) = pairs().find(|(_, a)| a.is_void()) {
         let finding = Finding::new(
             ID,
             Status::Fail,
-            Text::new("mx.target_valid.unresolved").arg("target", target),
+            Text::new(Msg::DnsMxTargetValidUnresolved).arg(target),
         );
-        return finding.with_records(exp.mx_lines());
+        return with_mx_fix(finding, exp);
     }
-    let aliased = pairs().find_map(|(t, a)| match a {
-        Answer::Records {
-            alias: Some(alias), ..
-        } => Some((t, alias)),
-        _ => None,
-    });
+    let aliased = targets
+        .iter()
+        .zip(aliases)
+        .find_map(|(t, c)| c.records().first().map(|alias| (t, alias)));
     if let Some((target, alias)) = aliased {
         return Finding::new(
             ID,
             Status::Warn,
-            Text::new("mx.target_valid.cname")
-                .arg("target", target)
-                .arg("alias", alias),
+            Text::new(Msg::DnsMxTargetValidCname).arg(target).arg(alias),
         )
-        .with_action(
-            Text::new("mx.fix.target")
-                .arg("target", target)
-                .arg("alias", alias),
-        );
+        .with_action(Text::new(Msg::DnsMxFixTarget).arg(alias).arg(target));
     }
-    Finding::new(ID, Status::Ok, Text::new("mx.target_valid.ok"))
+    Finding::new(ID, Status::Ok, Text::new(Msg::DnsMxTargetValidOk))
 }

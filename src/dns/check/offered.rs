@@ -8,6 +8,7 @@ use crate::dns::messages::Text;
 use crate::dns::report::{Finding, Status};
 use crate::dns::resolver::{Answer, Resolver};
 use crate::dns::tags::TagList;
+use crate::i18n::Msg;
 
 pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
     let (mta_sts, tls_rpt, srv) = tokio::join!(
@@ -48,7 +49,7 @@ fn versioned(answer: &Answer<String>, version: &str) -> Versioned {
 async fn mta_sts(resolver: &Resolver, exp: &Expectations) -> Finding {
     const ID: &str = "mta_sts.present";
     if !exp.mta_sts {
-        return skip(ID, "skip.not_offered");
+        return skip(ID, Msg::DnsSkipNotOffered);
     }
     let name = exp.mta_sts_name();
     let answer = resolver.txt(&name).await;
@@ -59,9 +60,9 @@ async fn mta_sts(resolver: &Resolver, exp: &Expectations) -> Finding {
         Finding::new(
             ID,
             Status::Fail,
-            Text::new("mta_sts.present.invalid")
-                .arg("name", &name)
-                .arg("error", error),
+            Text::new(Msg::DnsMtaStsPresentInvalid)
+                .arg(&name)
+                .arg(error),
         )
         .with_records(vec![exp.mta_sts_line()])
     };
@@ -70,7 +71,7 @@ async fn mta_sts(resolver: &Resolver, exp: &Expectations) -> Finding {
             return Finding::new(
                 ID,
                 Status::Warn,
-                Text::new("mta_sts.present.none").arg("name", &name),
+                Text::new(Msg::DnsMtaStsPresentNone).arg(&name),
             )
             .with_records(vec![exp.mta_sts_line()]);
         }
@@ -87,14 +88,13 @@ async fn mta_sts(resolver: &Resolver, exp: &Expectations) -> Finding {
         Answer::Empty { .. } => Finding::new(
             ID,
             Status::Warn,
-            Text::new("mta_sts.present.no_host").arg("host", &host),
-        ),
-        Answer::Records { .. } => Finding::new(
+            Text::new(Msg::DnsMtaStsPresentNoHost).arg(&host),
+        )
+        .with_action(Text::new(Msg::DnsMtaStsFixHost).arg(&host)),
+        Answer::Records(_) => Finding::new(
             ID,
             Status::Ok,
-            Text::new("mta_sts.present.ok")
-                .arg("name", &name)
-                .arg("id", id),
+            Text::new(Msg::DnsMtaStsPresentOk).arg(&name).arg(id),
         ),
     }
 }
@@ -102,7 +102,7 @@ async fn mta_sts(resolver: &Resolver, exp: &Expectations) -> Finding {
 async fn tls_rpt(resolver: &Resolver, exp: &Expectations) -> Finding {
     const ID: &str = "tls_rpt.present";
     if !exp.tls_rpt {
-        return skip(ID, "skip.not_offered");
+        return skip(ID, Msg::DnsSkipNotOffered);
     }
     let name = exp.tls_rpt_name();
     let answer = resolver.txt(&name).await;
@@ -114,7 +114,7 @@ async fn tls_rpt(resolver: &Resolver, exp: &Expectations) -> Finding {
             return Finding::new(
                 ID,
                 Status::Warn,
-                Text::new("tls_rpt.present.none").arg("name", &name),
+                Text::new(Msg::DnsTlsRptPresentNone).arg(&name),
             )
             .with_records(vec![exp.tls_rpt_line()]);
         }
@@ -130,7 +130,7 @@ async fn tls_rpt(resolver: &Resolver, exp: &Expectations) -> Finding {
                 return Finding::new(
                     ID,
                     Status::Ok,
-                    Text::new("tls_rpt.present.ok").arg("name", &name),
+                    Text::new(Msg::DnsTlsRptPresentOk).arg(&name),
                 );
             }
             format!("rua={rua:?} must list mailto: or https: URIs")
@@ -139,9 +139,9 @@ async fn tls_rpt(resolver: &Resolver, exp: &Expectations) -> Finding {
     Finding::new(
         ID,
         Status::Fail,
-        Text::new("tls_rpt.present.invalid")
-            .arg("name", &name)
-            .arg("error", error),
+        Text::new(Msg::DnsTlsRptPresentInvalid)
+            .arg(&name)
+            .arg(error),
     )
     .with_records(vec![exp.tls_rpt_line()])
 }
@@ -149,11 +149,11 @@ async fn tls_rpt(resolver: &Resolver, exp: &Expectations) -> Finding {
 async fn autoconfig(resolver: &Resolver, exp: &Expectations) -> Finding {
     const ID: &str = "autoconfig.srv";
     if !exp.autoconfig {
-        return skip(ID, "skip.not_offered");
+        return skip(ID, Msg::DnsSkipNotOffered);
     }
     let expected = exp.srv_records();
     if expected.is_empty() {
-        return skip(ID, "skip.not_configured");
+        return skip(ID, Msg::DnsSkipNotConfigured);
     }
     let answers =
         futures::future::join_all(expected.iter().map(|(owner, _, _)| resolver.srv(owner))).await;
@@ -164,25 +164,25 @@ async fn autoconfig(resolver: &Resolver, exp: &Expectations) -> Finding {
                 return Finding::new(
                     ID,
                     Status::Warn,
-                    Text::new("autoconfig.srv.missing").arg("name", owner),
+                    Text::new(Msg::DnsAutoconfigSrvMissing).arg(owner),
                 )
                 .with_records(exp.srv_lines());
             }
-            Answer::Records { records, .. } => records,
+            Answer::Records(records) => records,
         };
         if !found.iter().any(|s| s.target == *target && s.port == *port) {
             let first = &found[0];
             return Finding::new(
                 ID,
                 Status::Warn,
-                Text::new("autoconfig.srv.elsewhere")
-                    .arg("name", owner)
-                    .arg("target", &first.target)
-                    .arg("port", first.port)
-                    .arg("expected", format!("{target}:{port}")),
+                Text::new(Msg::DnsAutoconfigSrvElsewhere)
+                    .arg(owner)
+                    .arg(&first.target)
+                    .arg(first.port)
+                    .arg(format!("{target}:{port}")),
             )
             .with_records(exp.srv_lines());
         }
     }
-    Finding::new(ID, Status::Ok, Text::new("autoconfig.srv.ok"))
+    Finding::new(ID, Status::Ok, Text::new(Msg::DnsAutoconfigSrvOk))
 }

@@ -7,6 +7,7 @@ use crate::dns::expect::Expectations;
 use crate::dns::messages::Text;
 use crate::dns::report::{Finding, Status};
 use crate::dns::resolver::{Answer, Failure, Resolver};
+use crate::i18n::Msg;
 use std::net::IpAddr;
 
 const ID: &str = "ptr.outbound";
@@ -22,7 +23,7 @@ async fn reverse(resolver: &Resolver, ip: IpAddr) -> Reverse {
     let names = match resolver.ptr(ip).await {
         Answer::Failed(f) => return Reverse::Unknown(ip.to_string(), f),
         Answer::Empty { .. } => return Reverse::Missing,
-        Answer::Records { records, .. } => records,
+        Answer::Records(records) => records,
     };
     let answers = futures::future::join_all(names.iter().map(|n| resolver.addresses(n))).await;
     if let Some((name, _)) = names
@@ -44,7 +45,7 @@ async fn reverse(resolver: &Resolver, ip: IpAddr) -> Reverse {
 
 pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
     if exp.outbound_ips.is_empty() {
-        return vec![skip(ID, "skip.no_outbound")];
+        return vec![skip(ID, Msg::DnsSkipNoOutbound)];
     }
     let results =
         futures::future::join_all(exp.outbound_ips.iter().map(|ip| reverse(resolver, *ip))).await;
@@ -56,10 +57,11 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
     let pairs = || exp.outbound_ips.iter().zip(&results);
     for (ip, result) in pairs() {
         let text = match result {
-            Reverse::Missing => Text::new("ptr.outbound.missing").arg("ip", ip),
-            Reverse::Unconfirmed(name) => Text::new("ptr.outbound.unconfirmed")
-                .arg("ip", ip)
-                .arg("name", name),
+            Reverse::Missing => Text::new(Msg::DnsPtrOutboundMissing).arg(ip),
+            Reverse::Unconfirmed(name) => Text::new(Msg::DnsPtrOutboundUnconfirmed)
+                .arg(ip)
+                .arg(name)
+                .arg(ip),
             _ => continue,
         };
         let fix_name = match result {
@@ -67,8 +69,13 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
             _ => host.clone(),
         };
         return vec![
-            Finding::new(ID, Status::Fail, text)
-                .with_action(Text::new("ptr.fix").arg("ip", ip).arg("name", fix_name)),
+            Finding::new(ID, Status::Fail, text).with_action(
+                Text::new(Msg::DnsPtrFix)
+                    .arg(ip)
+                    .arg(&fix_name)
+                    .arg(&fix_name)
+                    .arg(ip),
+            ),
         ];
     }
     if let Some((name, f)) = pairs().find_map(|(_, r)| match r {
@@ -86,6 +93,6 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
     vec![Finding::new(
         ID,
         Status::Ok,
-        Text::new("ptr.outbound.ok").arg("pairs", confirmed.join(", ")),
+        Text::new(Msg::DnsPtrOutboundOk).arg(confirmed.join(", ")),
     )]
 }

@@ -11,6 +11,7 @@ use crate::dns::spf::record::Qualifier;
 use crate::dns::spf::{
     LOOKUP_LIMIT, SpfAnalysis, SpfQuery, SpfVerdict, TreeError, VOID_LIMIT, analyse, evaluate,
 };
+use crate::i18n::Msg;
 
 const IDS: [&str; 7] = [
     "spf.present",
@@ -34,41 +35,41 @@ pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
         None => Finding::new(
             "spf.present",
             Status::Fail,
-            Text::new("spf.present.none").arg("domain", exp.domain.to_unicode()),
+            Text::new(Msg::DnsSpfPresentNone).arg(exp.domain.to_unicode()),
         )
         .with_records(fix()),
         Some(record) => Finding::new(
             "spf.present",
             Status::Ok,
-            Text::new("spf.present.ok")
-                .arg("domain", exp.domain.to_unicode())
-                .arg("record", record),
+            Text::new(Msg::DnsSpfPresentOk)
+                .arg(exp.domain.to_unicode())
+                .arg(record),
         ),
     };
     let authorizes = authorizes_ours(resolver, exp, &analysis).await;
     if analysis.records.len() != 1 {
         let single = if analysis.records.is_empty() {
-            skip("spf.single", "skip.needs_spf")
+            skip("spf.single", Msg::DnsSkipNeedsSpf)
         } else {
             Finding::new(
                 "spf.single",
                 Status::Fail,
-                Text::new("spf.single.several")
-                    .arg("domain", exp.domain.to_unicode())
-                    .arg("count", analysis.records.len()),
+                Text::new(Msg::DnsSpfSingleSeveral)
+                    .arg(exp.domain.to_unicode())
+                    .arg(analysis.records.len()),
             )
             .with_records(fix())
         };
         let mut out = vec![present, single];
-        out.extend(IDS[2..6].iter().map(|id| skip(id, "skip.needs_spf")));
+        out.extend(IDS[2..6].iter().map(|id| skip(id, Msg::DnsSkipNeedsSpf)));
         out.push(authorizes);
         return out;
     }
-    let single = Finding::new("spf.single", Status::Ok, Text::new("spf.single.ok"));
+    let single = Finding::new("spf.single", Status::Ok, Text::new(Msg::DnsSpfSingleOk));
     let syntax = syntax(exp, &analysis);
     if analysis.record.is_none() {
         let mut out = vec![present, single, syntax];
-        out.extend(IDS[3..6].iter().map(|id| skip(id, "skip.needs_spf")));
+        out.extend(IDS[3..6].iter().map(|id| skip(id, Msg::DnsSkipNeedsSpf)));
         out.push(authorizes);
         return out;
     }
@@ -87,32 +88,30 @@ fn syntax(exp: &Expectations, a: &SpfAnalysis) -> Finding {
     const ID: &str = "spf.syntax";
     if let Some(error) = a.errors.first() {
         let text = match error {
-            TreeError::Syntax { domain, error } => Text::new("spf.syntax.term")
-                .arg("domain", domain)
-                .arg("error", error),
-            TreeError::NoRecord { domain } => {
-                Text::new("spf.syntax.no_record").arg("domain", domain)
+            TreeError::Syntax { domain, error } => {
+                Text::new(Msg::DnsSpfSyntaxTerm).arg(domain).arg(error)
             }
-            TreeError::Several { domain, count } => Text::new("spf.syntax.several_included")
-                .arg("domain", domain)
-                .arg("count", count),
-            TreeError::Loop { domain } => Text::new("spf.syntax.loop").arg("domain", domain),
-            TreeError::TooManyMx { domain, count } => Text::new("spf.syntax.too_many_mx")
-                .arg("domain", domain)
-                .arg("count", count),
+            TreeError::NoRecord { domain } => Text::new(Msg::DnsSpfSyntaxNoRecord).arg(domain),
+            TreeError::Several { domain, count } => Text::new(Msg::DnsSpfSyntaxSeveralIncluded)
+                .arg(domain)
+                .arg(count),
+            TreeError::Loop { domain } => Text::new(Msg::DnsSpfSyntaxLoop).arg(domain),
+            TreeError::TooManyMx { domain, count } => {
+                Text::new(Msg::DnsSpfSyntaxTooManyMx).arg(domain).arg(count)
+            }
         };
         return Finding::new(ID, Status::Fail, text)
-            .with_action(Text::new("spf.fix.syntax").arg("record", exp.spf_record(None)));
+            .with_action(Text::new(Msg::DnsSpfFixSyntax).arg(exp.spf_record(None)));
     }
     if !a.ptr_in.is_empty() {
         return Finding::new(
             ID,
             Status::Warn,
-            Text::new("spf.syntax.ptr").arg("where", a.ptr_in.join(", ")),
+            Text::new(Msg::DnsSpfSyntaxPtr).arg(a.ptr_in.join(", ")),
         )
-        .with_action(Text::new("spf.fix.ptr"));
+        .with_action(Text::new(Msg::DnsSpfFixPtr));
     }
-    Finding::new(ID, Status::Ok, Text::new("spf.syntax.ok"))
+    Finding::new(ID, Status::Ok, Text::new(Msg::DnsSpfSyntaxOk))
 }
 
 fn lookup_limit(a: &SpfAnalysis) -> Finding {
@@ -121,24 +120,24 @@ fn lookup_limit(a: &SpfAnalysis) -> Finding {
         return Finding::new(
             ID,
             Status::Fail,
-            Text::new("spf.lookup_limit.over").arg("lookups", a.lookups),
+            Text::new(Msg::DnsSpfLookupLimitOver).arg(a.lookups),
         )
-        .with_action(Text::new("spf.fix.lookups"));
+        .with_action(Text::new(Msg::DnsSpfFixLookups));
     }
     if let Some((name, why)) = &a.failure {
         return Finding::new(
             ID,
             Status::Unknown,
-            Text::new("spf.lookup_limit.partial")
-                .arg("lookups", a.lookups)
-                .arg("name", name)
-                .arg("why", why),
+            Text::new(Msg::DnsSpfLookupLimitPartial)
+                .arg(a.lookups)
+                .arg(name)
+                .arg(why),
         );
     }
     Finding::new(
         ID,
         Status::Ok,
-        Text::new("spf.lookup_limit.ok").arg("lookups", a.lookups),
+        Text::new(Msg::DnsSpfLookupLimitOk).arg(a.lookups),
     )
 }
 
@@ -148,9 +147,9 @@ fn void_limit(a: &SpfAnalysis) -> Finding {
         return Finding::new(
             ID,
             Status::Fail,
-            Text::new("spf.void_limit.over").arg("voids", a.void_lookups),
+            Text::new(Msg::DnsSpfVoidLimitOver).arg(a.void_lookups),
         )
-        .with_action(Text::new("spf.fix.voids"));
+        .with_action(Text::new(Msg::DnsSpfFixVoids));
     }
     if let Some((name, why)) = &a.failure {
         return unknown(ID, name, why);
@@ -158,7 +157,7 @@ fn void_limit(a: &SpfAnalysis) -> Finding {
     Finding::new(
         ID,
         Status::Ok,
-        Text::new("spf.void_limit.ok").arg("voids", a.void_lookups),
+        Text::new(Msg::DnsSpfVoidLimitOk).arg(a.void_lookups),
     )
 }
 
@@ -170,21 +169,19 @@ fn all(exp: &Expectations, a: &SpfAnalysis, existing: Option<&str>) -> Finding {
         Some(q @ (Qualifier::Fail | Qualifier::SoftFail)) => Finding::new(
             ID,
             Status::Ok,
-            Text::new("spf.all.ok").arg("all", format!("{}all", q.symbol())),
+            Text::new(Msg::DnsSpfAllOk).arg(format!("{}all", q.symbol())),
         ),
-        Some(Qualifier::Pass) => Finding::new(
-            ID,
-            Status::Fail,
-            Text::new("spf.all.pass").arg("domain", domain),
-        )
-        .with_records(fix()),
+        Some(Qualifier::Pass) => {
+            Finding::new(ID, Status::Fail, Text::new(Msg::DnsSpfAllPass).arg(domain))
+                .with_records(fix())
+        }
         Some(Qualifier::Neutral) => {
-            Finding::new(ID, Status::Warn, Text::new("spf.all.neutral")).with_records(fix())
+            Finding::new(ID, Status::Warn, Text::new(Msg::DnsSpfAllNeutral)).with_records(fix())
         }
         None => match &a.failure {
             Some((name, why)) => unknown(ID, name, why),
-            None => Finding::new(ID, Status::Warn, Text::new("spf.all.missing"))
-                .with_action(Text::new("spf.fix.all")),
+            None => Finding::new(ID, Status::Warn, Text::new(Msg::DnsSpfAllMissing))
+                .with_action(Text::new(Msg::DnsSpfFixAll)),
         },
     }
 }
@@ -192,7 +189,7 @@ fn all(exp: &Expectations, a: &SpfAnalysis, existing: Option<&str>) -> Finding {
 async fn authorizes_ours(resolver: &Resolver, exp: &Expectations, a: &SpfAnalysis) -> Finding {
     const ID: &str = "spf.authorizes_ours";
     if exp.outbound_ips.is_empty() {
-        return skip(ID, "skip.no_outbound");
+        return skip(ID, Msg::DnsSkipNoOutbound);
     }
     let domain = exp.domain.as_ascii();
     let results = futures::future::join_all(exp.outbound_ips.iter().map(|ip| {
@@ -210,27 +207,33 @@ async fn authorizes_ours(resolver: &Resolver, exp: &Expectations, a: &SpfAnalysi
         .iter()
         .find(|(_, r)| !matches!(r, SpfVerdict::Pass | SpfVerdict::Temperror))
     {
-        return Finding::new(
+        let finding = Finding::new(
             ID,
             Status::Fail,
-            Text::new("spf.authorizes_ours.fail")
-                .arg("result", result)
-                .arg("ip", ip)
-                .arg("domain", exp.domain.to_unicode()),
-        )
-        .with_records(vec![exp.spf_line(existing)]);
+            Text::new(Msg::DnsSpfAuthorizesOursFail)
+                .arg(result)
+                .arg(ip)
+                .arg(exp.domain.to_unicode()),
+        );
+        return match existing {
+            // The record names the service already: its errors are the cause.
+            Some(record) if exp.spf_record(Some(record)) == record => {
+                finding.with_action(Text::new(Msg::DnsSpfFixErrors))
+            }
+            _ => finding.with_records(vec![exp.spf_line(existing)]),
+        };
     }
     if let Some((ip, _)) = results.iter().find(|(_, r)| *r == SpfVerdict::Temperror) {
         return Finding::new(
             ID,
             Status::Unknown,
-            Text::new("spf.authorizes_ours.temperror").arg("ip", ip),
+            Text::new(Msg::DnsSpfAuthorizesOursTemperror).arg(ip),
         );
     }
     let ips: Vec<String> = exp.outbound_ips.iter().map(ToString::to_string).collect();
     Finding::new(
         ID,
         Status::Ok,
-        Text::new("spf.authorizes_ours.ok").arg("ips", ips.join(", ")),
+        Text::new(Msg::DnsSpfAuthorizesOursOk).arg(ips.join(", ")),
     )
 }

@@ -1,0 +1,282 @@
+//! `postier dkim …`: generate a domain's key, show its selectors, rotate
+//! it one safe step at a time, and render the signer tables. Keys live in
+//! `[dkim] key_dir`; only admins change them.
+
+use super::{Cli, output};
+use crate::config::Config;
+use crate::dkim::{Algorithm, KeyStore, StoredKey, rotate, tables};
+use crate::dns::Resolver;
+use crate::error::{Error, Result};
+use crate::i18n::{Lang, Msg};
+use crate::model::{DomainName, KeyState, Selector};
+use crate::ops::{self, Actor};
+use chrono::{Duration, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct DkimArgs {
+    #[command(subcommand)]
+    pub command: DkimCmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DkimCmd {
+    /// Make a signing key for DOMAIN and print the record to publish.
+    Generate {
+        domain: String,
+        /// Selector (default: [dkim] default_selector).
+        #[arg(long, value_name = "S")]
+        selector: Option<String>,
+        /// rsa2048 or ed25519.
+        #[arg(long, value_name = "ALGORITHM", default_value = "rsa2048")]
+        algorithm: String,
+    },
+    /// DOMAIN's selectors, their state and records.
+    Show { domain: String },
+    /// Advance DOMAIN's key rotation by one step: make a new key (publish
+    /// it), then once DNS shows it, switch signing to it; the old key is
+    /// removed after [dkim] grace_days.
+    Rotate {
+        domain: String,
+        /// Selector of the new key (default: the next one, s1 → s2).
+        #[arg(long, value_name = "S")]
+        selector: Option<String>,
+        /// Algorithm of the new key (default: the current key's).
+        #[arg(long, value_name = "ALGORITHM")]
+        algorithm: Option<String>,
+        /// Name server to ask whether the new key is published.
+        #[arg(long = "nameserver", value_name = "IP[:PORT]")]
+        nameservers: Vec<String>,
+    },
+    /// Write the signer's tables for every domain's active keys.
+    Tables {
+        #[arg(long, value_enum)]
+        format: SignerFormat,
+        /// Directory to write the files into (default: print them).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SignerFormat {
+    /// KeyTable and SigningTable.
+    Opendkim,
+    /// dkim_signing selector and path maps.
+    Rspamd,
+}
+
+pub async fn run(cli: &Cli, args: &DkimArgs) -> Result<()> {
+    let lang = Lang::from_env();
+    let config = Config::load(cli.config.as_deref())?;
+    let actor = Actor::from_config(Actor::current_user(), &config.access)?;
+    let store = ops::dns::key_store(&config);
+    match &args.command {
+        DkimCmd::Generate {
+            domain,
+            selector,
+            algorithm,
+        } => {
+            let domain = DomainName::parse(domain)?;
+            actor.require_admin(&format!("DKIM keys of {domain}"))?;
+            let selector =
+                Selector::parse(selector.as_deref().unwrap_or(&config.dkim.default_selector))?;
+            let key = store.create(
+                &domain,
+                &selector,
+                Algorithm::parse(algorithm)?,
+                KeyState::Active,
+            )?;
+            print_key(cli, lang, &store, &domain, &key, Msg::CliDkimMade)
+        }
+        DkimCmd::Show { domain } => {
+            let domain = DomainName::parse(domain)?;
+            actor.require_read(&domain)?;
+            let keys = store.keys(&domain)?;
+            if cli.json {
+                let list: Vec<_> = keys.iter().map(|k| key_json(&store, &domain, k)).collect();
+                return output::json(&json!({ "domain": domain, "keys": list }));
+            }
+            if keys.is_empty() {
+                return Err(Error::not_found(format!("DKIM keys of {domain}"))
+                    .with_hint(format!("make one: postier dkim generate {domain}")));
+            }
+            let rows = keys
+                .iter()
+                .map(|k| {
+                    vec![
+                        k.selector.to_string(),
+                        k.algorithm.tag().to_string(),
+                        k.state.as_str().to_string(),
+                        k.created.format("%Y-%m-%d").to_string(),
+                        k.retire_after
+                            .map(|t| t.format("%Y-%m-%d").to_string())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            output::table(
+                &["SELECTOR", "ALGORITHM", "STATE", "CREATED", "RETIRE AFTER"],
+                rows,
+            );
+            println!();
+            for k in &keys {
+                println!("{}", ops::dns::expected_key(k).zone_line(&domain));
+            }
+            Ok(())
+        }
+        DkimCmd::Rotate {
+            domain,
+            selector,
+            algorithm,
+            nameservers,
+        } => {
+            let domain = DomainName::parse(domain)?;
+            actor.require_admin(&format!("DKIM keys of {domain}"))?;
+            let selector = selector.as_deref().map(Selector::parse).transpose()?;
+            let algorithm = algorithm.as_deref().map(Algorithm::parse).transpose()?;
+            let step = Rotation {
+                selector,
+                algorithm,
+                nameservers,
+            };
+            rotate_step(cli, lang, &config, &store, &domain, step).await
+        }
+        DkimCmd::Tables { format, out } => {
+            actor.require_admin("DKIM signer tables")?;
+            let dir = out.clone().unwrap_or_else(|| store.root().to_path_buf());
+            let files = match format {
+                SignerFormat::Opendkim => tables::opendkim(&store)?,
+                SignerFormat::Rspamd => tables::rspamd(&store, &dir)?,
+            };
+            match out {
+                Some(dir) => {
+                    for (name, content) in &files {
+                        let path = dir.join(name);
+                        std::fs::write(&path, content).map_err(|e| {
+                            Error::unavailable(path.display().to_string(), e.to_string())
+                        })?;
+                        println!(
+                            "{}",
+                            lang.fmt(Msg::CliWrote, &[&path.display().to_string()])
+                        );
+                    }
+                }
+                None => {
+                    for (name, content) in &files {
+                        println!("# {name}");
+                        print!("{content}");
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// What `dkim rotate` was asked for.
+struct Rotation<'a> {
+    selector: Option<Selector>,
+    algorithm: Option<Algorithm>,
+    nameservers: &'a [String],
+}
+
+async fn rotate_step(
+    cli: &Cli,
+    lang: Lang,
+    config: &Config,
+    store: &KeyStore,
+    domain: &DomainName,
+    step: Rotation<'_>,
+) -> Result<()> {
+    let now = Utc::now();
+    for gone in rotate::retire_expired(store, domain, now)? {
+        let selector = gone.selector.to_string();
+        eprintln!(
+            "{}",
+            lang.fmt(Msg::CliDkimRetired, &[&selector, domain.as_ascii()])
+        );
+    }
+    let keys = store.keys(domain)?;
+    let Some(pending) = rotate::pending(&keys).cloned() else {
+        let key = rotate::start(store, domain, step.selector, step.algorithm)?;
+        return print_key(cli, lang, store, domain, &key, Msg::CliDkimPending);
+    };
+    let options = ops::dns::resolver_options(&config.dns, step.nameservers, None)?;
+    let resolver = Resolver::new(&options)?;
+    if !ops::dns::is_published(&resolver, domain, &pending).await? {
+        let line = ops::dns::expected_key(&pending).zone_line(domain);
+        return Err(Error::refused(
+            format!("DKIM selector {} of {domain}", pending.selector),
+            "is not published in DNS yet, so signing stays with the current key",
+        )
+        .with_hint(format!(
+            "publish: {line} — then run postier dkim rotate {domain} again"
+        )));
+    }
+    let grace = Duration::days(i64::from(config.dkim.grace_days));
+    let (active, retiring) = rotate::switch(store, domain, now, grace)?;
+    if cli.json {
+        return output::json(&json!({
+            "domain": domain,
+            "active": key_json(store, domain, &active),
+            "retiring": retiring.iter().map(|k| key_json(store, domain, k)).collect::<Vec<_>>(),
+        }));
+    }
+    let selector = active.selector.to_string();
+    println!(
+        "{}",
+        lang.fmt(Msg::CliDkimSwitched, &[&selector, domain.as_ascii()])
+    );
+    for k in retiring {
+        let until = k
+            .retire_after
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        println!(
+            "{}",
+            lang.fmt(Msg::CliDkimRetiring, &[k.selector.as_str(), &until])
+        );
+    }
+    Ok(())
+}
+
+fn key_json(store: &KeyStore, domain: &DomainName, key: &StoredKey) -> serde_json::Value {
+    let expected = ops::dns::expected_key(key);
+    json!({
+        "selector": key.selector,
+        "algorithm": key.algorithm,
+        "state": key.state,
+        "created": key.created,
+        "retire_after": key.retire_after,
+        "key_file": store.key_path(domain, &key.selector),
+        "record_name": expected.record_name(domain),
+        "record_value": expected.record_value(),
+    })
+}
+
+fn print_key(
+    cli: &Cli,
+    lang: Lang,
+    store: &KeyStore,
+    domain: &DomainName,
+    key: &StoredKey,
+    msg: Msg,
+) -> Result<()> {
+    if cli.json {
+        return output::json(&key_json(store, domain, key));
+    }
+    let path = store.key_path(domain, &key.selector).display().to_string();
+    let args = [
+        key.selector.as_str(),
+        key.algorithm.tag(),
+        domain.as_ascii(),
+        &path,
+    ];
+    println!("{}", lang.fmt(msg, &args));
+    println!("{}", lang.t(Msg::CliPublish));
+    println!("{}", ops::dns::expected_key(key).zone_line(domain));
+    Ok(())
+}
