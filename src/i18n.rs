@@ -356,6 +356,9 @@ catalogue! {
     DnsTlsRptPresentOk => "TLS reporting is set up at {}.", "Les rapports TLS sont configurés en {}.";
     DnsTlsRptPresentNone => "No TLS-RPT record at {}: TLS delivery problems go unreported.", "Aucun enregistrement TLS-RPT en {} : les problèmes de livraison TLS ne sont pas signalés.";
     DnsTlsRptPresentInvalid => "The TLS-RPT record at {} is invalid: {}.", "L'enregistrement TLS-RPT en {} est invalide : {}.";
+    DnsNsSerialsOk => "The name servers of {} agree on the zone serial ({}).", "Les serveurs de noms de {} s'accordent sur le numéro de série de la zone ({}).";
+    DnsNsSerialsStale => "{} serves serial {} but the newest is {}: it is behind, and answers for {} may be stale.", "{} sert le numéro de série {} alors que le plus récent est {} : il est en retard, ses réponses pour {} peuvent être périmées.";
+    DnsNsFixStale => "Check the zone transfers (NOTIFY, AXFR/IXFR) from the primary to {}.", "Vérifiez les transferts de zone (NOTIFY, AXFR/IXFR) du primaire vers {}.";
     DnsAutoconfigSrvOk => "Mail clients find the service's IMAP and submission servers (SRV).", "Les logiciels de messagerie trouvent les serveurs IMAP et d'envoi du service (SRV).";
     DnsAutoconfigSrvMissing => "No SRV record at {}: mail clients must be set up by hand.", "Aucun enregistrement SRV en {} : les logiciels de messagerie doivent être configurés à la main.";
     DnsAutoconfigSrvElsewhere => "{} points at {} port {}, not at {}.", "{} pointe vers {} port {}, pas vers {}.";

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use support::dns_proxy::{Proxy, Silent};
-use support::knot::Knot;
+use support::knot::{Knot, Zone};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/dns")
@@ -485,4 +485,89 @@ fn french_messages_by_locale() {
             "nomx.test. 3600 IN MX 10 mx1.service.test.\nnomx.test. 3600 IN MX 20 mx2.service.test."
         )
     );
+}
+
+/// `auth.test` as served by its primary (127.0.0.1) and by a secondary
+/// left behind ([::1]), which still names another MX.
+fn auth_zone(serial: u32, mx: &str) -> Zone {
+    Zone {
+        name: "auth.test".into(),
+        text: format!(
+            "$ORIGIN auth.test.\n$TTL 300\n\
+             @ SOA ns1.auth.test. hostmaster.auth.test. {serial} 3600 600 86400 300\n\
+             @ NS ns1\n@ NS ns2\nns1 A 127.0.0.1\nns2 AAAA ::1\n\
+             @ MX 10 {mx}.\n"
+        ),
+    }
+}
+
+#[test]
+fn authoritative_servers_fresh_answers_and_a_stale_secondary() {
+    let mut zones = Knot::zones_in(fixtures());
+    zones.push(auth_zone(2, "mx1.service.test"));
+    let Some(primary) = Knot::start(zones) else {
+        return;
+    };
+    let secondary_addr = SocketAddr::new("::1".parse().unwrap(), primary.addr.port());
+    let Some(_secondary) = Knot::start_at(secondary_addr, vec![auth_zone(1, "mx.elsewhere.test")])
+    else {
+        return;
+    };
+    // The "recursive" resolver is a relay to the primary, to see which
+    // questions still go through it.
+    let relay = Proxy::start(primary.addr, |_, _| false);
+    let config = service_config();
+    let expectations: Vec<_> = ["auth.test", "good.test"]
+        .iter()
+        .map(|d| ops::dns::expectations(&config, &DomainName::parse(d).unwrap()).unwrap())
+        .collect();
+    let options = ResolverOptions {
+        nameservers: vec![relay.addr],
+        timeout: Duration::from_secs(2),
+        ..ResolverOptions::default()
+    };
+    let report = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(postier::dns::authority::check_domains(
+            &options,
+            &expectations,
+            primary.addr.port(),
+            8,
+            Lang::En,
+        ))
+        .unwrap();
+
+    let serials = |d: &DomainReport| d.checks.last().cloned().unwrap();
+    let auth = serials(&report.domains[0]);
+    assert_eq!(
+        (auth.id.as_str(), auth.status),
+        ("ns.serials", Status::Warn)
+    );
+    assert!(
+        auth.message
+            .starts_with("ns2.auth.test (::1) serves serial 1 but the newest is 2"),
+        "{}",
+        auth.message
+    );
+    assert!(auth.fix.unwrap().contains("ns2.auth.test"));
+    let good = serials(&report.domains[1]);
+    assert_eq!((good.id.as_str(), good.status), ("ns.serials", Status::Ok));
+    assert_eq!(report.domains[1].checks.len(), 23);
+    assert_eq!(report.domains[1].status, Status::Ok);
+
+    // The zones' own names were asked of their servers, not of the relay:
+    // only the delegation (NS) and the servers' addresses went through it.
+    let questions = relay.questions();
+    for zone in ["auth.test", "good.test"] {
+        assert!(
+            questions.contains(&(zone.to_string(), 2)),
+            "{zone} NS via relay"
+        );
+        assert!(
+            !questions.contains(&(zone.to_string(), 15)),
+            "{zone} MX must not go via relay"
+        );
+    }
 }

@@ -167,6 +167,24 @@ fn check_json_shape() {
         "foreign-mx.test. 3600 IN MX 10 mx1.service.test.\nforeign-mx.test. 3600 IN MX 20 mx2.service.test."
     );
     assert!(domains[1]["checks"][0]["fix"].is_null());
+
+    // Asking the domain's own servers adds ns.serials at the end.
+    let port = knot.addr.port().to_string();
+    let fresh = env.json(
+        &[
+            "dns",
+            "check",
+            "good.test",
+            "--authoritative",
+            "--ns-port",
+            &port,
+        ],
+        0,
+    );
+    let checks = fresh["domains"][0]["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 23);
+    assert_eq!(checks[22]["id"], "ns.serials");
+    assert_eq!(checks[22]["status"], "ok");
 }
 
 #[test]

@@ -173,6 +173,7 @@ async fn run_case(server: std::net::SocketAddr, case: &Value) -> String {
         timeout: Duration::from_millis(300),
         attempts: 1,
         max_in_flight: 8,
+        ..ResolverOptions::default()
     })
     .expect("resolver");
     let text = |k: &str| case[k].as_str().unwrap_or_default().to_string();

@@ -8,7 +8,7 @@
 use super::{Cli, output};
 use crate::config::Config;
 use crate::dns::spf::{SpfQuery, evaluate};
-use crate::dns::{Expectations, Report, Resolver, check_domains};
+use crate::dns::{Expectations, Report, Resolver, authority, check_domains};
 use crate::error::{Error, ErrorKind, Result};
 use crate::i18n::{Lang, Msg};
 use crate::model::DomainName;
@@ -45,6 +45,18 @@ pub enum DnsCmd {
         /// instead of the config: needs no config and no directory.
         #[arg(long, value_name = "FILE")]
         expect: Option<PathBuf>,
+        /// Ask each domain's own name servers (fresh answers, no cache) and
+        /// report those that serve an older zone serial (check ns.serials).
+        #[arg(long)]
+        authoritative: bool,
+        /// Port of the authoritative servers.
+        #[arg(
+            long,
+            value_name = "PORT",
+            default_value_t = 53,
+            requires = "authoritative"
+        )]
+        ns_port: u16,
     },
     /// The zone-file lines DOMAIN should publish.
     Records { domain: String },
@@ -74,15 +86,20 @@ pub async fn run(cli: &Cli, args: &DnsArgs) -> Result<ExitCode> {
             domains,
             all,
             expect,
-        } => match check(cli, args, domains, *all, expect.as_deref()).await {
-            Ok(code) => Ok(code),
-            // Could not check at all: UNKNOWN for monitoring.
-            Err(e) if e.kind == ErrorKind::Unavailable => {
-                eprintln!("postier: {e}");
-                Ok(ExitCode::from(3))
+            authoritative,
+            ns_port,
+        } => {
+            let authoritative = authoritative.then_some(*ns_port);
+            match check(cli, args, domains, *all, expect.as_deref(), authoritative).await {
+                Ok(code) => Ok(code),
+                // Could not check at all: UNKNOWN for monitoring.
+                Err(e) if e.kind == ErrorKind::Unavailable => {
+                    eprintln!("postier: {e}");
+                    Ok(ExitCode::from(3))
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
+        }
         DnsCmd::Records { domain } => {
             let (config, domain) = config_and_domain(cli, domain)?;
             let lines: Vec<String> = ops::dns::expectations(&config, &domain)?
@@ -147,12 +164,15 @@ fn resolver(config: &Config, args: &DnsArgs) -> Result<Resolver> {
     )?)
 }
 
+/// Checks domains; `authoritative` is the port of the domains' own name
+/// servers when they are to be asked directly.
 async fn check(
     cli: &Cli,
     args: &DnsArgs,
     domains: &[String],
     all: bool,
     expect: Option<&std::path::Path>,
+    authoritative: Option<u16>,
 ) -> Result<ExitCode> {
     let (config, expectations) = match expect {
         Some(file) => {
@@ -199,9 +219,15 @@ async fn check(
             (config, exps)
         }
     };
-    let resolver = resolver(&config, args)?;
     let lang = Lang::from_env();
-    let report = check_domains(&resolver, &expectations, config.dns.concurrency, lang).await;
+    let concurrency = config.dns.concurrency;
+    let options = ops::dns::resolver_options(&config.dns, &args.nameservers, args.timeout)?;
+    let report = match authoritative {
+        Some(port) => {
+            authority::check_domains(&options, &expectations, port, concurrency, lang).await?
+        }
+        None => check_domains(&Resolver::new(&options)?, &expectations, concurrency, lang).await,
+    };
     if cli.json {
         output::json(&report)?;
     } else {

@@ -5,6 +5,7 @@
 //!
 //! Nothing here prints: front-ends render the [`report::Report`].
 
+pub mod authority;
 pub mod check;
 pub mod dkim_record;
 pub mod dmarc;

@@ -163,9 +163,15 @@ pub struct DomainReport {
 }
 
 impl DomainReport {
-    /// Orders `findings` by check id and words them.
+    /// Orders `findings` by check id (others after, as given) and words
+    /// them.
     pub fn new(domain: DomainName, mut findings: Vec<Finding>, lang: Lang) -> DomainReport {
-        findings.sort_by_key(|f| CHECK_IDS.iter().position(|id| *id == f.id));
+        findings.sort_by_key(|f| {
+            CHECK_IDS
+                .iter()
+                .position(|id| *id == f.id)
+                .unwrap_or(CHECK_IDS.len())
+        });
         let checks: Vec<Check> = findings.iter().map(|f| f.render(lang)).collect();
         DomainReport {
             status: Status::worst(checks.iter().map(|c| c.status)),

@@ -36,6 +36,9 @@ pub struct ResolverOptions {
     pub attempts: usize,
     /// Most queries in flight at once.
     pub max_in_flight: usize,
+    /// Zones whose names are asked of their own (authoritative) servers
+    /// rather than of `nameservers`: fresh answers, no resolver between.
+    pub authorities: Vec<(String, Vec<SocketAddr>)>,
 }
 
 impl Default for ResolverOptions {
@@ -45,6 +48,7 @@ impl Default for ResolverOptions {
             timeout: Duration::from_secs(3),
             attempts: 2,
             max_in_flight: 64,
+            authorities: Vec::new(),
         }
     }
 }
@@ -158,6 +162,8 @@ type CacheKey = (String, RecordType);
 /// The shared resolver. Cheap to share by reference across tasks.
 pub struct Resolver {
     inner: TokioResolver,
+    /// Zone (lowercase, no final dot) → the resolver asking its servers.
+    routes: Vec<(String, TokioResolver)>,
     cache: Mutex<HashMap<CacheKey, Arc<OnceCell<Answer<RData>>>>>,
     in_flight: Semaphore,
     sent: AtomicU64,
@@ -165,46 +171,36 @@ pub struct Resolver {
 
 impl Resolver {
     pub fn new(options: &ResolverOptions) -> Result<Resolver> {
-        let unavailable = |e: NetError| {
-            Error::unavailable("DNS resolver", e.to_string())
-                .with_hint("give a name server with --nameserver IP[:PORT]")
-        };
         let config = if options.nameservers.is_empty() {
             hickory_resolver::system_conf::read_system_conf()
                 .map_err(unavailable)?
                 .0
         } else {
-            let servers = options
-                .nameservers
-                .iter()
-                .map(|addr| {
-                    let mut udp = ConnectionConfig::udp();
-                    udp.port = addr.port();
-                    let mut tcp = ConnectionConfig::tcp();
-                    tcp.port = addr.port();
-                    NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
-                })
-                .collect();
-            ResolverConfig::from_parts(None, vec![], servers)
+            servers_config(&options.nameservers)
         };
-        let mut opts = ResolverOpts::default();
-        opts.timeout = options.timeout;
-        // hickory counts retries after the first try.
-        opts.attempts = options.attempts.max(1) - 1;
-        opts.use_hosts_file = ResolveHosts::Never;
-        opts.preserve_intermediates = true;
-        opts.edns0 = true;
-        opts.cache_size = 16_384;
-        let inner = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-            .with_options(opts)
-            .build()
-            .map_err(unavailable)?;
+        let routes = options
+            .authorities
+            .iter()
+            .filter(|(_, servers)| !servers.is_empty())
+            .map(|(zone, servers)| Ok((normalize(zone), build(servers_config(servers), options)?)))
+            .collect::<Result<_>>()?;
         Ok(Resolver {
-            inner,
+            inner: build(config, options)?,
+            routes,
             cache: Mutex::new(HashMap::new()),
             in_flight: Semaphore::new(options.max_in_flight.max(1)),
             sent: AtomicU64::new(0),
         })
+    }
+
+    /// The hickory resolver that asks about `name`: its zone's own servers
+    /// when routed, else the configured ones.
+    fn route(&self, name: &str) -> &TokioResolver {
+        self.routes
+            .iter()
+            .filter(|(zone, _)| name == zone || name.ends_with(&format!(".{zone}")))
+            .max_by_key(|(zone, _)| zone.len())
+            .map_or(&self.inner, |(_, r)| r)
     }
 
     /// The underlying hickory resolver (shares its cache), for libraries
@@ -237,7 +233,7 @@ impl Resolver {
         };
         let _permit = self.in_flight.acquire().await;
         self.sent.fetch_add(1, Ordering::Relaxed);
-        match self.inner.lookup(fqdn.clone(), rtype).await {
+        match self.route(name).lookup(fqdn.clone(), rtype).await {
             Ok(lookup) => {
                 let records: Vec<RData> = lookup
                     .answers()
@@ -358,6 +354,41 @@ impl Resolver {
             _ => None,
         })
     }
+}
+
+fn unavailable(e: NetError) -> Error {
+    Error::unavailable("DNS resolver", e.to_string())
+        .with_hint("give a name server with --nameserver IP[:PORT]")
+}
+
+/// Asks `servers` over UDP, and TCP when an answer is truncated.
+fn servers_config(servers: &[SocketAddr]) -> ResolverConfig {
+    let servers = servers
+        .iter()
+        .map(|addr| {
+            let mut udp = ConnectionConfig::udp();
+            udp.port = addr.port();
+            let mut tcp = ConnectionConfig::tcp();
+            tcp.port = addr.port();
+            NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
+        })
+        .collect();
+    ResolverConfig::from_parts(None, vec![], servers)
+}
+
+fn build(config: ResolverConfig, options: &ResolverOptions) -> Result<TokioResolver> {
+    let mut opts = ResolverOpts::default();
+    opts.timeout = options.timeout;
+    // hickory counts retries after the first try.
+    opts.attempts = options.attempts.max(1) - 1;
+    opts.use_hosts_file = ResolveHosts::Never;
+    opts.preserve_intermediates = true;
+    opts.edns0 = true;
+    opts.cache_size = 16_384;
+    TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+        .with_options(opts)
+        .build()
+        .map_err(unavailable)
 }
 
 /// Lowercase, no final dot.

@@ -34,17 +34,13 @@ impl Knot {
     /// Starts knotd serving `zones`. `None` (after a loud warning) when
     /// knotd is not installed and not under CI.
     pub fn start(zones: Vec<Zone>) -> Option<Knot> {
-        let knotd = which("knotd");
-        let knotd = require_service(
-            "Knot DNS (knotd)",
-            knotd,
-            "install it with tests/services/install.sh (package knot)",
-        )?;
+        let knotd = knotd()?;
         // A port taken between probing and binding makes knotd fail to
         // listen: try a few.
         let mut last_error = String::new();
         for _ in 0..5 {
-            match Self::try_start(&knotd, &zones) {
+            let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+            match Self::try_start(&knotd, addr, &zones) {
                 Ok(knot) => return Some(knot),
                 Err(e) => last_error = e,
             }
@@ -52,10 +48,20 @@ impl Knot {
         panic!("knotd did not start: {last_error}");
     }
 
-    fn try_start(knotd: &Path, zones: &[Zone]) -> Result<Knot, String> {
+    /// Starts knotd on a given loopback address and port (e.g. `[::1]` on
+    /// the port of another instance, to play a second name server).
+    pub fn start_at(addr: SocketAddr, zones: Vec<Zone>) -> Option<Knot> {
+        assert!(
+            addr.ip().is_loopback(),
+            "test servers listen on loopback only"
+        );
+        let knotd = knotd()?;
+        Some(Self::try_start(&knotd, addr, &zones).unwrap_or_else(|e| panic!("knotd: {e}")))
+    }
+
+    fn try_start(knotd: &Path, addr: SocketAddr, zones: &[Zone]) -> Result<Knot, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let port = free_port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let (ip, port) = (addr.ip(), addr.port());
         let mut zone_conf = String::new();
         let mut files = Vec::new();
         for (i, zone) in zones.iter().enumerate() {
@@ -70,7 +76,7 @@ impl Knot {
         let d = dir.path().display();
         let conf = dir.path().join("knot.conf");
         let text = format!(
-            "server:\n    listen: 127.0.0.1@{port}\n    rundir: \"{d}\"\n    pidfile: \"{d}/knot.pid\"\n    udp-workers: 2\n    tcp-workers: 1\n    background-workers: 1\n\
+            "server:\n    listen: {ip}@{port}\n    rundir: \"{d}\"\n    pidfile: \"{d}/knot.pid\"\n    udp-workers: 2\n    tcp-workers: 1\n    background-workers: 1\n\
              log:\n  - target: \"{d}/knot.log\"\n    any: warning\n\
              database:\n    storage: \"{d}/db\"\n\
              mod-stats:\n  - id: count\n    request-protocol: on\n    query-type: on\n\
@@ -100,7 +106,12 @@ impl Knot {
 
     /// Polls with an SOA query until knotd answers.
     fn wait_ready(&mut self, zone: &str) -> Result<(), String> {
-        let socket = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let local = if self.addr.is_ipv6() {
+            "[::1]:0"
+        } else {
+            "127.0.0.1:0"
+        };
+        let socket = UdpSocket::bind(local).map_err(|e| e.to_string())?;
         socket
             .set_read_timeout(Some(Duration::from_millis(20)))
             .map_err(|e| e.to_string())?;
@@ -204,6 +215,16 @@ pub fn free_port() -> u16 {
             return port;
         }
     }
+}
+
+/// knotd's path; `None` (after a loud warning) when it is not installed
+/// and not under CI.
+fn knotd() -> Option<PathBuf> {
+    require_service(
+        "Knot DNS (knotd)",
+        which("knotd"),
+        "install it with tests/services/install.sh (package knot)",
+    )
 }
 
 fn which(program: &str) -> Option<PathBuf> {

@@ -19,6 +19,16 @@ use futures::StreamExt;
 
 /// Checks one domain.
 pub async fn check_domain(resolver: &Resolver, exp: &Expectations, lang: Lang) -> DomainReport {
+    check_domain_with(resolver, exp, lang, Vec::new()).await
+}
+
+/// Checks one domain, reporting `extra` findings after the standard ones.
+pub async fn check_domain_with(
+    resolver: &Resolver,
+    exp: &Expectations,
+    lang: Lang,
+    extra: Vec<Finding>,
+) -> DomainReport {
     let (mx, spf, dkim, dmarc, ptr, offered) = tokio::join!(
         mx::check(resolver, exp),
         spf::check(resolver, exp),
@@ -27,7 +37,7 @@ pub async fn check_domain(resolver: &Resolver, exp: &Expectations, lang: Lang) -
         ptr::check(resolver, exp),
         offered::check(resolver, exp),
     );
-    let findings = [mx, spf, dkim, dmarc, ptr, offered].concat();
+    let findings = [mx, spf, dkim, dmarc, ptr, offered, extra].concat();
     DomainReport::new(exp.domain.clone(), findings, lang)
 }
 
@@ -48,7 +58,7 @@ pub async fn check_domains(
 }
 
 /// The check could not be made: `name` could not be looked up.
-fn unknown(id: &'static str, name: &str, why: &Failure) -> Finding {
+pub(crate) fn unknown(id: &'static str, name: &str, why: &Failure) -> Finding {
     Finding::new(
         id,
         Status::Unknown,
