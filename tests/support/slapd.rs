@@ -266,7 +266,7 @@ fn configure(dir: &Path, options: Options, password: &str) {
     let sync = if options.sync { "FALSE" } else { "TRUE" };
     let hash = hash_password(password);
     let config = format!(
-        "dn: cn=config\nobjectClass: olcGlobal\ncn: config\n\
+        "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcLogLevel: none\n\
          olcAuthzRegexp: {{0}}\"gidNumber={gid}\\+uidNumber={uid},cn=peercred,cn=external,cn=auth\" \"{BIND_DN}\"\n\
          olcTLSCACertificateFile: {d}/ca.pem\nolcTLSCertificateFile: {d}/server.pem\n\
          olcTLSCertificateKeyFile: {d}/server.key\n\n\

@@ -13,10 +13,11 @@ use crate::error::{Error, Result};
 use crate::model::{AuditEntry, Change, JournalEvent};
 use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tokio::sync::Mutex;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/ldap/state");
 
@@ -31,6 +32,10 @@ pub struct Pending {
 
 pub struct StateStore {
     pool: AnyPool,
+    /// The connection every write goes through (SQLite has one writer at a
+    /// time anyway; holding it saves a pool round trip per write). Detached
+    /// from the pool, so dropping the store needs no async runtime.
+    writer: Mutex<AnyConnection>,
     path: PathBuf,
     owner: Owner,
 }
@@ -89,7 +94,17 @@ impl StateStore {
             .map_err(|e| Error::unavailable(&what, format!("schema migration failed: {e}")))?;
         let owner = Owner::take(&owners_dir(&path))
             .map_err(|e| Error::unavailable(&what, format!("cannot lock an owner file: {e}")))?;
-        Ok(StateStore { pool, path, owner })
+        let writer = pool
+            .acquire()
+            .await
+            .map_err(|e| Error::unavailable(&what, e.to_string()))?
+            .detach();
+        Ok(StateStore {
+            pool,
+            writer: Mutex::new(writer),
+            path,
+            owner,
+        })
     }
 
     fn err(&self, e: sqlx::Error) -> Error {
@@ -121,7 +136,7 @@ impl StateStore {
         .bind(change.object())
         .bind(change_json)
         .bind(before.map(Value::to_string))
-        .execute(&self.pool)
+        .execute(&mut *self.writer.lock().await)
         .await
         .map_err(|e| self.err(e))?;
         Ok(())
@@ -132,7 +147,7 @@ impl StateStore {
         sqlx::query("UPDATE ldap_changes SET before_json = ? WHERE token = ?")
             .bind(before.to_string())
             .bind(token)
-            .execute(&self.pool)
+            .execute(&mut *self.writer.lock().await)
             .await
             .map_err(|e| self.err(e))?;
         Ok(())
@@ -147,8 +162,8 @@ impl StateStore {
         before: Option<Value>,
         after: Option<Value>,
     ) -> Result<()> {
-        let mut tx = self
-            .pool
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(|e| self.err(e))?;
@@ -174,7 +189,7 @@ impl StateStore {
         .bind(why)
         .bind(now())
         .bind(token)
-        .execute(&self.pool)
+        .execute(&mut *self.writer.lock().await)
         .await
         .map_err(|e| self.err(e))?;
         Ok(())

@@ -2,7 +2,7 @@
 //! aliases, else written at once and settled), edit, remove. Targets keep
 //! the order they were given in.
 
-use super::{Member, Outcome, RETRIES, counted, hosted, json, settle};
+use super::{Member, Outcome, RETRIES, counted, hosted_for_adding, json, settle};
 use crate::directory::ldap::conn::Written;
 use crate::directory::ldap::entry::{self, Entry, attr, class};
 use crate::directory::ldap::filter;
@@ -26,7 +26,7 @@ pub async fn add(run: &mut Run<'_>, address: &AliasAddress, targets: &[Address])
         let alias = in_order(run, &dn, e, targets).await?;
         return settled(run, &dn, alias).await;
     }
-    let d = hosted(run, address.domain()).await?;
+    let d = hosted_for_adding(run, address.domain()).await?;
     if run.reader().entry(&dn, class::ALIAS).await?.is_some() {
         return Err(already_exists(address));
     }

@@ -2,7 +2,7 @@
 //! written at once and settled), edit (under the lease when the quota
 //! changes), remove.
 
-use super::{Member, Outcome, RETRIES, counted, hosted, json, settle};
+use super::{Member, Outcome, RETRIES, counted, hosted_for_adding, json, settle};
 use crate::directory::ldap::conn::Written;
 use crate::directory::ldap::entry::{self, attr, class};
 use crate::directory::ldap::filter;
@@ -28,7 +28,7 @@ pub async fn add(run: &mut Run<'_>, new: &NewMailbox) -> Outcome {
         let member = Member::Mailbox { quota: m.quota };
         return settled(run, &dn, m, member).await;
     }
-    let d = hosted(run, address.domain()).await?;
+    let d = hosted_for_adding(run, address.domain()).await?;
     let member = Member::Mailbox {
         quota: rules::effective_quota(&d, new.quota),
     };

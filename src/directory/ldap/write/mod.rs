@@ -14,7 +14,7 @@ mod aliases;
 mod domains;
 mod mailboxes;
 
-use super::read::Slot;
+use super::read::{Reader, Slot};
 use super::run::Run;
 use crate::directory::rules::{self, not_found_domain};
 use crate::error::{Error, Result};
@@ -80,11 +80,24 @@ fn refused_alias_domain(name: &DomainName, target: &DomainName) -> Error {
 /// The hosted domain `name` (without counts), for a change to it or to
 /// its members.
 async fn hosted(run: &Run<'_>, name: &DomainName) -> Result<Domain> {
-    match run.reader().slot(name).await? {
+    hosted_in(&run.reader(), name).await
+}
+
+async fn hosted_in(reader: &Reader<'_>, name: &DomainName) -> Result<Domain> {
+    match reader.slot(name).await? {
         Slot::Domain(d) => Ok(d),
         Slot::AliasDomain(a) => Err(refused_alias_domain(name, &a.target)),
         Slot::Absent => Err(not_found_domain(name)),
     }
+}
+
+/// [`hosted`] for a change that adds to the domain, which it will write in
+/// any case: the intent is recorded while the domain is read.
+async fn hosted_for_adding(run: &mut Run<'_>, name: &DomainName) -> Result<Domain> {
+    let reader = run.reader();
+    let (domain, recorded) = tokio::join!(hosted_in(&reader, name), run.intent(None));
+    recorded?;
+    domain
 }
 
 /// [`hosted`] with its counts and alias domains.
