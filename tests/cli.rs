@@ -767,3 +767,22 @@ fn a_new_sqlite_directory_is_not_world_readable() {
         "mode {mode:o}: password hashes must not be world-readable"
     );
 }
+
+/// Regression: output into a pipe whose reader has gone (`postier … | head`)
+/// used to panic with "failed printing to stdout".
+#[test]
+fn a_closed_pipe_stops_quietly() {
+    let env = Env::seeded();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = env
+        .std_cmd()
+        .args(["mailbox", "list"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "no panic exit");
+}
