@@ -122,11 +122,33 @@ catalogue! {
     Off => "off", "non";
     Unlimited => "unlimited", "illimité";
     CatchAll => "(catch-all)", "(fourre-tout)";
-    DnsUnknown => "n/a", "n/d";
-    // DNS and DKIM panes
-    DnsNotAvailable => "The DNS check is not available in this build: no status is shown rather than a guessed one.", "La vérification DNS n'est pas disponible dans cette version : aucun état n'est affiché plutôt qu'un état deviné.";
-    DkimNotAvailable => "DKIM key management is not available in this build.", "La gestion des clés DKIM n'est pas disponible dans cette version.";
-    DnsRecheckUnavailable => "DNS check not available in this build", "Vérification DNS indisponible dans cette version";
+    NoDirectory => "no directory (DNS self-check only)", "pas d'annuaire (vérification DNS seule)";
+    // DNS statuses, as the DNS column and the DNS tab show them
+    DnsOk => "ok", "ok";
+    DnsWarn => "warn", "avert.";
+    DnsFail => "FAIL", "ÉCHEC";
+    DnsUnknownStatus => "unknown", "inconnu";
+    DnsSkip => "skip", "sans obj";
+    DnsChecking => "…", "…";
+    DnsNotChecked => "-", "-";
+    // DNS and DKIM tabs
+    TitleDnsChecks => "DNS checks", "Vérifications DNS";
+    TitleDkimKeys => "DKIM keys", "Clés DKIM";
+    DnsCheckingDomain => "Checking the DNS of {}…", "Vérification du DNS de {}…";
+    DnsCheckFailed => "The DNS check could not run: {}", "La vérification DNS n'a pas pu se faire : {}";
+    DnsRechecking => "Re-checking the DNS of {}", "Nouvelle vérification du DNS de {}";
+    DnsSummary => "{} fail, {} unknown, {} warn", "{} échec, {} inconnu, {} avert.";
+    DetailFix => "Fix:", "Correction :";
+    DetailRecord => "Record to publish:", "Enregistrement à publier :";
+    DetailRetireAfter => "Keep published until {}", "À garder publié jusqu'au {}";
+    DkimNone => "{} has no DKIM key yet. An admin makes one with: postier dkim generate {}", "{} n'a pas encore de clé DKIM. Un admin en crée une avec : postier dkim generate {}";
+    ColPublished => "PUBLISHED", "PUBLIÉE";
+    PublishedYes => "yes", "oui";
+    PublishedNo => "NO", "NON";
+    PublishedUnknown => "unknown", "inconnu";
+    KeyActive => "active", "active";
+    KeyPending => "pending", "en attente";
+    KeyRetiring => "retiring", "en retrait";
     // Keys (help and bottom bar)
     KeyQuit => "quit", "quitter";
     KeyHelp => "help", "aide";

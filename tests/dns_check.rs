@@ -7,7 +7,7 @@
 
 mod support;
 
-use postier::config::{Config, DkimConfig, DmarcPolicy, MailClientConfig, MailConfig, Security};
+use postier::config::{Config, DkimConfig, DmarcPolicy, MailConfig};
 use postier::dns::{DomainReport, Report, Resolver, ResolverOptions, Status, check_domains};
 use postier::i18n::Lang;
 use postier::model::DomainName;
@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use support::dns_proxy::{Proxy, Silent};
+use support::dns_service;
 use support::knot::{Knot, Zone};
 
 fn fixtures() -> PathBuf {
@@ -25,36 +26,7 @@ fn fixtures() -> PathBuf {
 
 /// The service as the fixture zones know it.
 fn service_config() -> Config {
-    Config {
-        mail: MailConfig {
-            mx_hosts: vec!["mx1.service.test".into(), "mx2.service.test".into()],
-            mx_networks: vec!["192.0.2.0/28".parse().unwrap()],
-            outbound_ips: vec![
-                "192.0.2.10".parse().unwrap(),
-                "2001:db8::10".parse().unwrap(),
-            ],
-            spf_include: Some("_spf.service.test".into()),
-            dmarc_min_policy: DmarcPolicy::Quarantine,
-            mta_sts: true,
-            tls_rpt: true,
-            autoconfig: true,
-            client: MailClientConfig {
-                imap_host: "mx1.service.test".into(),
-                imap_port: 993,
-                imap_security: Security::Tls,
-                smtp_host: "mx1.service.test".into(),
-                smtp_port: 465,
-                smtp_security: Security::Tls,
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        dkim: DkimConfig {
-            key_dir: fixtures().join("keys"),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    dns_service::service_config(&fixtures().join("keys"))
 }
 
 /// A service that offers nothing and configured nothing.

@@ -143,7 +143,8 @@ async fn snapshots(role: &str, screens: &[&str]) {
     for &(lang, lang_name) in &LANGS {
         for &(w, h) in &SIZES {
             for screen in screens {
-                let mut tui = Tui::new(fixture.ops(role), lang, Theme::PLAIN, w, h).await;
+                let mut tui =
+                    Tui::new(fixture.services(role, lang), lang, Theme::PLAIN, w, h).await;
                 drive(&mut tui, screen).await;
                 let name = format!("{role}-{screen}-{lang_name}-{w}x{h}");
                 insta::assert_snapshot!(name, tui.screen());
@@ -214,7 +215,7 @@ async fn contact_sees_only_dns() {
 async fn too_small_terminal() {
     let fixture = Fixture::new().await;
     for &(lang, lang_name) in &LANGS {
-        let tui = Tui::new(fixture.ops("admin"), lang, Theme::PLAIN, 50, 12).await;
+        let tui = Tui::new(fixture.services("admin", lang), lang, Theme::PLAIN, 50, 12).await;
         insta::assert_snapshot!(format!("too-small-{lang_name}"), tui.screen());
     }
 }

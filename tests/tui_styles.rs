@@ -41,7 +41,14 @@ fn cell_of(buf: &Buffer, y: u16, word: &str) -> (u16, u16) {
 #[tokio::test]
 async fn selection_and_status_colours() {
     let fixture = Fixture::new().await;
-    let mut tui = Tui::new(fixture.ops("admin"), Lang::En, Theme::COLOR, 80, 24).await;
+    let mut tui = Tui::new(
+        fixture.services("admin", Lang::En),
+        Lang::En,
+        Theme::COLOR,
+        80,
+        24,
+    )
+    .await;
     tui.keys("j");
     let term = tui.terminal();
     let buf = term.backend().buffer();
@@ -56,6 +63,16 @@ async fn selection_and_status_colours() {
             .contains(Modifier::REVERSED)
     );
     assert_eq!(buf[cell_of(buf, other, "on ")].fg, Color::Green);
+    // DNS badges: a word each, coloured by status.
+    let dns = |domain: &str, word: &str| {
+        let y = row_of(buf, domain);
+        buf[cell_of(buf, y, word)].clone()
+    };
+    assert_eq!(dns("radio-libre.example", "warn").fg, Color::Yellow);
+    let fail = dns("chœur-de-la-ville.example", "FAIL");
+    assert_eq!(fail.fg, Color::Red);
+    assert!(fail.modifier.contains(Modifier::BOLD), "{fail:?}");
+    assert_eq!(dns("atelier-velo.example", "unknown").fg, Color::DarkGray);
 
     // A disabled mailbox's status is red, and says "off".
     tui.press(tui_support::key(ratatui::crossterm::event::KeyCode::Enter));
@@ -74,7 +91,7 @@ async fn no_colour_keeps_marker_and_reverse_video() {
         Theme::resolve(postier::tui::ColorMode::Never, false, "xterm-256color"),
         Theme::resolve(postier::tui::ColorMode::Auto, false, "dumb"),
     ] {
-        let mut tui = Tui::new(fixture.ops("admin"), Lang::En, theme, 80, 24).await;
+        let mut tui = Tui::new(fixture.services("admin", Lang::En), Lang::En, theme, 80, 24).await;
         tui.keys("j");
         let term = tui.terminal();
         let buf = term.backend().buffer();
@@ -90,8 +107,15 @@ async fn no_colour_keeps_marker_and_reverse_video() {
         let selected = row_of(buf, marker);
         let cell = &buf[cell_of(buf, selected, "lesjardiniers")];
         assert!(cell.modifier.contains(Modifier::REVERSED));
-        // Status is still a word.
+        // Status is still a word, in colour or not.
         assert!(row_of(buf, "atelier-velo.example") > 0);
+        let fail = row_of(buf, "chœur-de-la-ville.example");
+        assert!(
+            buf[cell_of(buf, fail, "FAIL")]
+                .modifier
+                .contains(Modifier::BOLD)
+        );
+        cell_of(buf, row_of(buf, "radio-libre.example"), "warn");
     }
 }
 
@@ -99,7 +123,7 @@ async fn no_colour_keeps_marker_and_reverse_video() {
 async fn dumb_terminal_draws_ascii() {
     let fixture = Fixture::new().await;
     let theme = Theme::resolve(postier::tui::ColorMode::Auto, false, "dumb");
-    let tui = Tui::new(fixture.ops("admin"), Lang::En, theme, 80, 24).await;
+    let tui = Tui::new(fixture.services("admin", Lang::En), Lang::En, theme, 80, 24).await;
     let screen = tui.screen();
     for glyph in ["╭", "│", "▶", "›", "⠋"] {
         assert!(
@@ -114,7 +138,7 @@ async fn dumb_terminal_draws_ascii() {
 async fn focused_button_is_reverse_video_in_both_modes() {
     let fixture = Fixture::new().await;
     for theme in [Theme::COLOR, Theme::PLAIN] {
-        let mut tui = Tui::new(fixture.ops("admin"), Lang::En, theme, 80, 24).await;
+        let mut tui = Tui::new(fixture.services("admin", Lang::En), Lang::En, theme, 80, 24).await;
         tui.keys("jd");
         let term = tui.terminal();
         let buf = term.backend().buffer();

@@ -13,7 +13,14 @@ use ratatui::crossterm::event::KeyCode;
 use tui_support::{Fixture, Tui, key};
 
 async fn admin(fixture: &Fixture) -> Tui {
-    Tui::new(fixture.ops("admin"), Lang::En, Theme::PLAIN, 80, 24).await
+    Tui::new(
+        fixture.services("admin", Lang::En),
+        Lang::En,
+        Theme::PLAIN,
+        80,
+        24,
+    )
+    .await
 }
 
 fn visible(tui: &Tui, id: ListId) -> usize {
@@ -361,7 +368,14 @@ async fn mailbox_form_generates_or_takes_a_typed_password() {
 async fn roles_see_and_do_only_what_they_may() {
     let fixture = Fixture::new().await;
     // A domain admin sees their domain only and cannot add domains.
-    let mut tui = Tui::new(fixture.ops("domain-admin"), Lang::En, Theme::PLAIN, 80, 24).await;
+    let mut tui = Tui::new(
+        fixture.services("domain-admin", Lang::En),
+        Lang::En,
+        Theme::PLAIN,
+        80,
+        24,
+    )
+    .await;
     assert_eq!(visible(&tui, ListId::Domains), 1);
     tui.keys("a");
     assert!(tui.state.overlay.is_none());
@@ -377,7 +391,14 @@ async fn roles_see_and_do_only_what_they_may() {
     );
 
     // A contact sees the DNS pane of their domains, and nothing else.
-    let mut tui = Tui::new(fixture.ops("contact"), Lang::En, Theme::PLAIN, 80, 24).await;
+    let mut tui = Tui::new(
+        fixture.services("contact", Lang::En),
+        Lang::En,
+        Theme::PLAIN,
+        80,
+        24,
+    )
+    .await;
     assert_eq!(visible(&tui, ListId::Domains), 2);
     assert!(tui.jobs.is_empty(), "no directory reads for a contact");
     for keys in ["a", "e", "d", "A"] {
@@ -406,7 +427,14 @@ async fn roles_see_and_do_only_what_they_may() {
 #[tokio::test]
 async fn ops_refuses_what_the_role_may_not_do_even_if_asked() {
     let fixture = Fixture::new().await;
-    let mut tui = Tui::new(fixture.ops("domain-admin"), Lang::En, Theme::PLAIN, 80, 24).await;
+    let mut tui = Tui::new(
+        fixture.services("domain-admin", Lang::En),
+        Lang::En,
+        Theme::PLAIN,
+        80,
+        24,
+    )
+    .await;
     tui.jobs.push(Job::AddDomain(
         DomainName::parse("sneaky.example").unwrap(),
         Default::default(),

@@ -18,7 +18,7 @@ pub use args::{Cli, ColorChoice, Command};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::i18n::{Lang, Msg};
-use crate::ops::{Actor, Ops};
+use crate::ops::{Actor, Ops, Role};
 use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -93,11 +93,8 @@ pub struct Context {
 impl Context {
     async fn open(cli: &Cli) -> Result<Context> {
         let config = Config::load(cli.config.as_deref())?;
-        let url = config.directory_url(cli.directory.as_deref())?;
         let actor = Actor::from_config(Actor::current_user(), &config.access)?;
-        let settings = config.directory.clone().with_env();
-        let dir = crate::directory::open_with(&url, &settings).await?;
-        let ops = Ops::new(dir, actor, config.passwords.scheme);
+        let ops = open_ops(cli, &config, actor).await?;
         Ok(Context {
             config,
             ops,
@@ -105,6 +102,37 @@ impl Context {
             lang: Lang::from_env(),
         })
     }
+}
+
+/// The directory named by `--directory` or the config, behind the gate.
+async fn open_ops(cli: &Cli, config: &Config, actor: Actor) -> Result<Ops> {
+    let url = config.directory_url(cli.directory.as_deref())?;
+    let settings = config.directory.clone().with_env();
+    let dir = crate::directory::open_with(&url, &settings).await?;
+    Ok(Ops::new(dir, actor, config.passwords.scheme))
+}
+
+/// Opens the TUI. A contact's TUI opens no directory: they need no
+/// directory access to check their domains' DNS.
+async fn open_tui(cli: &Cli, banner: Option<String>) -> Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    let actor = Actor::from_config(Actor::current_user(), &config.access)?;
+    let ops = match actor.role {
+        Role::Contact(_) => None,
+        _ => Some(open_ops(cli, &config, actor.clone()).await?),
+    };
+    let color = match cli.color {
+        ColorChoice::Auto => crate::tui::ColorMode::Auto,
+        ColorChoice::Always => crate::tui::ColorMode::Always,
+        ColorChoice::Never => crate::tui::ColorMode::Never,
+    };
+    let options = crate::tui::Options::from_env(color, banner);
+    let services = crate::tui::Services {
+        ops,
+        dns: crate::ops::dns::DnsChecker::new(&config, actor)?,
+        lang: options.lang,
+    };
+    crate::tui::run(services, options).await
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
@@ -123,6 +151,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stack(cmd) => return stack::run(&cli, cmd).map(|()| ExitCode::SUCCESS),
         Command::Dns(args) => return dns::run(&cli, args).await,
         Command::Dkim(args) => return dkim::run(&cli, args).await.map(|()| ExitCode::SUCCESS),
+        Command::Tui { banner } => {
+            return open_tui(&cli, banner.clone())
+                .await
+                .map(|()| ExitCode::SUCCESS);
+        }
         _ => {}
     }
     let ctx = Context::open(&cli).await?;
@@ -143,16 +176,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 )?;
             }
         }
-        Command::Tui { banner } => {
-            let color = match cli.color {
-                ColorChoice::Auto => crate::tui::ColorMode::Auto,
-                ColorChoice::Always => crate::tui::ColorMode::Always,
-                ColorChoice::Never => crate::tui::ColorMode::Never,
-            };
-            let options = crate::tui::Options::from_env(color, banner.clone());
-            crate::tui::run(ctx.ops.clone(), options).await?;
-        }
-        Command::Dns(_) | Command::Dkim(_) => {}
+        Command::Dns(_) | Command::Dkim(_) | Command::Tui { .. } => {}
         Command::Audit { limit } => {
             let entries = ctx.ops.audit(*limit).await?;
             if ctx.json {

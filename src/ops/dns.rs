@@ -1,18 +1,24 @@
 //! The DNS self-check and DKIM keys as front-ends use them: a domain's
 //! expectations from the config and the key store, the resolver settings
-//! from flags and config, and whether a key is published.
+//! from flags and config, whether a key is published, and [`DnsChecker`],
+//! the role-gated, domain-by-domain check an interactive front-end runs.
 //!
 //! None of this touches the directory: a contact checking their domain
 //! needs no directory credentials.
 
+use super::Actor;
 use crate::config::{Config, DnsConfig};
 use crate::dkim::{KeyStore, StoredKey};
 use crate::dns::dkim_record::DkimRecord;
 use crate::dns::resolver::{self, Answer, Resolver, ResolverOptions};
-use crate::dns::{Expectations, ExpectedKey};
+use crate::dns::zone::ZoneLine;
+use crate::dns::{DomainReport, Expectations, ExpectedKey, check_domain};
 use crate::error::{Error, Result};
+use crate::i18n::Lang;
 use crate::model::DomainName;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// The key store named by `[dkim] key_dir`.
 pub fn key_store(config: &Config) -> KeyStore {
@@ -86,5 +92,117 @@ pub async fn is_published(
             DkimRecord::find(answer.records()),
             Some(Ok(r)) if r.public_key == key.public_key
         )),
+    }
+}
+
+/// Whether DNS publishes a key, as far as could be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// The record is there with this very public key.
+    Yes,
+    /// No record at the selector, or one with another key.
+    No,
+    /// The lookup failed: cannot tell.
+    Unknown,
+}
+
+/// A domain's DKIM key with the record to publish and whether it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyStatus {
+    pub key: StoredKey,
+    /// The zone line that publishes it.
+    pub record: ZoneLine,
+    pub published: Published,
+}
+
+/// The DNS self-check of one domain at a time, for a front-end that checks
+/// domains as people look at them (the TUI): the actor's role is enforced
+/// here as [`super::Ops`] enforces it for the directory, at most `[dns]
+/// concurrency` domains are checked at once, and checks of one *round*
+/// share a resolver (each name asked once) while a new round — a re-check
+/// — starts from a fresh one, so that it sees the zone as it is now.
+#[derive(Clone)]
+pub struct DnsChecker {
+    inner: Arc<Checker>,
+}
+
+struct Checker {
+    actor: Actor,
+    config: Config,
+    options: ResolverOptions,
+    /// The newest round and its resolver.
+    round: Mutex<Option<(u64, Arc<Resolver>)>>,
+    domains_at_once: Semaphore,
+}
+
+impl DnsChecker {
+    /// Resolver settings from the config's `[dns]` table.
+    pub fn new(config: &Config, actor: Actor) -> Result<DnsChecker> {
+        let options = resolver_options(&config.dns, &[], None)?;
+        Ok(DnsChecker::with_options(config, actor, options))
+    }
+
+    pub fn with_options(config: &Config, actor: Actor, options: ResolverOptions) -> DnsChecker {
+        DnsChecker {
+            inner: Arc::new(Checker {
+                actor,
+                config: config.clone(),
+                options,
+                round: Mutex::new(None),
+                domains_at_once: Semaphore::new(config.dns.concurrency.max(1)),
+            }),
+        }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.inner.actor
+    }
+
+    /// The resolver of `round`: the current one, or a fresh one when
+    /// `round` is newer (a check of an older round still running keeps the
+    /// resolver it has).
+    fn resolver(&self, round: u64) -> Result<Arc<Resolver>> {
+        let mut current = self.inner.round.lock().unwrap_or_else(|e| e.into_inner());
+        match &*current {
+            Some((r, resolver)) if *r >= round => Ok(resolver.clone()),
+            _ => {
+                let resolver = Arc::new(Resolver::new(&self.inner.options)?);
+                *current = Some((round, resolver.clone()));
+                Ok(resolver)
+            }
+        }
+    }
+
+    /// Checks `domain` against what the service expects of it.
+    pub async fn check(&self, domain: &DomainName, round: u64, lang: Lang) -> Result<DomainReport> {
+        self.inner.actor.require_read(domain)?;
+        let expectations = expectations(&self.inner.config, domain)?;
+        let resolver = self.resolver(round)?;
+        let _turn = self.inner.domains_at_once.acquire().await;
+        Ok(check_domain(&resolver, &expectations, lang).await)
+    }
+
+    /// The domain's DKIM keys, oldest first, each with its record and
+    /// whether DNS publishes it.
+    pub async fn keys(&self, domain: &DomainName, round: u64) -> Result<Vec<KeyStatus>> {
+        self.inner.actor.require_read(domain)?;
+        let keys = key_store(&self.inner.config).keys(domain)?;
+        let resolver = self.resolver(round)?;
+        let checks = keys.into_iter().map(|key| {
+            let resolver = resolver.clone();
+            async move {
+                let published = match is_published(&resolver, domain, &key).await {
+                    Ok(true) => Published::Yes,
+                    Ok(false) => Published::No,
+                    Err(_) => Published::Unknown,
+                };
+                KeyStatus {
+                    record: expected_key(&key).zone_line(domain),
+                    key,
+                    published,
+                }
+            }
+        });
+        Ok(futures::future::join_all(checks).await)
     }
 }

@@ -4,10 +4,12 @@
 //! `update` asks the event loop to run, and the [`Effect`]s it returns.
 
 use super::state::MailboxRow;
+use crate::dns::DomainReport;
 use crate::error::Error;
 use crate::i18n::Msg;
 use crate::model::*;
 use crate::ops::MailboxRequest;
+use crate::ops::dns::KeyStatus;
 use crate::password::Password;
 use ratatui::crossterm::event::KeyEvent;
 
@@ -57,9 +59,20 @@ pub enum Action {
 }
 
 /// Work that must not run on the UI thread: directory reads and writes
-/// (with password hashing inside ops).
+/// (with password hashing inside ops), DNS checks.
 #[derive(Debug, Clone)]
 pub enum Job {
+    /// The DNS self-check of a domain. Checks of one `round` share their
+    /// DNS answers; a re-check starts a new round, asking afresh.
+    CheckDns {
+        domain: DomainName,
+        round: u64,
+    },
+    /// A domain's DKIM keys and whether DNS publishes them.
+    LoadDkim {
+        domain: DomainName,
+        round: u64,
+    },
     LoadDomains,
     LoadAliasDomains,
     LoadMailboxes(DomainName),
@@ -88,6 +101,8 @@ pub enum Job {
 /// What a job reports back.
 #[derive(Debug, Clone)]
 pub enum Outcome {
+    Dns(DomainName, u64, Result<DomainReport, Error>),
+    Dkim(DomainName, Result<Vec<KeyStatus>, Error>),
     Domains(Result<Vec<Domain>, Error>),
     AliasDomains(Result<Vec<AliasDomain>, Error>),
     Mailboxes(DomainName, Result<Vec<MailboxRow>, Error>),

@@ -6,9 +6,8 @@
 
 use super::action::{Action, Effect, Outcome};
 use super::state::State;
-use super::{TICK, jobs, keymap, render, update};
+use super::{Services, TICK, jobs, keymap, render, update};
 use crate::error::Error;
-use crate::ops::Ops;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, Event};
 use ratatui::crossterm::execute;
@@ -78,7 +77,7 @@ fn spawn_reader(tx: UnboundedSender<Incoming>, stop: Arc<AtomicBool>) {
     });
 }
 
-pub async fn run(ops: Ops, mut state: State) -> io::Result<()> {
+pub async fn run(services: Services, mut state: State) -> io::Result<()> {
     let mut session = Session::enter()?;
     let (tx, mut rx) = unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
@@ -90,7 +89,7 @@ pub async fn run(ops: Ops, mut state: State) -> io::Result<()> {
         for action in pending.drain(..) {
             for effect in update(&mut state, action) {
                 match effect {
-                    Effect::Run(job) => spawn_job(&ops, job, tx.clone()),
+                    Effect::Run(job) => spawn_job(&services, job, tx.clone()),
                     Effect::Quit => break 'outer Ok(()),
                     Effect::Suspend => {
                         if let Err(e) = session.suspend() {
@@ -129,10 +128,10 @@ pub async fn run(ops: Ops, mut state: State) -> io::Result<()> {
 
 /// Runs a job on a task; a job that panics reports a failure instead of
 /// leaving the spinner on forever.
-fn spawn_job(ops: &Ops, job: super::action::Job, tx: UnboundedSender<Incoming>) {
-    let ops = ops.clone();
+fn spawn_job(services: &Services, job: super::action::Job, tx: UnboundedSender<Incoming>) {
+    let services = services.clone();
     tokio::spawn(async move {
-        let handle = tokio::spawn(async move { jobs::run_job(&ops, job).await });
+        let handle = tokio::spawn(async move { jobs::run_job(&services, job).await });
         let outcome = handle.await.unwrap_or_else(|e| {
             Outcome::Failed(Error::unavailable("background job", e.to_string()))
         });

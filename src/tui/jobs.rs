@@ -1,17 +1,53 @@
-//! Runs a [`Job`] through the ops layer and turns its result into an
-//! [`Outcome`]. Called on a background task by the event loop; password
-//! hashing inside ops already runs on the blocking pool.
+//! Runs a [`Job`] through the ops layer (or the DNS checker) and turns its
+//! result into an [`Outcome`]. Called on a background task by the event
+//! loop; password hashing inside ops already runs on the blocking pool.
 
 use super::action::{Done, Job, Outcome};
 use super::state::MailboxRow;
 use super::update::done;
-use crate::error::Result;
-use crate::i18n::Msg::{self, *};
+use crate::error::{Error, Result};
+use crate::i18n::{
+    Lang,
+    Msg::{self, *},
+};
 use crate::model::{AliasPatch, Mailbox};
 use crate::ops::Ops;
+use crate::ops::dns::DnsChecker;
 
-pub async fn run_job(ops: &Ops, job: Job) -> Outcome {
+/// What jobs run against.
+#[derive(Clone)]
+pub struct Services {
+    /// The directory, through the ops gate; none for a contact, who needs
+    /// no directory access.
+    pub ops: Option<Ops>,
+    pub dns: DnsChecker,
+    /// The language DNS findings are worded in.
+    pub lang: Lang,
+}
+
+pub async fn run_job(services: &Services, job: Job) -> Outcome {
     match job {
+        Job::CheckDns { domain, round } => {
+            let report = services.dns.check(&domain, round, services.lang).await;
+            Outcome::Dns(domain, round, report)
+        }
+        Job::LoadDkim { domain, round } => {
+            let keys = services.dns.keys(&domain, round).await;
+            Outcome::Dkim(domain, keys)
+        }
+        job => match &services.ops {
+            Some(ops) => run_directory_job(ops, job).await,
+            None => Outcome::Failed(Error::forbidden(
+                "directory",
+                format!("{} has no directory access", services.dns.actor().user),
+            )),
+        },
+    }
+}
+
+async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
+    match job {
+        Job::CheckDns { .. } | Job::LoadDkim { .. } => unreachable!("DNS jobs run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
         Job::LoadMailboxes(domain) => {

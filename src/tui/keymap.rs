@@ -243,6 +243,14 @@ pub static BINDINGS: &[Binding] = &[
         N::Admin,
     ),
     b(
+        C::Domains,
+        &[k('c')],
+        Action::Recheck,
+        Msg::KeyRecheck,
+        4,
+        N::Anyone,
+    ),
+    b(
         C::Mailboxes,
         &[k('a')],
         Action::Add,

@@ -4,8 +4,9 @@
 //! [`Action`], [`update`] is the only code that changes the [`State`] and
 //! returns the [`action::Job`]s to run, [`render`] draws the state and
 //! nothing else, and [`event_loop`] wires them to a real terminal, running
-//! jobs (directory reads and writes, password hashing) on background tasks
-//! that report back as actions. All changes go through [`crate::ops::Ops`];
+//! jobs (directory reads and writes, password hashing, DNS checks) on
+//! background tasks that report back as actions. All changes go through
+//! [`crate::ops::Ops`], DNS checks through [`crate::ops::dns::DnsChecker`];
 //! the TUI only hides what the role may not do, ops refuses it.
 
 pub mod action;
@@ -19,7 +20,7 @@ pub mod theme;
 pub mod update;
 
 pub use action::{Action, Effect, Job, Outcome};
-pub use jobs::run_job;
+pub use jobs::{Services, run_job};
 pub use render::render;
 pub use state::State;
 pub use theme::{ColorMode, Theme};
@@ -27,7 +28,6 @@ pub use update::update;
 
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::ops::Ops;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -54,21 +54,20 @@ impl Options {
     }
 }
 
-/// The state the TUI starts from, for `ops`'s caller.
-pub fn initial_state(ops: &Ops, options: &Options) -> State {
+/// The state the TUI starts from, for the services' caller.
+pub fn initial_state(services: &Services, options: &Options) -> State {
     let theme = Theme::from_env(options.color);
-    let mut state = State::new(
-        ops.actor().clone(),
-        options.lang,
-        theme,
-        ops.directory().describe(),
-    );
+    let backend = match &services.ops {
+        Some(ops) => ops.directory().describe(),
+        None => options.lang.t(crate::i18n::Msg::NoDirectory).to_string(),
+    };
+    let mut state = State::new(services.dns.actor().clone(), options.lang, theme, backend);
     state.banner = options.banner.clone();
     state
 }
 
 /// Runs the TUI on the process's terminal until the user quits.
-pub async fn run(ops: Ops, options: Options) -> Result<()> {
+pub async fn run(services: Services, options: Options) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(
             Error::invalid("tui", "standard input and output must be a terminal").with_hint(
@@ -76,8 +75,8 @@ pub async fn run(ops: Ops, options: Options) -> Result<()> {
             ),
         );
     }
-    let state = initial_state(&ops, &options);
-    event_loop::run(ops, state)
+    let state = initial_state(&services, &options);
+    event_loop::run(services, state)
         .await
         .map_err(|e| Error::unavailable("terminal", e.to_string()))
 }

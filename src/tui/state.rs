@@ -5,9 +5,11 @@
 
 use super::forms::Form;
 use super::theme::Theme;
+use crate::dns::DomainReport;
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
 use crate::model::*;
+use crate::ops::dns::KeyStatus;
 use crate::ops::{Actor, Role};
 use crate::password::Password;
 use std::collections::HashMap;
@@ -51,6 +53,8 @@ pub enum ListId {
     DomainMailboxes,
     DomainAliases,
     DomainAliasDomains,
+    DomainDns,
+    DomainDkim,
     AllMailboxes,
     Audit,
 }
@@ -107,7 +111,15 @@ impl From<Mailbox> for MailboxRow {
     }
 }
 
-/// Everything read from the directory.
+/// A domain's DNS self-check: the last report, and the round of the
+/// newest check asked for (an answer from an older round is dropped).
+#[derive(Debug, Clone, Default)]
+pub struct DnsState {
+    pub report: Loaded<DomainReport>,
+    pub round: u64,
+}
+
+/// Everything read from the directory and DNS.
 #[derive(Debug, Clone, Default)]
 pub struct Data {
     pub domains: Loaded<Vec<Domain>>,
@@ -116,8 +128,15 @@ pub struct Data {
     pub domain: Option<DomainName>,
     pub domain_mailboxes: Loaded<Vec<MailboxRow>>,
     pub domain_aliases: Loaded<Vec<Alias>>,
+    /// DKIM keys of the open domain.
+    pub domain_dkim: Loaded<Vec<KeyStatus>>,
     pub all_mailboxes: Loaded<Vec<MailboxRow>>,
     pub audit: Loaded<Vec<AuditEntry>>,
+    /// The DNS self-check of every domain checked so far.
+    pub dns: HashMap<DomainName, DnsState>,
+    /// The current DNS round: checks of one round share their answers; a
+    /// re-check or a refresh starts a new one.
+    pub dns_round: u64,
 }
 
 /// One list's cursor, scroll offset and filter.
@@ -356,6 +375,10 @@ pub const MIN_HEIGHT: u16 = 15;
 /// tab line comes on top.
 pub const CHROME_LINES: u16 = 6;
 
+/// Lines of the detail pane under the DNS and DKIM lists (the selected
+/// check's message and fix, the selected key's record).
+pub const DETAIL_LINES: u16 = 8;
+
 #[derive(Debug, Clone)]
 pub struct State {
     pub actor: Actor,
@@ -456,7 +479,8 @@ impl State {
                 Tab::Mailboxes => Some(ListId::DomainMailboxes),
                 Tab::Aliases => Some(ListId::DomainAliases),
                 Tab::AliasDomains => Some(ListId::DomainAliasDomains),
-                Tab::Dns | Tab::Dkim => None,
+                Tab::Dns => Some(ListId::DomainDns),
+                Tab::Dkim => Some(ListId::DomainDkim),
             },
         }
     }
@@ -468,7 +492,20 @@ impl State {
     /// Rows a list shows at the current terminal height.
     pub fn list_height(&self) -> usize {
         let tabs = u16::from(matches!(self.view(), View::Domain { .. }));
-        self.height.saturating_sub(CHROME_LINES + tabs).max(1) as usize
+        let detail = if self.has_detail() { DETAIL_LINES } else { 0 };
+        self.height
+            .saturating_sub(CHROME_LINES + tabs + detail)
+            .max(1) as usize
+    }
+
+    /// Whether the view shows a detail pane under its list.
+    pub fn has_detail(&self) -> bool {
+        matches!(self.list_id(), Some(ListId::DomainDns | ListId::DomainDkim))
+    }
+
+    /// The DNS self-check of `domain`, once a report is in.
+    pub fn dns_report(&self, domain: &DomainName) -> Option<&DomainReport> {
+        self.data.dns.get(domain)?.report.value.as_ref()
     }
 
     pub fn too_small(&self) -> bool {

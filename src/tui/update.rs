@@ -52,6 +52,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             });
         }
         Action::Refresh => {
+            forget_dns(state);
             load_view(state, &mut fx, true);
             flash(state, state.t(Msg::Refreshed).to_string(), false);
         }
@@ -81,10 +82,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 open_form(state, form);
             }
         }
-        Action::Recheck => {
-            let text = state.t(Msg::DnsRecheckUnavailable).to_string();
-            flash(state, text, true);
-        }
+        Action::Recheck => recheck(state, &mut fx),
         Action::NextField | Action::PrevField => {
             if let Some(Overlay::Form(form)) = &mut state.overlay {
                 form.focus_next(matches!(action, Action::NextField));
@@ -158,26 +156,59 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
             .entry(ListId::Domains)
             .or_default()
             .set_keys(keys);
-        return;
     }
     match state.view().clone() {
         View::Domains => {
-            load_domains(state, fx, force);
+            if !state.is_contact() {
+                load_domains(state, fx, force);
+            }
+            sweep_dns(state, fx);
         }
-        View::Domain { name, .. } => {
-            load_domains(state, fx, force);
-            if force || state.data.domain.as_ref() != Some(&name) {
+        View::Domain { name, tab } => {
+            let switched = state.data.domain.as_ref() != Some(&name);
+            if switched || force {
                 state.data.domain = Some(name.clone());
                 state.data.domain_mailboxes = Loaded::default();
                 state.data.domain_aliases = Loaded::default();
-                state.lists.remove(&ListId::DomainMailboxes);
-                state.lists.remove(&ListId::DomainAliases);
-                state.data.domain_mailboxes.loading = true;
-                state.data.domain_aliases.loading = true;
-                run(state, fx, Job::LoadMailboxes(name.clone()));
-                run(state, fx, Job::LoadAliases(name));
+                state.data.domain_dkim = Loaded::default();
+                for id in [
+                    ListId::DomainMailboxes,
+                    ListId::DomainAliases,
+                    ListId::DomainDns,
+                    ListId::DomainDkim,
+                ] {
+                    state.lists.remove(&id);
+                }
             }
-            rebuild_alias_domain_keys(state);
+            if !state.is_contact() {
+                load_domains(state, fx, force);
+                if switched || force {
+                    state.data.domain_mailboxes.loading = true;
+                    state.data.domain_aliases.loading = true;
+                    run(state, fx, Job::LoadMailboxes(name.clone()));
+                    run(state, fx, Job::LoadAliases(name.clone()));
+                }
+                rebuild_alias_domain_keys(state);
+            }
+            if !state.data.dns.contains_key(&name) {
+                check_dns(state, fx, name.clone());
+            }
+            rebuild_dns_keys(state);
+            if tab == Tab::Dkim
+                && state.data.domain_dkim.value.is_none()
+                && !state.data.domain_dkim.loading
+            {
+                state.data.domain_dkim.loading = true;
+                let round = state.data.dns_round;
+                run(
+                    state,
+                    fx,
+                    Job::LoadDkim {
+                        domain: name,
+                        round,
+                    },
+                );
+            }
         }
         View::Mailboxes => {
             if force || state.data.all_mailboxes.value.is_none() {
@@ -190,6 +221,71 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
             run(state, fx, Job::LoadAudit(AUDIT_LIMIT));
         }
     }
+}
+
+/// Before a refresh: forgets the DNS results on screen, so that they are
+/// checked again, afresh.
+fn forget_dns(state: &mut State) {
+    state.data.dns_round += 1;
+    match state.view().clone() {
+        View::Domains => state.data.dns.clear(),
+        View::Domain { name, .. } => {
+            state.data.dns.remove(&name);
+        }
+        View::Mailboxes | View::Audit => {}
+    }
+}
+
+/// Asks for the DNS self-check of `domain` in the current round.
+fn check_dns(state: &mut State, fx: &mut Vec<Effect>, domain: DomainName) {
+    let round = state.data.dns_round;
+    let entry = state.data.dns.entry(domain.clone()).or_default();
+    entry.report.loading = true;
+    entry.round = round;
+    run(state, fx, Job::CheckDns { domain, round });
+}
+
+/// Checks every listed domain not checked yet: the DNS column's badges.
+fn sweep_dns(state: &mut State, fx: &mut Vec<Effect>) {
+    let listed: Vec<DomainName> = if state.is_contact() {
+        state.contact_domains().to_vec()
+    } else {
+        let domains = state.data.domains.value.as_deref().unwrap_or_default();
+        domains.iter().map(|d| d.name.clone()).collect()
+    };
+    for domain in listed {
+        if !state.data.dns.contains_key(&domain) {
+            check_dns(state, fx, domain);
+        }
+    }
+}
+
+/// `c`: checks the open domain (or the one under the cursor) afresh, and
+/// its DKIM keys when they are on screen.
+fn recheck(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(domain) = state
+        .open_domain()
+        .cloned()
+        .or_else(|| selected_domain_name(state))
+    else {
+        return nothing_selected(state);
+    };
+    state.data.dns_round += 1;
+    check_dns(state, fx, domain.clone());
+    if state.list_id() == Some(ListId::DomainDkim) {
+        state.data.domain_dkim.loading = true;
+        let round = state.data.dns_round;
+        run(
+            state,
+            fx,
+            Job::LoadDkim {
+                domain: domain.clone(),
+                round,
+            },
+        );
+    }
+    let text = state.lang.fmt(Msg::DnsRechecking, &[&domain.to_unicode()]);
+    flash(state, text, false);
 }
 
 fn load_domains(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
@@ -223,6 +319,34 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
                     .collect()
             });
             set_keys(state, ListId::Domains, keys, height);
+            sweep_dns(state, fx);
+        }
+        Outcome::Dns(domain, round, r) => {
+            let Some(entry) = state.data.dns.get_mut(&domain) else {
+                return;
+            };
+            if round < entry.round {
+                return; // a newer check is on its way
+            }
+            entry.report.set(r);
+            if state.data.domain.as_ref() == Some(&domain) {
+                rebuild_dns_keys(state);
+            }
+        }
+        Outcome::Dkim(domain, r) => {
+            if state.data.domain.as_ref() == Some(&domain) {
+                state.data.domain_dkim.set(r);
+                let keys = state.data.domain_dkim.value.as_ref().map(|keys| {
+                    keys.iter()
+                        .enumerate()
+                        .map(|(i, k)| {
+                            let key = format!("{} {}", k.key.selector, k.key.state.as_str());
+                            (i, key.to_lowercase())
+                        })
+                        .collect()
+                });
+                set_keys(state, ListId::DomainDkim, keys, height);
+            }
         }
         Outcome::AliasDomains(r) => {
             state.data.alias_domains.set(r);
@@ -323,6 +447,26 @@ fn mailbox_keys(mailboxes: Option<&[MailboxRow]>) -> Option<Vec<(usize, String)>
             })
             .collect()
     })
+}
+
+/// The open domain's DNS checks, searchable by status, id and message.
+fn rebuild_dns_keys(state: &mut State) {
+    let Some(open) = state.data.domain.as_ref() else {
+        return;
+    };
+    let keys = state.dns_report(open).map(|report| {
+        report
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let key = format!("{} {} {}", c.status.as_str(), c.id, c.message);
+                (i, key.to_lowercase())
+            })
+            .collect()
+    });
+    let height = state.list_height();
+    set_keys(state, ListId::DomainDns, keys, height);
 }
 
 fn rebuild_alias_domain_keys(state: &mut State) {

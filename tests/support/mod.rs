@@ -4,6 +4,8 @@
 //!
 //! - [`services`]: what a test does when a real service it needs is missing.
 //! - [`knot`]: a real Knot DNS serving given zones on loopback.
+//! - [`dns_service`]: the service's `[mail]` config as the DNS fixture
+//!   zones know it.
 //! - [`dns_proxy`]: a name server that never answers, and a relay that
 //!   drops chosen questions (timeouts) and counts the others.
 //! - [`sql`]: a fresh, uniquely named SQL database per test (SQLite,
@@ -18,6 +20,7 @@
 #![allow(dead_code)]
 
 pub mod dns_proxy;
+pub mod dns_service;
 pub mod imap;
 pub mod knot;
 pub mod mailstack;

@@ -1,28 +1,69 @@
 //! Test harness for the TUI: a real SQLite directory in a temp dir, seeded
-//! through the ops layer, and a [`Tui`] that feeds keys through the keymap
-//! into `update`, runs the jobs it asks for against that directory, and
-//! renders into a `TestBackend`.
+//! through the ops layer; a real Knot DNS serving the demo domains' zones
+//! (`fixtures/tui/dns/`, with the service's own zones of `fixtures/dns/`)
+//! and their DKIM keys (`fixtures/tui/keys/`); and a [`Tui`] that feeds
+//! keys through the keymap into `update`, runs the jobs it asks for
+//! against those, and renders into a `TestBackend`.
+//!
+//! The demo domains' DNS: lesjardiniers.example is all right,
+//! radio-libre.example warns (no SPF `all`), chœur-de-la-ville.example
+//! fails (no MX), atelier-velo.example is unknown (SERVFAIL).
 #![allow(dead_code)]
+
+#[path = "../support/mod.rs"]
+pub mod support;
 
 use postier::directory;
 use postier::i18n::Lang;
 use postier::model::*;
+use postier::ops::dns::DnsChecker;
 use postier::ops::{Actor, MailboxRequest, Ops, PasswordInput, Role};
 use postier::password::Scheme;
 use postier::tui::state::State;
-use postier::tui::{Action, Effect, Job, Theme, keymap, render, run_job, update};
+use postier::tui::{Action, Effect, Job, Services, Theme, keymap, render, run_job, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
+use support::knot::Knot;
 use tempfile::TempDir;
 
 pub const HASH: &str = "{SHA512-CRYPT}$6$ck7MWXM127cykfX4$SyujfJk4A4QW3cH.NrRi5.x00RLoKs7MApIblHgq2cG1jdT6a7St8VsBVztnJdan3YdVz8jOlosIUefcln2V31";
 
-/// A seeded directory.
+/// A seeded directory and the DNS of its domains.
 pub struct Fixture {
     _dir: TempDir,
     pub directory: Arc<dyn postier::directory::Directory>,
+    /// Serves the demo domains' zones.
+    pub knot: Knot,
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Knot serving the demo domains' zones and the service's own.
+fn start_knot() -> Knot {
+    let mut zones = Knot::zones_in(fixtures().join("dns"));
+    zones.extend(Knot::zones_in(fixtures().join("tui/dns")));
+    Knot::start(zones).expect(
+        "the TUI tests need Knot DNS (knotd) for the DNS tab: install it with tests/services/install.sh",
+    )
+}
+
+/// A DNS checker asking `server` only, quickly, for `actor`.
+pub fn dns_checker(server: SocketAddr, actor: Actor) -> DnsChecker {
+    let config = support::dns_service::service_config(&fixtures().join("tui/keys"));
+    let options = postier::dns::ResolverOptions {
+        nameservers: vec![server],
+        timeout: Duration::from_secs(2),
+        attempts: 1,
+        ..Default::default()
+    };
+    DnsChecker::with_options(&config, actor, options)
 }
 
 fn d(name: &str) -> DomainName {
@@ -110,6 +151,19 @@ impl Fixture {
         Fixture {
             _dir: dir,
             directory,
+            knot: start_knot(),
+        }
+    }
+
+    /// What the TUI of `role` runs its jobs against: no directory for a
+    /// contact, as `postier tui` does.
+    pub fn services(&self, role: &str, lang: Lang) -> Services {
+        let ops = self.ops(role);
+        let actor = ops.actor().clone();
+        Services {
+            ops: (role != "contact").then_some(ops),
+            dns: dns_checker(self.knot.addr, actor),
+            lang,
         }
     }
 
@@ -130,9 +184,9 @@ impl Fixture {
     }
 }
 
-/// A TUI driven by keys, its jobs run against the real directory.
+/// A TUI driven by keys, its jobs run against the real directory and DNS.
 pub struct Tui {
-    pub ops: Ops,
+    pub services: Services,
     pub state: State,
     /// Jobs asked for and not yet run.
     pub jobs: Vec<Job>,
@@ -144,16 +198,16 @@ pub fn key(code: KeyCode) -> KeyEvent {
 }
 
 impl Tui {
-    pub async fn new(ops: Ops, lang: Lang, theme: Theme, width: u16, height: u16) -> Tui {
+    pub async fn new(services: Services, lang: Lang, theme: Theme, width: u16, height: u16) -> Tui {
         let mut state = State::new(
-            ops.actor().clone(),
+            services.dns.actor().clone(),
             lang,
             theme,
             "sqlite:directory.db".into(),
         );
         state.banner = Some("DEMO".into());
         let mut tui = Tui {
-            ops,
+            services,
             state,
             jobs: Vec::new(),
             quit: false,
@@ -194,7 +248,7 @@ impl Tui {
     pub async fn settle(&mut self) {
         while !self.jobs.is_empty() {
             for job in std::mem::take(&mut self.jobs) {
-                let outcome = run_job(&self.ops, job).await;
+                let outcome = run_job(&self.services, job).await;
                 self.act(Action::Done(outcome));
             }
         }

@@ -29,7 +29,8 @@ enum Published {
 pub async fn check(resolver: &Resolver, exp: &Expectations) -> Vec<Finding> {
     if exp.dkim.is_empty() {
         return all_of(&IDS, |id| {
-            skip(id, Msg::DnsDkimNone)
+            let none = Text::new(Msg::DnsDkimNone).arg(exp.domain.to_unicode());
+            Finding::new(id, Status::Skip, none)
                 .with_action(Text::new(Msg::DnsDkimFixGenerate).arg(exp.domain.as_ascii()))
         });
     }

@@ -68,6 +68,10 @@ pub(crate) fn unknown(id: &'static str, name: &str, why: &Failure) -> Finding {
 
 /// The check does not apply, for the reason `msg` gives.
 fn skip(id: &'static str, msg: Msg) -> Finding {
+    debug_assert!(
+        !msg.text(Lang::En).contains("{}"),
+        "{msg:?} has placeholders: word the finding with its values instead"
+    );
     Finding::new(id, Status::Skip, Text::new(msg))
 }
 

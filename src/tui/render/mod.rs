@@ -3,15 +3,16 @@
 //! below the minimum size it draws only a "terminal too small" notice.
 
 mod chrome;
+mod detail;
 mod dialogs;
 mod tables;
 
-use super::state::{MIN_HEIGHT, MIN_WIDTH, Overlay, State, Tab, View};
+use super::state::{DETAIL_LINES, MIN_HEIGHT, MIN_WIDTH, Overlay, State, View};
 use crate::i18n::Msg;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 pub use tables::{Column, fit_columns};
 
@@ -32,22 +33,13 @@ pub fn render(frame: &mut Frame, state: &State) {
     chrome::header(frame, state, header);
     chrome::breadcrumbs(frame, state, crumbs);
     chrome::title(frame, state, title);
-    match state.view() {
-        View::Domain {
-            tab: Tab::Dns,
-            name,
-        } => notice(frame, state, body, &name.to_unicode(), Msg::DnsNotAvailable),
-        View::Domain {
-            tab: Tab::Dkim,
-            name,
-        } => notice(
-            frame,
-            state,
-            body,
-            &name.to_unicode(),
-            Msg::DkimNotAvailable,
-        ),
-        _ => tables::list(frame, state, body),
+    if state.has_detail() {
+        let [list, below] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(DETAIL_LINES)]).areas(body);
+        tables::list(frame, state, list);
+        detail::detail(frame, state, below);
+    } else {
+        tables::list(frame, state, body);
     }
     chrome::bottom(frame, state, bar);
     match &state.overlay {
@@ -61,17 +53,6 @@ pub fn render(frame: &mut Frame, state: &State) {
             dialogs::password(frame, state, subject, password.expose(), area)
         }
     }
-}
-
-/// A pane that has no data to show, only a sentence.
-fn notice(frame: &mut Frame, state: &State, area: Rect, title: &str, msg: Msg) {
-    let block = Block::bordered()
-        .border_set(state.theme.border())
-        .title(format!(" {title} "));
-    let text = Paragraph::new(vec![Line::raw(""), Line::raw(state.t(msg))])
-        .wrap(Wrap { trim: true })
-        .block(block);
-    frame.render_widget(text, area);
 }
 
 fn too_small(frame: &mut Frame, state: &State, area: Rect) {

@@ -5,8 +5,10 @@
 
 use super::super::state::{ListId, ListState, Loaded, State};
 use super::super::theme::{Status, Theme};
+use crate::dns;
 use crate::i18n::{Lang, Msg};
 use crate::model::*;
+use crate::ops::dns::Published;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -57,7 +59,7 @@ pub fn fit_columns(columns: &[Column], width: u16, lang: Lang) -> Vec<(usize, u1
 
 const CONTACT_DOMAINS: &[Column] = &[
     col(Msg::ColDomain, 24, 0, true),
-    col(Msg::ColDns, 5, 1, false),
+    col(Msg::ColDns, 7, 1, false),
 ];
 const DOMAINS: &[Column] = &[
     col(Msg::ColDomain, 18, 0, true),
@@ -65,8 +67,20 @@ const DOMAINS: &[Column] = &[
     col(Msg::ColMailboxes, 9, 1, false),
     col(Msg::ColAliases, 7, 3, false),
     col(Msg::ColQuotaUse, 12, 2, false),
-    col(Msg::ColDns, 5, 2, false),
+    col(Msg::ColDns, 7, 1, false),
     col(Msg::ColDescription, 14, 4, true),
+];
+const DNS_CHECKS: &[Column] = &[
+    col(Msg::ColStatus, 8, 0, false),
+    col(Msg::ColCheck, 19, 1, false),
+    col(Msg::ColMessage, 20, 0, true),
+];
+const DKIM_KEYS: &[Column] = &[
+    col(Msg::ColSelector, 10, 0, true),
+    col(Msg::ColAlgorithm, 7, 2, false),
+    col(Msg::ColState, 10, 1, false),
+    col(Msg::ColCreated, 10, 3, false),
+    col(Msg::ColPublished, 7, 0, false),
 ];
 const MAILBOXES: &[Column] = &[
     col(Msg::ColAddress, 28, 0, true),
@@ -98,7 +112,58 @@ fn columns(state: &State, id: ListId) -> &'static [Column] {
         ListId::DomainMailboxes | ListId::AllMailboxes => MAILBOXES,
         ListId::DomainAliases => ALIASES,
         ListId::DomainAliasDomains => ALIAS_DOMAINS,
+        ListId::DomainDns => DNS_CHECKS,
+        ListId::DomainDkim => DKIM_KEYS,
         ListId::Audit => AUDIT,
+    }
+}
+
+/// A DNS status as a word (never colour alone) and its colour.
+pub fn dns_status(status: dns::Status) -> (Msg, Status) {
+    match status {
+        dns::Status::Ok => (Msg::DnsOk, Status::Good),
+        dns::Status::Warn => (Msg::DnsWarn, Status::Warn),
+        dns::Status::Fail => (Msg::DnsFail, Status::Bad),
+        dns::Status::Unknown => (Msg::DnsUnknownStatus, Status::Unknown),
+        dns::Status::Skip => (Msg::DnsSkip, Status::Unknown),
+    }
+}
+
+/// Whether a DKIM key is published, as a word and its colour.
+pub fn published(p: Published) -> (Msg, Status) {
+    match p {
+        Published::Yes => (Msg::PublishedYes, Status::Good),
+        Published::No => (Msg::PublishedNo, Status::Bad),
+        Published::Unknown => (Msg::PublishedUnknown, Status::Unknown),
+    }
+}
+
+pub fn key_state(state: KeyState) -> Msg {
+    match state {
+        KeyState::Active => Msg::KeyActive,
+        KeyState::Pending => Msg::KeyPending,
+        KeyState::Retiring => Msg::KeyRetiring,
+    }
+}
+
+fn styled((msg, status): (Msg, Status), lang: Lang, theme: Theme) -> Cell<'static> {
+    Cell::from(Span::styled(lang.t(msg), theme.status(status)))
+}
+
+/// The DNS column of a domain: its status once checked, `…` while
+/// checking, `-` before.
+fn dns_badge(state: &State, domain: &DomainName) -> Cell<'static> {
+    let (lang, theme) = (state.lang, state.theme);
+    let entry = state.data.dns.get(domain);
+    match entry.and_then(|e| e.report.value.as_ref()) {
+        Some(report) => styled(dns_status(report.status), lang, theme),
+        None if entry.is_some_and(|e| e.report.loading) => {
+            styled((Msg::DnsChecking, Status::Unknown), lang, theme)
+        }
+        None if entry.is_some_and(|e| e.report.error.is_some()) => {
+            styled((Msg::DnsUnknownStatus, Status::Unknown), lang, theme)
+        }
+        None => styled((Msg::DnsNotChecked, Status::Unknown), lang, theme),
     }
 }
 
@@ -131,16 +196,10 @@ fn active_cell(active: bool, lang: Lang, theme: Theme) -> Cell<'static> {
 /// The cells of source row `i` of list `id`.
 fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
     let (lang, theme) = (state.lang, state.theme);
-    let dns = || {
-        Cell::from(Span::styled(
-            lang.t(Msg::DnsUnknown),
-            theme.status(Status::Unknown),
-        ))
-    };
     Some(match id {
         ListId::Domains if state.is_contact() => {
             let d = state.contact_domains().get(i)?;
-            vec![Cell::from(d.to_unicode()), dns()]
+            vec![Cell::from(d.to_unicode()), dns_badge(state, d)]
         }
         ListId::Domains => {
             let d = state.data.domains.value.as_ref()?.get(i)?;
@@ -156,7 +215,7 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
                 Cell::from(count(d.mailboxes, d.max_mailboxes)),
                 Cell::from(count(d.aliases, d.max_aliases)),
                 Cell::from(quota),
-                dns(),
+                dns_badge(state, &d.name),
                 Cell::from(d.description.clone()),
             ]
         }
@@ -197,6 +256,27 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
                 active_cell(a.active, lang, theme),
             ]
         }
+        ListId::DomainDns => {
+            let c = state
+                .dns_report(state.data.domain.as_ref()?)?
+                .checks
+                .get(i)?;
+            vec![
+                styled(dns_status(c.status), lang, theme),
+                Cell::from(c.id.clone()),
+                Cell::from(c.message.clone()),
+            ]
+        }
+        ListId::DomainDkim => {
+            let k = state.data.domain_dkim.value.as_ref()?.get(i)?;
+            vec![
+                Cell::from(k.key.selector.to_string()),
+                Cell::from(k.key.algorithm.tag()),
+                Cell::from(lang.t(key_state(k.key.state))),
+                Cell::from(k.key.created.format("%Y-%m-%d").to_string()),
+                styled(published(k.published), lang, theme),
+            ]
+        }
         ListId::Audit => {
             let e = state.data.audit.value.as_ref()?.get(i)?;
             let when: String = e.at.chars().take(19).collect::<String>().replace('T', " ");
@@ -223,6 +303,11 @@ fn status_of(state: &State, id: ListId) -> (bool, Option<&str>) {
         ListId::AllMailboxes => of(&d.all_mailboxes),
         ListId::DomainAliases => of(&d.domain_aliases),
         ListId::DomainAliasDomains => of(&d.alias_domains),
+        ListId::DomainDns => match d.domain.as_ref().and_then(|n| d.dns.get(n)) {
+            Some(dns) => of(&dns.report),
+            None => (true, None),
+        },
+        ListId::DomainDkim => of(&d.domain_dkim),
         ListId::Audit => of(&d.audit),
     }
 }
@@ -233,6 +318,8 @@ fn list_title(state: &State, id: ListId, list: &ListState) -> String {
         ListId::DomainMailboxes | ListId::AllMailboxes => state.t(Msg::ViewMailboxes),
         ListId::DomainAliases => state.t(Msg::TabAliases),
         ListId::DomainAliasDomains => state.t(Msg::TabAliasDomains),
+        ListId::DomainDns => state.t(Msg::TitleDnsChecks),
+        ListId::DomainDkim => state.t(Msg::TitleDkimKeys),
         ListId::Audit => state.t(Msg::ViewAudit),
     };
     let count = if list.filter.is_empty() {
@@ -241,6 +328,21 @@ fn list_title(state: &State, id: ListId, list: &ListState) -> String {
         format!("{}/{}", list.visible.len(), list.keys.len())
     };
     let mut title = format!(" {name} ({count}) ");
+    if id == ListId::DomainDns
+        && let Some(report) = state.data.domain.as_ref().and_then(|d| state.dns_report(d))
+    {
+        let n = |s: dns::Status| report.checks.iter().filter(|c| c.status == s).count();
+        let summary = state.lang.fmt(
+            Msg::DnsSummary,
+            &[
+                &n(dns::Status::Fail).to_string(),
+                &n(dns::Status::Unknown).to_string(),
+                &n(dns::Status::Warn).to_string(),
+            ],
+        );
+        let (word, _) = dns_status(report.status);
+        title.push_str(&format!("{}: {summary} ", state.t(word)));
+    }
     if !list.filter.is_empty() {
         title.push_str(&format!("{}: {} ", state.t(Msg::FilterLabel), list.filter));
     }
@@ -259,20 +361,30 @@ pub fn list(frame: &mut Frame, state: &State, area: Rect) {
     frame.render_widget(block, area);
 
     let (loading, error) = status_of(state, id);
+    let open = state.data.domain.as_ref().map(|d| d.to_unicode());
+    let open = open.as_deref().unwrap_or_default();
     let message = if let Some(e) = error {
-        Some(state.lang.fmt(Msg::LoadFailed, &[e]))
+        let failed = match id {
+            ListId::DomainDns => Msg::DnsCheckFailed,
+            _ => Msg::LoadFailed,
+        };
+        Some(state.lang.fmt(failed, &[e]))
     } else if loading {
-        Some(state.t(Msg::Loading).to_string())
+        Some(match id {
+            ListId::DomainDns => state.lang.fmt(Msg::DnsCheckingDomain, &[open]),
+            _ => state.t(Msg::Loading).to_string(),
+        })
     } else if list.visible.is_empty() {
-        Some(
-            state
-                .t(if list.filter.is_empty() {
-                    Msg::Empty
-                } else {
-                    Msg::NoMatch
-                })
-                .to_string(),
-        )
+        Some(match id {
+            ListId::DomainDkim if list.filter.is_empty() => {
+                let ascii = state.data.domain.as_ref().map(|d| d.to_string());
+                state
+                    .lang
+                    .fmt(Msg::DkimNone, &[open, ascii.as_deref().unwrap_or_default()])
+            }
+            _ if list.filter.is_empty() => state.t(Msg::Empty).to_string(),
+            _ => state.t(Msg::NoMatch).to_string(),
+        })
     } else {
         None
     };

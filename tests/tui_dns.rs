@@ -1,0 +1,250 @@
+//! The TUI's DNS column, DNS tab and DKIM tab against a real Knot DNS
+//! serving the demo domains' zones (see `tui_support`): every domain gets
+//! its status, `c` re-checks afresh and sees a zone as it is now, an
+//! answer overtaken by a newer check is dropped, the DKIM tab tells a
+//! published key from one that is not, and a contact checks their domains
+//! with no directory at all.
+
+mod tui_support;
+
+use postier::dns::Status;
+use postier::error::ErrorKind;
+use postier::i18n::Lang;
+use postier::model::DomainName;
+use postier::ops::dns::Published;
+use postier::tui::state::{ListId, State, Tab, View};
+use postier::tui::{Action, Outcome, Theme};
+use ratatui::crossterm::event::KeyCode;
+use tui_support::{Fixture, Tui, fixtures, key};
+
+fn d(name: &str) -> DomainName {
+    DomainName::parse(name).unwrap()
+}
+
+fn status(state: &State, domain: &str) -> Option<Status> {
+    state.dns_report(&d(domain)).map(|r| r.status)
+}
+
+fn check(state: &State, domain: &str, id: &str) -> Status {
+    state
+        .dns_report(&d(domain))
+        .unwrap()
+        .check(id)
+        .unwrap()
+        .status
+}
+
+/// Opens `domain` (found with the filter) on its `tabs`-th tab.
+async fn open(tui: &mut Tui, domain: &str, tabs: usize) {
+    tui.keys(&format!("/{domain}"));
+    tui.press(key(KeyCode::Enter));
+    tui.press(key(KeyCode::Enter));
+    for _ in 0..tabs {
+        tui.press(key(KeyCode::Tab));
+    }
+    tui.settle().await;
+}
+
+#[tokio::test]
+async fn every_domain_gets_its_dns_status() {
+    let fixture = Fixture::new().await;
+    let tui = Tui::new(
+        fixture.services("admin", Lang::En),
+        Lang::En,
+        Theme::PLAIN,
+        80,
+        24,
+    )
+    .await;
+    let expected = [
+        ("lesjardiniers.example", Status::Ok),
+        ("radio-libre.example", Status::Warn),
+        ("chœur-de-la-ville.example", Status::Fail),
+        ("atelier-velo.example", Status::Unknown),
+    ];
+    for (domain, want) in expected {
+        assert_eq!(status(&tui.state, domain), Some(want), "{domain}");
+    }
+    assert_eq!(tui.state.jobs, 0, "every check reported back");
+    // The column shows the words, not colour alone.
+    let screen = tui.screen();
+    for word in ["ok", "warn", "FAIL", "unknown"] {
+        assert!(screen.contains(word), "{word} in\n{screen}");
+    }
+}
+
+#[tokio::test]
+async fn recheck_sees_the_zone_as_it_is_now() {
+    let fixture = Fixture::new().await;
+    let mut tui = Tui::new(
+        fixture.services("admin", Lang::En),
+        Lang::En,
+        Theme::PLAIN,
+        80,
+        24,
+    )
+    .await;
+    open(&mut tui, "lesjardiniers", 3).await;
+    assert!(matches!(
+        tui.state.view(),
+        View::Domain { tab: Tab::Dns, .. }
+    ));
+    assert_eq!(
+        status(&tui.state, "lesjardiniers.example"),
+        Some(Status::Ok)
+    );
+    assert!(tui.screen().contains("mx.present"));
+
+    // The collective's MX records go missing.
+    let zone = std::fs::read_to_string(fixtures().join("tui/dns/lesjardiniers.example.zone"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("@ MX"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace(" 1 3600 600", " 2 3600 600");
+    fixture.knot.replace_zone("lesjardiniers.example", &zone, 2);
+
+    tui.keys("c");
+    assert!(
+        tui.state.data.dns[&d("lesjardiniers.example")]
+            .report
+            .loading,
+        "checking"
+    );
+    assert!(
+        tui.screen()
+            .contains("Re-checking the DNS of lesjardiniers.example")
+    );
+    tui.settle().await;
+    assert_eq!(
+        check(&tui.state, "lesjardiniers.example", "mx.present"),
+        Status::Fail
+    );
+    assert_eq!(
+        status(&tui.state, "lesjardiniers.example"),
+        Some(Status::Fail)
+    );
+    assert!(tui.screen().contains("has no MX record"));
+
+    // The domain list shows the new status too.
+    tui.press(key(KeyCode::Esc));
+    tui.press(key(KeyCode::Esc));
+    assert!(matches!(tui.state.view(), View::Domains));
+    let row = tui
+        .screen()
+        .lines()
+        .find(|l| l.contains("lesjardiniers.example"))
+        .unwrap()
+        .to_string();
+    assert!(row.contains(" FAIL "), "{row}");
+}
+
+#[tokio::test]
+async fn an_answer_overtaken_by_a_newer_check_is_dropped() {
+    let fixture = Fixture::new().await;
+    let mut tui = Tui::new(
+        fixture.services("admin", Lang::En),
+        Lang::En,
+        Theme::PLAIN,
+        80,
+        24,
+    )
+    .await;
+    let domain = d("lesjardiniers.example");
+    let old = tui.state.data.dns[&domain].clone();
+    assert_eq!(old.report.value.as_ref().unwrap().status, Status::Ok);
+    // `r` starts a new round; the old round's answer arrives late.
+    tui.keys("r");
+    let round = tui.state.data.dns[&domain].round;
+    assert!(round > old.round);
+    let stale = postier::dns::DomainReport::new(domain.clone(), Vec::new(), Lang::En);
+    tui.act(Action::Done(Outcome::Dns(
+        domain.clone(),
+        old.round,
+        Ok(stale),
+    )));
+    assert!(
+        tui.state.dns_report(&domain).is_none(),
+        "the stale answer is not shown"
+    );
+    tui.settle().await;
+    assert_eq!(
+        status(&tui.state, "lesjardiniers.example"),
+        Some(Status::Ok)
+    );
+    assert_eq!(
+        tui.state.dns_report(&domain).unwrap().checks.len(),
+        22,
+        "the new round's report"
+    );
+}
+
+#[tokio::test]
+async fn dkim_tab_tells_a_published_key_from_one_that_is_not() {
+    let fixture = Fixture::new().await;
+    let mut tui = Tui::new(
+        fixture.services("admin", Lang::En),
+        Lang::En,
+        Theme::PLAIN,
+        120,
+        40,
+    )
+    .await;
+    open(&mut tui, "radio-libre", 4).await;
+    assert!(matches!(
+        tui.state.view(),
+        View::Domain { tab: Tab::Dkim, .. }
+    ));
+    let keys = tui.state.data.domain_dkim.value.clone().unwrap();
+    let seen: Vec<(String, Published)> = keys
+        .iter()
+        .map(|k| (k.key.selector.to_string(), k.published))
+        .collect();
+    assert_eq!(
+        seen,
+        [("s1".into(), Published::Yes), ("s2".into(), Published::No)]
+    );
+    // The selected key's record, ready to publish.
+    tui.keys("j");
+    let screen = tui.screen();
+    assert!(
+        screen.contains("s2._domainkey.radio-libre.example. 3600 IN TXT \"v=DKIM1; k=rsa;"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("s2 · rsa · pending · published: NO"),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn a_contact_checks_their_domains_without_a_directory() {
+    let fixture = Fixture::new().await;
+    let services = fixture.services("contact", Lang::En);
+    assert!(services.ops.is_none());
+    // The checker enforces the role as ops does.
+    let err = services
+        .dns
+        .check(&d("lesjardiniers.example"), 0, Lang::En)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Forbidden);
+    let mut tui = Tui::new(services, Lang::En, Theme::PLAIN, 80, 24).await;
+    assert_eq!(
+        status(&tui.state, "radio-libre.example"),
+        Some(Status::Warn)
+    );
+    assert_eq!(
+        status(&tui.state, "atelier-velo.example"),
+        Some(Status::Unknown)
+    );
+    assert_eq!(tui.state.data.dns.len(), 2, "their domains only");
+    tui.press(key(KeyCode::Enter));
+    tui.settle().await;
+    assert_eq!(tui.state.list_id(), Some(ListId::DomainDns));
+    assert!(tui.state.overlay.is_none(), "no directory error");
+    let screen = tui.screen();
+    assert!(screen.contains("radio-libre.example › DNS"), "{screen}");
+    assert!(screen.contains("spf.all"), "{screen}");
+}
