@@ -60,7 +60,7 @@ pub struct Silent {
 
 impl Silent {
     pub fn start() -> Silent {
-        let port = super::knot::free_port();
+        let port = super::ports::free_port();
         let udp = UdpSocket::bind(("127.0.0.1", port)).expect("bind UDP");
         // Connections complete in the kernel backlog; nothing is ever read.
         let tcp = TcpListener::bind(("127.0.0.1", port)).expect("bind TCP");
@@ -88,7 +88,7 @@ impl Proxy {
         upstream: SocketAddr,
         drop_rule: impl Fn(&str, u16) -> bool + Send + Sync + 'static,
     ) -> Proxy {
-        let port = super::knot::free_port();
+        let port = super::ports::free_port();
         let udp = UdpSocket::bind(("127.0.0.1", port)).expect("bind UDP");
         let tcp = TcpListener::bind(("127.0.0.1", port)).expect("bind TCP");
         udp.set_read_timeout(Some(Duration::from_millis(50)))

@@ -8,6 +8,7 @@
 //!   zones know it.
 //! - [`dns_proxy`]: a name server that never answers, and a relay that
 //!   drops chosen questions (timeouts) and counts the others.
+//! - [`ports`]: ports for those servers, outside the ephemeral range.
 //! - [`sql`]: a fresh, uniquely named SQL database per test (SQLite,
 //!   PostgreSQL, MariaDB), dropped when the test ends.
 //! - [`slapd`]: a throwaway OpenLDAP server per test, stopped when the
@@ -24,6 +25,7 @@ pub mod dns_service;
 pub mod imap;
 pub mod knot;
 pub mod mailstack;
+pub mod ports;
 pub mod services;
 pub mod slapd;
 pub mod sql;

@@ -5,9 +5,10 @@
 //! 127.0.0.1 (two free ports) and on an `ldapi://` socket in its temp dir.
 //! The server is killed when the [`Slapd`] is dropped.
 
+use super::ports::free_port;
 use super::services::require_service;
 use postier::config::DirectoryConfig;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -163,13 +164,6 @@ impl Drop for Slapd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn encode_path(path: &Path) -> String {
