@@ -137,8 +137,10 @@ catalogue! {
     DnsCheckingDomain => "Checking the DNS of {}…", "Vérification du DNS de {}…";
     DnsCheckFailed => "The DNS check could not run: {}", "La vérification DNS n'a pas pu se faire : {}";
     DnsRechecking => "Re-checking the DNS of {}", "Nouvelle vérification du DNS de {}";
+    DnsStatusSummary => "{}: {}", "{} : {}";
     DnsSummary => "{} fail, {} unknown, {} warn", "{} échec, {} inconnu, {} avert.";
     DetailFix => "Fix:", "Correction :";
+    DetailPublished => "published:", "publiée :";
     DetailRecord => "Record to publish:", "Enregistrement à publier :";
     DetailRetireAfter => "Keep published until {}", "À garder publié jusqu'au {}";
     DkimNone => "{} has no DKIM key yet. An admin makes one with: postier dkim generate {}", "{} n'a pas encore de clé DKIM. Un admin en crée une avec : postier dkim generate {}";
@@ -188,6 +190,7 @@ catalogue! {
     FormAddDomain => "Add domain", "Ajouter un domaine";
     FormEditDomain => "Edit domain {}", "Modifier le domaine {}";
     FormAddAliasDomain => "Add alias domain", "Ajouter un domaine alias";
+    FormEditAliasDomain => "Re-point alias domain {}", "Rediriger le domaine alias {}";
     FormAddMailbox => "Add mailbox", "Ajouter une boîte";
     FormEditMailbox => "Edit mailbox {}", "Modifier la boîte {}";
     FormPassword => "New password for {}", "Nouveau mot de passe pour {}";

@@ -178,6 +178,69 @@ fn domain_commands() {
         env.json(&["domain", "show", "other.org"])["alias_domains"][0],
         "alias.org"
     );
+    let shown = env.json(&["domain", "alias", "show", "alias.org"]);
+    assert_eq!(
+        (&shown["target"], &shown["active"]),
+        (&"other.org".into(), &true.into())
+    );
+    let version = shown["version"].as_i64().unwrap();
+    assert_eq!(
+        env.json(&["domain", "alias", "disable", "alias.org"])["active"],
+        false
+    );
+    assert_eq!(
+        env.json(&["domain", "alias", "show", "alias.org"])["active"],
+        false
+    );
+    assert_eq!(
+        env.json(&["domain", "alias", "enable", "alias.org"])["active"],
+        true
+    );
+    // Re-pointing from a version read before those changes is refused.
+    let stale = version.to_string();
+    let err = env.fails(
+        &[
+            "domain",
+            "alias",
+            "edit",
+            "alias.org",
+            "--target",
+            "exämple.org",
+            "--if-version",
+            &stale,
+        ],
+        1,
+    );
+    assert!(err.contains("alias.org"), "{err}");
+    assert_eq!(
+        env.json(&["domain", "alias", "show", "alias.org"])["target"],
+        "other.org"
+    );
+    let moved = env.json(&[
+        "domain",
+        "alias",
+        "edit",
+        "alias.org",
+        "--target",
+        "exämple.org",
+    ]);
+    assert_eq!(moved["target"], "xn--exmple-cua.org");
+    assert!(
+        env.ok(&["domain", "alias", "show", "alias.org"])
+            .contains("exämple.org")
+    );
+    let err = env.fails(
+        &[
+            "domain",
+            "alias",
+            "edit",
+            "alias.org",
+            "--target",
+            "nowhere.org",
+        ],
+        1,
+    );
+    assert!(err.contains("nowhere.org"), "{err}");
     env.ok(&["domain", "alias", "rm", "alias.org"]);
     assert_eq!(
         env.json(&["domain", "alias", "list"])

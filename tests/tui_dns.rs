@@ -48,14 +48,7 @@ async fn open(tui: &mut Tui, domain: &str, tabs: usize) {
 #[tokio::test]
 async fn every_domain_gets_its_dns_status() {
     let fixture = Fixture::new().await;
-    let tui = Tui::new(
-        fixture.services("admin", Lang::En),
-        Lang::En,
-        Theme::PLAIN,
-        80,
-        24,
-    )
-    .await;
+    let tui = fixture.tui("admin", Lang::En, Theme::PLAIN, 80, 24).await;
     let expected = [
         ("lesjardiniers.example", Status::Ok),
         ("radio-libre.example", Status::Warn),
@@ -76,14 +69,7 @@ async fn every_domain_gets_its_dns_status() {
 #[tokio::test]
 async fn recheck_sees_the_zone_as_it_is_now() {
     let fixture = Fixture::new().await;
-    let mut tui = Tui::new(
-        fixture.services("admin", Lang::En),
-        Lang::En,
-        Theme::PLAIN,
-        80,
-        24,
-    )
-    .await;
+    let mut tui = fixture.tui("admin", Lang::En, Theme::PLAIN, 80, 24).await;
     open(&mut tui, "lesjardiniers", 3).await;
     assert!(matches!(
         tui.state.view(),
@@ -143,14 +129,7 @@ async fn recheck_sees_the_zone_as_it_is_now() {
 #[tokio::test]
 async fn an_answer_overtaken_by_a_newer_check_is_dropped() {
     let fixture = Fixture::new().await;
-    let mut tui = Tui::new(
-        fixture.services("admin", Lang::En),
-        Lang::En,
-        Theme::PLAIN,
-        80,
-        24,
-    )
-    .await;
+    let mut tui = fixture.tui("admin", Lang::En, Theme::PLAIN, 80, 24).await;
     let domain = d("lesjardiniers.example");
     let old = tui.state.data.dns[&domain].clone();
     assert_eq!(old.report.value.as_ref().unwrap().status, Status::Ok);
@@ -183,14 +162,7 @@ async fn an_answer_overtaken_by_a_newer_check_is_dropped() {
 #[tokio::test]
 async fn dkim_tab_tells_a_published_key_from_one_that_is_not() {
     let fixture = Fixture::new().await;
-    let mut tui = Tui::new(
-        fixture.services("admin", Lang::En),
-        Lang::En,
-        Theme::PLAIN,
-        120,
-        40,
-    )
-    .await;
+    let mut tui = fixture.tui("admin", Lang::En, Theme::PLAIN, 120, 40).await;
     open(&mut tui, "radio-libre", 4).await;
     assert!(matches!(
         tui.state.view(),
@@ -246,5 +218,11 @@ async fn a_contact_checks_their_domains_without_a_directory() {
     assert!(tui.state.overlay.is_none(), "no directory error");
     let screen = tui.screen();
     assert!(screen.contains("radio-libre.example › DNS"), "{screen}");
+    assert!(screen.contains("DNS checks (22) warn"), "{screen}");
+    // The warning, found with the filter, and its fix below.
+    tui.keys("/warn");
+    tui.press(key(KeyCode::Enter));
+    let screen = tui.screen();
     assert!(screen.contains("spf.all"), "{screen}");
+    assert!(screen.contains("Fix:"), "{screen}");
 }

@@ -41,12 +41,37 @@ async fn drive(tui: &mut Tui, name: &str) {
                 tui.press(tab);
             }
         }
-        "radio-alias-domains" => {
+        "radio-alias-domains" | "form-edit-alias-domain" | "confirm-alias-domain" => {
             tui.keys("/radio");
             tui.press(enter);
             tui.press(enter);
             tui.press(tab);
             tui.press(tab);
+            tui.settle().await;
+            match name {
+                "form-edit-alias-domain" => tui.keys("e"),
+                "confirm-alias-domain" => tui.keys("d"),
+                _ => {}
+            }
+        }
+        "radio-dkim" => {
+            // A key made by a rotation and not published yet.
+            tui.keys("/radio");
+            tui.press(enter);
+            tui.press(enter);
+            for _ in 0..4 {
+                tui.press(tab);
+            }
+            tui.settle().await;
+            tui.keys("j");
+        }
+        "failing-dns" => {
+            // The IDN domain has no MX: the detail shows the fix.
+            tui.keys("G");
+            tui.press(enter);
+            for _ in 0..3 {
+                tui.press(tab);
+            }
         }
         "mailboxes" => {
             tui.keys(":mailboxes");
@@ -143,8 +168,7 @@ async fn snapshots(role: &str, screens: &[&str]) {
     for &(lang, lang_name) in &LANGS {
         for &(w, h) in &SIZES {
             for screen in screens {
-                let mut tui =
-                    Tui::new(fixture.services(role, lang), lang, Theme::PLAIN, w, h).await;
+                let mut tui = fixture.tui(role, lang, Theme::PLAIN, w, h).await;
                 drive(&mut tui, screen).await;
                 let name = format!("{role}-{screen}-{lang_name}-{w}x{h}");
                 insta::assert_snapshot!(name, tui.screen());
@@ -166,7 +190,9 @@ async fn admin_views_and_dialogs() {
             "domain-alias-domains",
             "radio-alias-domains",
             "domain-dns",
+            "failing-dns",
             "domain-dkim",
+            "radio-dkim",
             "mailboxes",
             "audit",
             "help",
@@ -177,6 +203,8 @@ async fn admin_views_and_dialogs() {
             "form-password",
             "form-add-alias",
             "form-add-alias-domain",
+            "form-edit-alias-domain",
+            "confirm-alias-domain",
             "confirm-mailbox",
             "confirm-domain",
             "typed-domain",
@@ -215,7 +243,7 @@ async fn contact_sees_only_dns() {
 async fn too_small_terminal() {
     let fixture = Fixture::new().await;
     for &(lang, lang_name) in &LANGS {
-        let tui = Tui::new(fixture.services("admin", lang), lang, Theme::PLAIN, 50, 12).await;
+        let tui = fixture.tui("admin", lang, Theme::PLAIN, 50, 12).await;
         insta::assert_snapshot!(format!("too-small-{lang_name}"), tui.screen());
     }
 }

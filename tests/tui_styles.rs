@@ -9,7 +9,7 @@ use postier::i18n::Lang;
 use postier::tui::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use tui_support::{Fixture, Tui};
+use tui_support::Fixture;
 
 /// The row of the buffer whose text contains `needle`.
 fn row_of(buf: &Buffer, needle: &str) -> u16 {
@@ -41,14 +41,7 @@ fn cell_of(buf: &Buffer, y: u16, word: &str) -> (u16, u16) {
 #[tokio::test]
 async fn selection_and_status_colours() {
     let fixture = Fixture::new().await;
-    let mut tui = Tui::new(
-        fixture.services("admin", Lang::En),
-        Lang::En,
-        Theme::COLOR,
-        80,
-        24,
-    )
-    .await;
+    let mut tui = fixture.tui("admin", Lang::En, Theme::COLOR, 80, 24).await;
     tui.keys("j");
     let term = tui.terminal();
     let buf = term.backend().buffer();
@@ -91,7 +84,7 @@ async fn no_colour_keeps_marker_and_reverse_video() {
         Theme::resolve(postier::tui::ColorMode::Never, false, "xterm-256color"),
         Theme::resolve(postier::tui::ColorMode::Auto, false, "dumb"),
     ] {
-        let mut tui = Tui::new(fixture.services("admin", Lang::En), Lang::En, theme, 80, 24).await;
+        let mut tui = fixture.tui("admin", Lang::En, theme, 80, 24).await;
         tui.keys("j");
         let term = tui.terminal();
         let buf = term.backend().buffer();
@@ -123,7 +116,7 @@ async fn no_colour_keeps_marker_and_reverse_video() {
 async fn dumb_terminal_draws_ascii() {
     let fixture = Fixture::new().await;
     let theme = Theme::resolve(postier::tui::ColorMode::Auto, false, "dumb");
-    let tui = Tui::new(fixture.services("admin", Lang::En), Lang::En, theme, 80, 24).await;
+    let tui = fixture.tui("admin", Lang::En, theme, 80, 24).await;
     let screen = tui.screen();
     for glyph in ["╭", "│", "▶", "›", "⠋"] {
         assert!(
@@ -138,7 +131,7 @@ async fn dumb_terminal_draws_ascii() {
 async fn focused_button_is_reverse_video_in_both_modes() {
     let fixture = Fixture::new().await;
     for theme in [Theme::COLOR, Theme::PLAIN] {
-        let mut tui = Tui::new(fixture.services("admin", Lang::En), Lang::En, theme, 80, 24).await;
+        let mut tui = fixture.tui("admin", Lang::En, theme, 80, 24).await;
         tui.keys("jd");
         let term = tui.terminal();
         let buf = term.backend().buffer();

@@ -7,20 +7,13 @@ mod tui_support;
 
 use postier::i18n::Lang;
 use postier::model::*;
-use postier::tui::state::{ListId, Overlay, PromptKind, Tab, View};
+use postier::tui::state::{Choice, ListId, Overlay, PromptKind, Tab, View};
 use postier::tui::{Job, Theme};
 use ratatui::crossterm::event::KeyCode;
 use tui_support::{Fixture, Tui, key};
 
 async fn admin(fixture: &Fixture) -> Tui {
-    Tui::new(
-        fixture.services("admin", Lang::En),
-        Lang::En,
-        Theme::PLAIN,
-        80,
-        24,
-    )
-    .await
+    fixture.tui("admin", Lang::En, Theme::PLAIN, 80, 24).await
 }
 
 fn visible(tui: &Tui, id: ListId) -> usize {
@@ -368,14 +361,9 @@ async fn mailbox_form_generates_or_takes_a_typed_password() {
 async fn roles_see_and_do_only_what_they_may() {
     let fixture = Fixture::new().await;
     // A domain admin sees their domain only and cannot add domains.
-    let mut tui = Tui::new(
-        fixture.services("domain-admin", Lang::En),
-        Lang::En,
-        Theme::PLAIN,
-        80,
-        24,
-    )
-    .await;
+    let mut tui = fixture
+        .tui("domain-admin", Lang::En, Theme::PLAIN, 80, 24)
+        .await;
     assert_eq!(visible(&tui, ListId::Domains), 1);
     tui.keys("a");
     assert!(tui.state.overlay.is_none());
@@ -391,14 +379,7 @@ async fn roles_see_and_do_only_what_they_may() {
     );
 
     // A contact sees the DNS pane of their domains, and nothing else.
-    let mut tui = Tui::new(
-        fixture.services("contact", Lang::En),
-        Lang::En,
-        Theme::PLAIN,
-        80,
-        24,
-    )
-    .await;
+    let mut tui = fixture.tui("contact", Lang::En, Theme::PLAIN, 80, 24).await;
     assert_eq!(visible(&tui, ListId::Domains), 2);
     assert!(tui.jobs.is_empty(), "no directory reads for a contact");
     for keys in ["a", "e", "d", "A"] {
@@ -427,14 +408,9 @@ async fn roles_see_and_do_only_what_they_may() {
 #[tokio::test]
 async fn ops_refuses_what_the_role_may_not_do_even_if_asked() {
     let fixture = Fixture::new().await;
-    let mut tui = Tui::new(
-        fixture.services("domain-admin", Lang::En),
-        Lang::En,
-        Theme::PLAIN,
-        80,
-        24,
-    )
-    .await;
+    let mut tui = fixture
+        .tui("domain-admin", Lang::En, Theme::PLAIN, 80, 24)
+        .await;
     tui.jobs.push(Job::AddDomain(
         DomainName::parse("sneaky.example").unwrap(),
         Default::default(),
@@ -462,4 +438,52 @@ async fn resize_keeps_the_cursor_in_view() {
     assert_eq!(list.selected, 6);
     assert!(list.offset + tui.state.list_height() > list.selected);
     assert!(tui.screen().contains("Terminal too small"));
+}
+
+#[tokio::test]
+async fn alias_domain_is_disabled_and_repointed_through_ops() {
+    let fixture = Fixture::new().await;
+    let mut tui = admin(&fixture).await;
+    let alias = DomainName::parse("radiolibre.example").unwrap();
+    tui.keys("/radio");
+    tui.press(key(KeyCode::Enter));
+    tui.press(key(KeyCode::Enter));
+    tui.press(key(KeyCode::Tab));
+    tui.press(key(KeyCode::Tab));
+    tui.settle().await;
+    assert_eq!(visible(&tui, ListId::DomainAliasDomains), 1);
+
+    // d offers Disable beside Delete; Cancel has the focus.
+    tui.keys("d");
+    let Some(Overlay::Confirm(c)) = &tui.state.overlay else {
+        panic!("no dialog")
+    };
+    assert_eq!(c.choices, [Choice::Cancel, Choice::Disable, Choice::Delete]);
+    assert_eq!(c.focus, 0);
+    tui.keys("l");
+    tui.press(key(KeyCode::Enter));
+    assert!(matches!(&tui.jobs[..], [Job::SetAliasDomainActive(a, false)] if *a == alias));
+    tui.settle().await;
+    let ops = fixture.ops("admin");
+    assert!(!ops.alias_domain(&alias).await.unwrap().active);
+
+    // e re-points it at another hosted domain.
+    tui.keys("e");
+    for _ in "radio-libre.example".chars() {
+        tui.press(key(KeyCode::Backspace));
+    }
+    tui.keys("lesjardiniers.example");
+    tui.press(key(KeyCode::Enter));
+    tui.settle().await;
+    assert!(
+        tui.state.overlay.is_none(),
+        "the form closed once ops took it"
+    );
+    let moved = ops.alias_domain(&alias).await.unwrap();
+    assert_eq!(moved.target.as_ascii(), "lesjardiniers.example");
+    assert_eq!(
+        visible(&tui, ListId::DomainAliasDomains),
+        0,
+        "no longer radio-libre's"
+    );
 }

@@ -181,6 +181,22 @@ pub enum AliasDomainCmd {
     },
     /// List alias domains.
     List,
+    /// Show one alias domain.
+    Show { alias_domain: String },
+    /// Point ALIAS_DOMAIN at another hosted domain.
+    Edit {
+        alias_domain: String,
+        /// The hosted domain it now receives mail for.
+        #[arg(long, value_name = "TARGET_DOMAIN")]
+        target: String,
+        /// Refuse the change if the alias domain changed since this version.
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
+    /// Stop accepting mail for an alias domain without removing it.
+    Disable { alias_domain: String },
+    /// Accept mail for a disabled alias domain again.
+    Enable { alias_domain: String },
     /// Remove an alias domain.
     Rm { alias_domain: String },
 }

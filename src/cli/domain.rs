@@ -4,7 +4,9 @@ use super::args::{AliasDomainCmd, DomainCmd, DomainLimits};
 use super::{Context, output};
 use crate::error::Result;
 use crate::i18n::Msg;
-use crate::model::{Domain, DomainName, DomainPatch, DomainSettings, Size};
+use crate::model::{
+    AliasDomain, AliasDomainPatch, Domain, DomainName, DomainPatch, DomainSettings, Size,
+};
 
 fn parse_size(s: &Option<String>) -> Result<Option<Size>> {
     s.as_deref().map(Size::parse).transpose()
@@ -108,9 +110,52 @@ async fn alias_domain(ctx: &Context, cmd: &AliasDomainCmd) -> Result<()> {
             if ctx.json {
                 return output::json(&a);
             }
-            let shown = format!("{} → {}", a.name.to_unicode(), a.target.to_unicode());
-            output::done(l, Msg::DoneAdded, Msg::ObjAliasDomain, &shown);
+            alias_domain_done(ctx, &a, Msg::DoneAdded)
+        }
+        AliasDomainCmd::Show { alias_domain } => {
+            let a = ctx
+                .ops
+                .alias_domain(&DomainName::parse(alias_domain)?)
+                .await?;
+            if ctx.json {
+                return output::json(&a);
+            }
+            let key = |m| output::key(l, m);
+            output::fields(&[
+                (key(Msg::ColAliasDomain), a.name.to_unicode()),
+                (key(Msg::ColTarget), a.target.to_unicode()),
+                (key(Msg::ColActive), output::on_off(l, a.active)),
+                (key(Msg::ShowVersion), a.version.to_string()),
+            ]);
             Ok(())
+        }
+        AliasDomainCmd::Edit {
+            alias_domain,
+            target,
+            if_version,
+        } => {
+            let patch = AliasDomainPatch {
+                target: Some(DomainName::parse(target)?),
+                active: None,
+            };
+            let a = ctx
+                .ops
+                .edit_alias_domain(DomainName::parse(alias_domain)?, patch, *if_version)
+                .await?;
+            alias_domain_done(ctx, &a, Msg::DoneChanged)
+        }
+        AliasDomainCmd::Disable { alias_domain } | AliasDomainCmd::Enable { alias_domain } => {
+            let on = matches!(cmd, AliasDomainCmd::Enable { .. });
+            let a = ctx
+                .ops
+                .set_alias_domain_active(DomainName::parse(alias_domain)?, on)
+                .await?;
+            let verb = if on {
+                Msg::DoneEnabled
+            } else {
+                Msg::DoneDisabled
+            };
+            alias_domain_done(ctx, &a, verb)
         }
         AliasDomainCmd::List => {
             let all = ctx.ops.alias_domains().await?;
@@ -148,6 +193,15 @@ async fn alias_domain(ctx: &Context, cmd: &AliasDomainCmd) -> Result<()> {
             )
         }
     }
+}
+
+fn alias_domain_done(ctx: &Context, a: &AliasDomain, verb: Msg) -> Result<()> {
+    if ctx.json {
+        return output::json(a);
+    }
+    let shown = format!("{} → {}", a.name.to_unicode(), a.target.to_unicode());
+    output::done(ctx.lang, verb, Msg::ObjAliasDomain, &shown);
+    Ok(())
 }
 
 fn patch_from(limits: &DomainLimits) -> Result<DomainPatch> {

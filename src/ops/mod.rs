@@ -180,6 +180,13 @@ impl Ops {
         self.dir.domain(name).await
     }
 
+    /// One alias domain, for those who may see its target.
+    pub async fn alias_domain(&self, name: &DomainName) -> Result<AliasDomain> {
+        let alias = self.dir.alias_domain(name).await?;
+        self.actor.require_read(&alias.target)?;
+        Ok(alias)
+    }
+
     pub async fn alias_domains(&self) -> Result<Vec<AliasDomain>> {
         let mut all = self.dir.alias_domains().await?;
         all.retain(|a| self.actor.may_read(&a.target));

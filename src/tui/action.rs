@@ -86,6 +86,8 @@ pub enum Job {
     SetDomainActive(DomainName, bool),
     RemoveDomain(DomainName, bool),
     AddAliasDomain(DomainName, DomainName),
+    EditAliasDomain(DomainName, AliasDomainPatch),
+    SetAliasDomainActive(DomainName, bool),
     RemoveAliasDomain(DomainName),
     AddMailbox(MailboxRequest),
     EditMailbox(Address, MailboxPatch),

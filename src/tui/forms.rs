@@ -18,6 +18,7 @@ pub enum FormKind {
     AddDomain,
     EditDomain(DomainName),
     AddAliasDomain,
+    EditAliasDomain(DomainName),
     AddMailbox,
     EditMailbox(Address),
     Password(Address),
@@ -166,6 +167,18 @@ impl Form {
         )
     }
 
+    /// Re-points an alias domain at another hosted domain.
+    pub fn edit_alias_domain(a: &AliasDomain) -> Form {
+        Form::new(
+            FormKind::EditAliasDomain(a.name.clone()),
+            vec![Field::text(
+                Msg::FieldTargetDomain,
+                Check::Domain,
+                &a.target.to_unicode(),
+            )],
+        )
+    }
+
     /// In a domain, the address comes prefilled with `@domain` and the
     /// cursor before it: type the local part, and that is the address.
     pub fn add_mailbox(domain: Option<&DomainName>) -> Form {
@@ -253,6 +266,7 @@ impl Form {
             FormKind::AddDomain => lang.t(Msg::FormAddDomain).into(),
             FormKind::EditDomain(d) => lang.fmt(Msg::FormEditDomain, &[&d.to_unicode()]),
             FormKind::AddAliasDomain => lang.t(Msg::FormAddAliasDomain).into(),
+            FormKind::EditAliasDomain(d) => lang.fmt(Msg::FormEditAliasDomain, &[&d.to_unicode()]),
             FormKind::AddMailbox => lang.t(Msg::FormAddMailbox).into(),
             FormKind::EditMailbox(a) => lang.fmt(Msg::FormEditMailbox, &[&a.to_unicode()]),
             FormKind::Password(a) => lang.fmt(Msg::FormPassword, &[&a.to_unicode()]),
@@ -416,6 +430,13 @@ impl Form {
             FormKind::AddAliasDomain => Job::AddAliasDomain(
                 at(0, DomainName::parse(v(0)))?,
                 at(1, DomainName::parse(v(1)))?,
+            ),
+            FormKind::EditAliasDomain(name) => Job::EditAliasDomain(
+                name.clone(),
+                AliasDomainPatch {
+                    target: Some(at(0, DomainName::parse(v(0)))?),
+                    active: None,
+                },
             ),
             FormKind::AddMailbox => Job::AddMailbox(MailboxRequest {
                 address: at(0, Address::parse(v(0)))?,

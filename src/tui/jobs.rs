@@ -85,6 +85,16 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
                 .await
                 .map(|a| done(DoneAdded, ObjAliasDomain, a.name.to_unicode())),
         ),
+        Job::EditAliasDomain(name, patch) => changed(
+            ops.edit_alias_domain(name, patch, None)
+                .await
+                .map(|a| done(DoneChanged, ObjAliasDomain, a.name.to_unicode())),
+        ),
+        Job::SetAliasDomainActive(name, on) => changed(
+            ops.set_alias_domain_active(name, on)
+                .await
+                .map(|a| done(active_verb(on), ObjAliasDomain, a.name.to_unicode())),
+        ),
         Job::RemoveAliasDomain(name) => changed(
             ops.remove_alias_domain(name.clone())
                 .await

@@ -316,6 +316,14 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         C::AliasDomains,
+        &[k('e')],
+        Action::Edit,
+        Msg::KeyEdit,
+        2,
+        N::Admin,
+    ),
+    b(
+        C::AliasDomains,
         &[k('d')],
         Action::Delete,
         Msg::KeyDelete,

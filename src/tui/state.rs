@@ -248,6 +248,7 @@ pub enum Subject {
     },
     AliasDomain {
         name: DomainName,
+        active: bool,
     },
 }
 
@@ -265,7 +266,7 @@ impl Subject {
     /// The object's name, as people read it.
     pub fn shown(&self) -> String {
         match self {
-            Subject::Domain { name, .. } | Subject::AliasDomain { name } => name.to_unicode(),
+            Subject::Domain { name, .. } | Subject::AliasDomain { name, .. } => name.to_unicode(),
             Subject::Mailbox { address, .. } => address.to_unicode(),
             Subject::Alias { address, .. } => match address {
                 AliasAddress::Address(a) => a.to_unicode(),
@@ -278,7 +279,7 @@ impl Subject {
     /// ASCII (punycode) form, which is easier to type over some links.
     pub fn accepted(&self) -> Vec<String> {
         let ascii = match self {
-            Subject::Domain { name, .. } | Subject::AliasDomain { name } => name.to_string(),
+            Subject::Domain { name, .. } | Subject::AliasDomain { name, .. } => name.to_string(),
             Subject::Mailbox { address, .. } => address.to_string(),
             Subject::Alias { address, .. } => address.to_string(),
         };
@@ -295,8 +296,8 @@ impl Subject {
         match self {
             Subject::Domain { active, .. }
             | Subject::Mailbox { active, .. }
-            | Subject::Alias { active, .. } => Some(*active),
-            Subject::AliasDomain { .. } => None,
+            | Subject::Alias { active, .. }
+            | Subject::AliasDomain { active, .. } => Some(*active),
         }
     }
 }
@@ -374,10 +375,6 @@ pub const MIN_HEIGHT: u16 = 15;
 /// column titles, the bottom bar (see the renderer's layout); a domain's
 /// tab line comes on top.
 pub const CHROME_LINES: u16 = 6;
-
-/// Lines of the detail pane under the DNS and DKIM lists (the selected
-/// check's message and fix, the selected key's record).
-pub const DETAIL_LINES: u16 = 8;
 
 #[derive(Debug, Clone)]
 pub struct State {
@@ -492,15 +489,21 @@ impl State {
     /// Rows a list shows at the current terminal height.
     pub fn list_height(&self) -> usize {
         let tabs = u16::from(matches!(self.view(), View::Domain { .. }));
-        let detail = if self.has_detail() { DETAIL_LINES } else { 0 };
         self.height
-            .saturating_sub(CHROME_LINES + tabs + detail)
+            .saturating_sub(CHROME_LINES + tabs + self.detail_lines())
             .max(1) as usize
     }
 
-    /// Whether the view shows a detail pane under its list.
-    pub fn has_detail(&self) -> bool {
-        matches!(self.list_id(), Some(ListId::DomainDns | ListId::DomainDkim))
+    /// Lines of the detail pane under the DNS and DKIM lists (the selected
+    /// check's message and fix, the selected key's record): enough for a
+    /// 2048-bit DKIM record at 80 columns, a third of taller terminals.
+    pub fn detail_lines(&self) -> u16 {
+        let least = match self.list_id() {
+            Some(ListId::DomainDns) => 9,
+            Some(ListId::DomainDkim) => 11,
+            _ => return 0,
+        };
+        (self.height / 3).clamp(least, 14)
     }
 
     /// The DNS self-check of `domain`, once a report is in.

@@ -198,16 +198,7 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
                 && state.data.domain_dkim.value.is_none()
                 && !state.data.domain_dkim.loading
             {
-                state.data.domain_dkim.loading = true;
-                let round = state.data.dns_round;
-                run(
-                    state,
-                    fx,
-                    Job::LoadDkim {
-                        domain: name,
-                        round,
-                    },
-                );
+                load_dkim(state, fx, name);
             }
         }
         View::Mailboxes => {
@@ -245,6 +236,13 @@ fn check_dns(state: &mut State, fx: &mut Vec<Effect>, domain: DomainName) {
     run(state, fx, Job::CheckDns { domain, round });
 }
 
+/// Asks for the open domain's DKIM keys, in the current round.
+fn load_dkim(state: &mut State, fx: &mut Vec<Effect>, domain: DomainName) {
+    state.data.domain_dkim.loading = true;
+    let round = state.data.dns_round;
+    run(state, fx, Job::LoadDkim { domain, round });
+}
+
 /// Checks every listed domain not checked yet: the DNS column's badges.
 fn sweep_dns(state: &mut State, fx: &mut Vec<Effect>) {
     let listed: Vec<DomainName> = if state.is_contact() {
@@ -273,16 +271,7 @@ fn recheck(state: &mut State, fx: &mut Vec<Effect>) {
     state.data.dns_round += 1;
     check_dns(state, fx, domain.clone());
     if state.list_id() == Some(ListId::DomainDkim) {
-        state.data.domain_dkim.loading = true;
-        let round = state.data.dns_round;
-        run(
-            state,
-            fx,
-            Job::LoadDkim {
-                domain: domain.clone(),
-                round,
-            },
-        );
+        load_dkim(state, fx, domain.clone());
     }
     let text = state.lang.fmt(Msg::DnsRechecking, &[&domain.to_unicode()]);
     flash(state, text, false);
@@ -642,6 +631,9 @@ fn edit(state: &mut State) {
         Some(ListId::DomainAliases) if state.may_manage() => {
             selected_alias(state).map(Form::edit_alias)
         }
+        Some(ListId::DomainAliasDomains) if state.is_admin() => {
+            selected_alias_domain(state).map(Form::edit_alias_domain)
+        }
         _ => None,
     };
     match form {
@@ -681,6 +673,7 @@ fn delete(state: &mut State) {
         Some(ListId::DomainAliasDomains) => {
             selected_alias_domain(state).map(|a| Subject::AliasDomain {
                 name: a.name.clone(),
+                active: a.active,
             })
         }
         _ => None,
@@ -728,7 +721,7 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
                     Subject::Domain { name, .. } => Job::SetDomainActive(name, on),
                     Subject::Mailbox { address, .. } => Job::SetMailboxActive(address, on),
                     Subject::Alias { address, .. } => Job::SetAliasActive(address, on),
-                    Subject::AliasDomain { .. } => return,
+                    Subject::AliasDomain { name, .. } => Job::SetAliasDomainActive(name, on),
                 };
                 run(state, fx, job);
             }
@@ -764,7 +757,7 @@ fn remove_job(subject: Subject) -> Job {
         } => Job::RemoveDomain(name, mailboxes + aliases > 0),
         Subject::Mailbox { address, .. } => Job::RemoveMailbox(address),
         Subject::Alias { address, .. } => Job::RemoveAlias(address),
-        Subject::AliasDomain { name } => Job::RemoveAliasDomain(name),
+        Subject::AliasDomain { name, .. } => Job::RemoveAliasDomain(name),
     }
 }
 

@@ -19,12 +19,13 @@
 //! database (or slapd) goes away.
 
 use super::imap::Imap;
+use super::ports::free_port;
 use super::services::require_service;
 use super::slapd::{self, Slapd};
 use super::sql::{self, TestDatabase};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -143,14 +144,6 @@ fn execute(url: &str, statements: &[String]) {
                 .unwrap_or_else(|e| panic!("{s}: {e}"));
         }
     });
-}
-
-/// A free TCP port on 127.0.0.1 (free when asked; the services bind it next).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
 }
 
 fn chown(path: &Path, user: &str, group: &str) {
@@ -801,13 +794,40 @@ impl MailStack {
             .args(["-c", &conf, "-h", parameter])
             .output()
             .expect("postconf");
-        let table = String::from_utf8_lossy(&table.stdout).trim().to_string();
+        let tables = String::from_utf8_lossy(&table.stdout).to_string();
+        // A list of tables: postmap asks each in turn, the first answer
+        // wins, as in Postfix.
         let out = Command::new("postmap")
-            .args(["-c", &conf, "-q", key, &table])
+            .args(["-c", &conf, "-q", key])
+            .args(split_tables(&tables))
             .output()
             .expect("postmap");
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
+}
+
+/// The tables of a Postfix parameter value: separated by commas or spaces,
+/// except inside `{…}` (pipemap:{a, b} is one table).
+fn split_tables(value: &str) -> Vec<String> {
+    let (mut tables, mut current, mut depth) = (Vec::new(), String::new(), 0);
+    for c in value.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 && (c == ',' || c.is_whitespace()) {
+            if !current.is_empty() {
+                tables.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        tables.push(current);
+    }
+    tables
 }
 
 impl Drop for MailStack {

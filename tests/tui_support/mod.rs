@@ -167,6 +167,11 @@ impl Fixture {
         }
     }
 
+    /// The TUI of `role`, started and settled.
+    pub async fn tui(&self, role: &str, lang: Lang, theme: Theme, width: u16, height: u16) -> Tui {
+        Tui::new(self.services(role, lang), lang, theme, width, height).await
+    }
+
     pub fn ops(&self, role: &str) -> Ops {
         let actor = match role {
             "admin" => Actor::admin("root"),

@@ -64,10 +64,10 @@ fn dkim_key(state: &State) -> Option<Vec<Line<'static>>> {
         Line::from(vec![
             Span::styled(key.key.selector.to_string(), bold),
             Span::raw(format!(
-                " · {} · {} · {}: ",
+                " · {} · {} · {} ",
                 key.key.algorithm.tag(),
                 state.t(key_state(key.key.state)),
-                state.t(Msg::ColPublished).to_lowercase(),
+                state.t(Msg::DetailPublished),
             )),
             Span::styled(state.t(word).to_string(), state.theme.status(status)),
         ]),

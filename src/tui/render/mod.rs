@@ -7,7 +7,7 @@ mod detail;
 mod dialogs;
 mod tables;
 
-use super::state::{DETAIL_LINES, MIN_HEIGHT, MIN_WIDTH, Overlay, State, View};
+use super::state::{MIN_HEIGHT, MIN_WIDTH, Overlay, State, View};
 use crate::i18n::Msg;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -33,9 +33,10 @@ pub fn render(frame: &mut Frame, state: &State) {
     chrome::header(frame, state, header);
     chrome::breadcrumbs(frame, state, crumbs);
     chrome::title(frame, state, title);
-    if state.has_detail() {
+    let detail = state.detail_lines();
+    if detail > 0 {
         let [list, below] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(DETAIL_LINES)]).areas(body);
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(detail)]).areas(body);
         tables::list(frame, state, list);
         detail::detail(frame, state, below);
     } else {

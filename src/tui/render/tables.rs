@@ -341,7 +341,10 @@ fn list_title(state: &State, id: ListId, list: &ListState) -> String {
             ],
         );
         let (word, _) = dns_status(report.status);
-        title.push_str(&format!("{}: {summary} ", state.t(word)));
+        let status = state
+            .lang
+            .fmt(Msg::DnsStatusSummary, &[state.t(word), &summary]);
+        title.push_str(&format!("{status} "));
     }
     if !list.filter.is_empty() {
         title.push_str(&format!("{}: {} ", state.t(Msg::FilterLabel), list.filter));
