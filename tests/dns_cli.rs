@@ -10,6 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::dns_proxy::Silent;
+use support::dns_service;
 use support::knot::{Knot, Zone};
 use tempfile::TempDir;
 
@@ -27,36 +28,9 @@ impl Env {
     fn new(nameserver: &str, key_dir: &Path) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let config = format!(
-            r#"[directory]
-url = "sqlite:{db}"
-
-[mail]
-mx_hosts = ["mx1.service.test", "mx2.service.test"]
-mx_networks = ["192.0.2.0/28"]
-outbound_ips = ["192.0.2.10", "2001:db8::10"]
-spf_include = "_spf.service.test"
-dmarc_min_policy = "quarantine"
-mta_sts = true
-tls_rpt = true
-autoconfig = true
-
-[mail.client]
-imap_host = "mx1.service.test"
-imap_port = 993
-imap_security = "tls"
-smtp_host = "mx1.service.test"
-smtp_port = 465
-smtp_security = "tls"
-
-[dkim]
-key_dir = "{keys}"
-
-[dns]
-nameservers = ["{nameserver}"]
-timeout = 2
-"#,
-            db = dir.path().join("directory.db").display(),
-            keys = key_dir.display(),
+            "[directory]\nurl = \"sqlite:{}\"\n\n{}",
+            dir.path().join("directory.db").display(),
+            dns_service::service_toml(key_dir, nameserver),
         );
         std::fs::write(dir.path().join("postier.toml"), config).unwrap();
         Env {

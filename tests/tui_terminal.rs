@@ -2,8 +2,11 @@
 //! opens, as SPEC.md says) on a temp SQLite directory; keys sent with
 //! `send-keys` add a domain and a mailbox through the forms; the screen
 //! read with `capture-pane` shows them; then `postier mailbox show --json`
-//! confirms the mailbox and its quota. Every wait polls the screen against
-//! a deadline.
+//! confirms the mailbox and its quota. A second run checks DNS in the
+//! background against a real Knot DNS and shows the result. Every wait
+//! polls the screen against a deadline.
+
+mod support;
 
 use serde_json::Value;
 use std::path::Path;
@@ -82,25 +85,21 @@ fn postier(dir: &Path) -> Command {
     c
 }
 
-#[test]
-fn adds_a_domain_and_a_mailbox_through_the_forms() {
-    if !have_tmux() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "tmux is missing under CI"
-        );
-        eprintln!("WARNING: tmux is not installed; the real-terminal TUI test did not run");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+/// tmux, or `None` (loudly) outside CI when it is not installed.
+fn tmux_or_skip() -> Option<()> {
+    support::services::require_service("tmux", have_tmux().then_some(()), "apt install tmux")
+}
+
+/// Starts `postier` (the TUI) on `dir`'s config and directory in a tmux
+/// session of 80x24.
+fn start_tui(dir: &Path, name: &str) -> Tmux {
     let tmux = Tmux {
-        socket: format!("postier-test-{}", std::process::id()),
+        socket: format!("postier-test-{name}-{}", std::process::id()),
     };
     let command = format!(
         "env LANG=C.UTF-8 LC_ALL= NO_COLOR= POSTIER_CONFIG='{}' POSTIER_DIRECTORY='sqlite:{}' '{}'",
-        dir.path().join("postier.toml").display(),
-        dir.path().join("directory.db").display(),
+        dir.join("postier.toml").display(),
+        dir.join("directory.db").display(),
         env!("CARGO_BIN_EXE_postier"),
     );
     let started = tmux.cmd(&[
@@ -119,6 +118,17 @@ fn adds_a_domain_and_a_mailbox_through_the_forms() {
         "{}",
         String::from_utf8_lossy(&started.stderr)
     );
+    tmux
+}
+
+#[test]
+fn adds_a_domain_and_a_mailbox_through_the_forms() {
+    if tmux_or_skip().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+    let tmux = start_tui(dir.path(), "forms");
 
     tmux.wait_for("Domains (0)");
     tmux.send(&["a"]);
@@ -180,4 +190,78 @@ fn adds_a_domain_and_a_mailbox_through_the_forms() {
         .unwrap();
     let domain: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(domain["quota_bytes"], 5u64 << 30);
+}
+
+#[test]
+fn checks_dns_in_the_background_and_shows_it() {
+    if tmux_or_skip().is_none() {
+        return;
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut zones = support::knot::Knot::zones_in(fixtures.join("dns"));
+    zones.extend(support::knot::Knot::zones_in(fixtures.join("tui/dns")));
+    let Some(knot) = support::knot::Knot::start(zones) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        support::dns_service::service_toml(&fixtures.join("tui/keys"), &knot.addr.to_string());
+    std::fs::write(dir.path().join("postier.toml"), config).unwrap();
+    for domain in ["radio-libre.example", "chœur-de-la-ville.example"] {
+        let out = postier(dir.path())
+            .args(["domain", "add", domain])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let tmux = start_tui(dir.path(), "dns");
+    // Both badges arrive without a key pressed.
+    let screen = tmux.wait_for("FAIL");
+    let row = |name: &str| {
+        tmux.wait_for(name)
+            .lines()
+            .find(|l| l.contains(name))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert!(
+        row("chœur-de-la-ville.example").contains("FAIL"),
+        "{screen}"
+    );
+    tmux.wait_for("warn");
+    assert!(
+        row("radio-libre.example").contains("warn"),
+        "{}",
+        tmux.screen()
+    );
+
+    // The failing domain's DNS tab: its checks, the first one's fix below.
+    tmux.send(&["/"]);
+    tmux.type_text("xn--chur");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Domains (1/2)");
+    tmux.send(&["Enter"]);
+    for _ in 0..3 {
+        tmux.send(&["Tab"]);
+    }
+    let screen = tmux.wait_for("DNS checks (22) FAIL");
+    assert!(screen.contains("mx.present"), "{screen}");
+    assert!(screen.contains("Fix:"), "{screen}");
+    assert!(
+        screen.contains("xn--chur-de-la-ville-t6c.example. 3600 IN MX 10 mx1.service.test."),
+        "{screen}"
+    );
+    tmux.send(&["c"]);
+    tmux.wait_for("Re-checking the DNS of chœur-de-la-ville.example");
+    tmux.wait_for("DNS checks (22) FAIL");
+    tmux.send(&["q"]);
+    let start = Instant::now();
+    while tmux.alive() {
+        assert!(start.elapsed() < DEADLINE, "postier did not quit on q");
+        std::thread::sleep(Duration::from_millis(25));
+    }
 }
