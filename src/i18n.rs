@@ -174,6 +174,8 @@ catalogue! {
     KeyNextTab => "next tab", "onglet suiv.";
     KeyPrevTab => "previous tab", "onglet préc.";
     KeyRecheck => "re-check DNS", "revérifier DNS";
+    KeyGenerateKey => "new DKIM key", "nouvelle clé DKIM";
+    KeyRotateKey => "rotate key", "rotation de clé";
     KeyNextField => "next field", "champ suivant";
     KeyPrevField => "previous field", "champ précédent";
     KeySubmit => "save", "enregistrer";
@@ -237,8 +239,12 @@ catalogue! {
     ObjMailbox => "mailbox", "boîte";
     ObjAlias => "alias", "alias";
     ObjAliasDomain => "alias domain", "domaine alias";
+    ObjDkimKey => "DKIM key", "clé DKIM";
     // Flash messages (shared with the CLI's human output)
     DoneAdded => "{} {} added", "{} {} ajouté(e)";
+    DoneDkimMade => "{} {} made: publish its record", "{} {} créée : publiez son enregistrement";
+    DoneDkimPending => "{} {} made, pending: publish its record, then rotate again", "{} {} créée, en attente : publiez son enregistrement, puis relancez la rotation";
+    DoneDkimSwitched => "{} {} now signs", "{} {} signe désormais";
     DoneChanged => "{} {} changed", "{} {} modifié(e)";
     DoneRemoved => "{} {} removed", "{} {} supprimé(e)";
     DoneEnabled => "{} {} enabled", "{} {} activé(e)";

@@ -2,8 +2,8 @@
 //! serving the demo domains' zones (see `tui_support`): every domain gets
 //! its status, `c` re-checks afresh and sees a zone as it is now, an
 //! answer overtaken by a newer check is dropped, the DKIM tab tells a
-//! published key from one that is not, and a contact checks their domains
-//! with no directory at all.
+//! published key from one that is not, an admin makes and rotates a key
+//! from it, and a contact checks their domains with no directory at all.
 
 mod tui_support;
 
@@ -11,8 +11,9 @@ use postier::dns::Status;
 use postier::error::ErrorKind;
 use postier::i18n::Lang;
 use postier::model::DomainName;
+use postier::model::KeyState;
 use postier::ops::dns::Published;
-use postier::tui::state::{ListId, State, Tab, View};
+use postier::tui::state::{ListId, Overlay, State, Tab, View};
 use postier::tui::{Action, Outcome, Theme};
 use ratatui::crossterm::event::KeyCode;
 use tui_support::{Fixture, Tui, fixtures, key};
@@ -225,4 +226,120 @@ async fn a_contact_checks_their_domains_without_a_directory() {
     let screen = tui.screen();
     assert!(screen.contains("spf.all"), "{screen}");
     assert!(screen.contains("Fix:"), "{screen}");
+}
+
+/// The open domain's keys: (selector, state, published).
+fn keys(tui: &Tui) -> Vec<(String, KeyState, Published)> {
+    let keys = tui
+        .state
+        .data
+        .domain_dkim
+        .value
+        .as_deref()
+        .unwrap_or_default();
+    keys.iter()
+        .map(|k| (k.key.selector.to_string(), k.key.state, k.published))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_admin_makes_and_rotates_a_key_from_the_dkim_tab() {
+    let fixture = Fixture::new().await;
+    let store = tempfile::tempdir().unwrap();
+    let services = fixture.services_with_keys("admin", Lang::En, store.path());
+    let mut tui = Tui::new(services, Lang::En, Theme::PLAIN, 120, 40).await;
+    open(&mut tui, "lesjardiniers", 4).await;
+    assert!(keys(&tui).is_empty());
+    assert!(tui.screen().contains("has no DKIM key yet"));
+
+    tui.keys("a");
+    tui.settle().await;
+    // Not the key the zone publishes: a new one, to be published.
+    assert_eq!(keys(&tui), [("s1".into(), KeyState::Active, Published::No)]);
+    assert!(
+        tui.screen()
+            .contains("DKIM key s1 (lesjardiniers.example) made")
+    );
+    let file = store.path().join("lesjardiniers.example/s1.key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // R: the next key, pending until DNS publishes it.
+    tui.keys("R");
+    tui.settle().await;
+    assert_eq!(
+        keys(&tui)[1],
+        ("s2".into(), KeyState::Pending, Published::No)
+    );
+    assert!(tui.screen().contains("made, pending: publish its record"));
+    tui.keys("R");
+    tui.settle().await;
+    let Some(Overlay::Error(e)) = &tui.state.overlay else {
+        panic!("switching before the record is published is refused")
+    };
+    assert!(
+        e.to_string()
+            .contains("s2._domainkey.lesjardiniers.example"),
+        "{e}"
+    );
+    assert_eq!(keys(&tui)[0].1, KeyState::Active, "s1 still signs");
+    tui.press(key(KeyCode::Esc));
+
+    // The collective publishes s2; R switches to it.
+    let record = tui.state.data.domain_dkim.value.as_ref().unwrap()[1]
+        .record
+        .to_string();
+    let zone = std::fs::read_to_string(fixtures().join("tui/dns/lesjardiniers.example.zone"))
+        .unwrap()
+        .replace(" 1 3600 600", " 2 3600 600")
+        + &record
+        + "\n";
+    fixture.knot.replace_zone("lesjardiniers.example", &zone, 2);
+    tui.keys("R");
+    tui.settle().await;
+    assert!(tui.state.overlay.is_none(), "{:?}", tui.state.overlay);
+    assert!(
+        tui.screen()
+            .contains("DKIM key s2 (lesjardiniers.example) now signs")
+    );
+    assert_eq!(
+        keys(&tui),
+        [
+            ("s1".into(), KeyState::Retiring, Published::No),
+            ("s2".into(), KeyState::Active, Published::Yes),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn only_admins_change_dkim_keys() {
+    let fixture = Fixture::new().await;
+    let store = tempfile::tempdir().unwrap();
+    let services = fixture.services_with_keys("domain-admin", Lang::En, store.path());
+    let mut tui = Tui::new(services.clone(), Lang::En, Theme::PLAIN, 80, 24).await;
+    tui.press(key(KeyCode::Enter));
+    for _ in 0..4 {
+        tui.press(key(KeyCode::Tab));
+    }
+    tui.settle().await;
+    assert_eq!(tui.state.list_id(), Some(ListId::DomainDkim));
+    tui.keys("aR");
+    assert!(tui.jobs.is_empty(), "not offered to a domain admin");
+    // And refused by ops if asked anyway.
+    let outcome = postier::tui::run_job(
+        &services,
+        postier::tui::Job::GenerateDkim(d("lesjardiniers.example")),
+    )
+    .await;
+    let Outcome::Failed(e) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert!(
+        std::fs::read_dir(store.path()).unwrap().next().is_none(),
+        "no key written"
+    );
 }

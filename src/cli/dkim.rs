@@ -4,13 +4,13 @@
 
 use super::{Cli, output};
 use crate::config::Config;
-use crate::dkim::{Algorithm, KeyStore, StoredKey, rotate, tables};
+use crate::dkim::{Algorithm, KeyStore, StoredKey, tables};
 use crate::dns::Resolver;
 use crate::error::{Error, Result};
 use crate::i18n::{Lang, Msg};
-use crate::model::{DomainName, KeyState, Selector};
+use crate::model::{DomainName, Selector};
+use crate::ops::dkim::{Rotation, Step};
 use crate::ops::{self, Actor};
-use chrono::{Duration, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use std::path::PathBuf;
@@ -80,15 +80,15 @@ pub async fn run(cli: &Cli, args: &DkimArgs) -> Result<()> {
             algorithm,
         } => {
             let domain = DomainName::parse(domain)?;
-            actor.require_admin(&format!("DKIM keys of {domain}"))?;
-            let selector =
-                Selector::parse(selector.as_deref().unwrap_or(&config.dkim.default_selector))?;
-            let key = store.create(
+            let selector = selector.as_deref().map(Selector::parse).transpose()?;
+            let key = ops::dkim::generate(
+                &config,
+                &actor,
                 &domain,
-                &selector,
+                selector,
                 Algorithm::parse(algorithm)?,
-                KeyState::Active,
-            )?;
+            )
+            .await?;
             print_key(cli, lang, &store, &domain, &key, Msg::CliDkimMade)
         }
         DkimCmd::Show { domain } => {
@@ -134,15 +134,13 @@ pub async fn run(cli: &Cli, args: &DkimArgs) -> Result<()> {
             nameservers,
         } => {
             let domain = DomainName::parse(domain)?;
-            actor.require_admin(&format!("DKIM keys of {domain}"))?;
             let selector = selector.as_deref().map(Selector::parse).transpose()?;
             let algorithm = algorithm.as_deref().map(Algorithm::parse).transpose()?;
-            let step = Rotation {
-                selector,
-                algorithm,
-                nameservers,
-            };
-            rotate_step(cli, lang, &config, &store, &domain, step).await
+            let options = ops::dns::resolver_options(&config.dns, nameservers, None)?;
+            let resolver = Resolver::new(&options)?;
+            let rotation =
+                ops::dkim::rotate(&config, &actor, &domain, selector, algorithm, &resolver).await?;
+            print_rotation(cli, lang, &store, &domain, rotation)
         }
         DkimCmd::Tables { format, out } => {
             actor.require_admin("DKIM signer tables")?;
@@ -176,48 +174,27 @@ pub async fn run(cli: &Cli, args: &DkimArgs) -> Result<()> {
     }
 }
 
-/// What `dkim rotate` was asked for.
-struct Rotation<'a> {
-    selector: Option<Selector>,
-    algorithm: Option<Algorithm>,
-    nameservers: &'a [String],
-}
-
-async fn rotate_step(
+/// Reports one rotation step.
+fn print_rotation(
     cli: &Cli,
     lang: Lang,
-    config: &Config,
     store: &KeyStore,
     domain: &DomainName,
-    step: Rotation<'_>,
+    rotation: Rotation,
 ) -> Result<()> {
-    let now = Utc::now();
-    for gone in rotate::retire_expired(store, domain, now)? {
+    for gone in &rotation.retired {
         let selector = gone.selector.to_string();
         eprintln!(
             "{}",
             lang.fmt(Msg::CliDkimRetired, &[&selector, domain.as_ascii()])
         );
     }
-    let keys = store.keys(domain)?;
-    let Some(pending) = rotate::pending(&keys).cloned() else {
-        let key = rotate::start(store, domain, step.selector, step.algorithm)?;
-        return print_key(cli, lang, store, domain, &key, Msg::CliDkimPending);
+    let (active, retiring) = match rotation.step {
+        Step::Started(key) => {
+            return print_key(cli, lang, store, domain, &key, Msg::CliDkimPending);
+        }
+        Step::Switched { active, retiring } => (active, retiring),
     };
-    let options = ops::dns::resolver_options(&config.dns, step.nameservers, None)?;
-    let resolver = Resolver::new(&options)?;
-    if !ops::dns::is_published(&resolver, domain, &pending).await? {
-        let line = ops::dns::expected_key(&pending).zone_line(domain);
-        return Err(Error::refused(
-            format!("DKIM selector {} of {domain}", pending.selector),
-            "is not published in DNS yet, so signing stays with the current key",
-        )
-        .with_hint(format!(
-            "publish: {line} — then run postier dkim rotate {domain} again"
-        )));
-    }
-    let grace = Duration::days(i64::from(config.dkim.grace_days));
-    let (active, retiring) = rotate::switch(store, domain, now, grace)?;
     if cli.json {
         return output::json(&json!({
             "domain": domain,

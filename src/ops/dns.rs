@@ -158,10 +158,15 @@ impl DnsChecker {
         &self.inner.actor
     }
 
+    /// The config it checks against (also where the DKIM keys live).
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
     /// The resolver of `round`: the current one, or a fresh one when
     /// `round` is newer (a check of an older round still running keeps the
     /// resolver it has).
-    fn resolver(&self, round: u64) -> Result<Arc<Resolver>> {
+    pub fn resolver(&self, round: u64) -> Result<Arc<Resolver>> {
         let mut current = self.inner.round.lock().unwrap_or_else(|e| e.into_inner());
         match &*current {
             Some((r, resolver)) if *r >= round => Ok(resolver.clone()),

@@ -5,6 +5,7 @@
 //! Reads go through here too, filtered to what the role may see.
 
 mod access;
+pub mod dkim;
 pub mod dns;
 
 pub use access::{Actor, Role};

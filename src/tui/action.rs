@@ -38,6 +38,8 @@ pub enum Action {
     Delete,
     Password,
     Recheck,
+    /// Advances the open domain's DKIM key rotation by one step.
+    Rotate,
     // -- inside forms, prompts and dialogs --
     NextField,
     PrevField,
@@ -70,6 +72,14 @@ pub enum Job {
     },
     /// A domain's DKIM keys and whether DNS publishes them.
     LoadDkim {
+        domain: DomainName,
+        round: u64,
+    },
+    /// Makes a domain's first DKIM key.
+    GenerateDkim(DomainName),
+    /// One step of a domain's DKIM key rotation, asking DNS afresh
+    /// whether the pending key is published.
+    RotateDkim {
         domain: DomainName,
         round: u64,
     },

@@ -5,13 +5,15 @@
 use super::action::{Done, Job, Outcome};
 use super::state::MailboxRow;
 use super::update::done;
+use crate::dkim::{Algorithm, StoredKey};
 use crate::error::{Error, Result};
 use crate::i18n::{
     Lang,
     Msg::{self, *},
 };
-use crate::model::{AliasPatch, Mailbox};
+use crate::model::{AliasPatch, DomainName, Mailbox};
 use crate::ops::Ops;
+use crate::ops::dkim::{self, Step};
 use crate::ops::dns::DnsChecker;
 
 /// What jobs run against.
@@ -35,6 +37,14 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
             let keys = services.dns.keys(&domain, round).await;
             Outcome::Dkim(domain, keys)
         }
+        Job::GenerateDkim(domain) => {
+            let dns = &services.dns;
+            let key = dkim::generate(dns.config(), dns.actor(), &domain, None, Algorithm::Rsa2048);
+            changed(key.await.map(|k| dkim_done(DoneDkimMade, &k, &domain)))
+        }
+        Job::RotateDkim { domain, round } => {
+            changed(rotate_dkim(&services.dns, &domain, round).await)
+        }
         job => match &services.ops {
             Some(ops) => run_directory_job(ops, job).await,
             None => Outcome::Failed(Error::forbidden(
@@ -47,7 +57,10 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
 
 async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
     match job {
-        Job::CheckDns { .. } | Job::LoadDkim { .. } => unreachable!("DNS jobs run in run_job"),
+        Job::CheckDns { .. }
+        | Job::LoadDkim { .. }
+        | Job::GenerateDkim(_)
+        | Job::RotateDkim { .. } => unreachable!("DNS and DKIM jobs run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
         Job::LoadMailboxes(domain) => {
@@ -152,6 +165,23 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
                 .map(|()| done(DoneRemoved, ObjAlias, address.to_string())),
         ),
     }
+}
+
+async fn rotate_dkim(dns: &DnsChecker, domain: &DomainName, round: u64) -> Result<Done> {
+    let resolver = dns.resolver(round)?;
+    let rotation = dkim::rotate(dns.config(), dns.actor(), domain, None, None, &resolver).await?;
+    Ok(match rotation.step {
+        Step::Started(key) => dkim_done(DoneDkimPending, &key, domain),
+        Step::Switched { active, .. } => dkim_done(DoneDkimSwitched, &active, domain),
+    })
+}
+
+fn dkim_done(verb: Msg, key: &StoredKey, domain: &DomainName) -> Done {
+    done(
+        verb,
+        ObjDkimKey,
+        format!("{} ({})", key.selector, domain.to_unicode()),
+    )
 }
 
 fn rows(mailboxes: Vec<Mailbox>) -> Vec<MailboxRow> {

@@ -21,6 +21,7 @@ pub enum Ctx {
     Aliases,
     AliasDomains,
     Dns,
+    Dkim,
     Form,
     FormChoice,
     Dialog,
@@ -331,6 +332,22 @@ pub static BINDINGS: &[Binding] = &[
         N::Admin,
     ),
     b(
+        C::Dkim,
+        &[k('a')],
+        Action::Add,
+        Msg::KeyGenerateKey,
+        2,
+        N::Admin,
+    ),
+    b(
+        C::Dkim,
+        &[k('R')],
+        Action::Rotate,
+        Msg::KeyRotateKey,
+        2,
+        N::Admin,
+    ),
+    b(
         C::Dns,
         &[k('c')],
         Action::Recheck,
@@ -505,8 +522,12 @@ fn view_contexts(state: &State) -> Vec<Ctx> {
                 Tab::Mailboxes => C::Mailboxes,
                 Tab::Aliases => C::Aliases,
                 Tab::AliasDomains => C::AliasDomains,
-                Tab::Dns | Tab::Dkim => C::Dns,
+                Tab::Dns => C::Dns,
+                Tab::Dkim => C::Dkim,
             });
+            if *tab == Tab::Dkim {
+                ctx.push(C::Dns);
+            }
             ctx.push(C::DomainTabs);
         }
     }

@@ -66,7 +66,20 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Back => back(state),
         Action::NextTab => switch_tab(state, &mut fx, true),
         Action::PrevTab => switch_tab(state, &mut fx, false),
+        Action::Add if state.list_id() == Some(ListId::DomainDkim) => {
+            if let Some(domain) = state.open_domain().cloned() {
+                run(state, &mut fx, Job::GenerateDkim(domain));
+            }
+        }
         Action::Add => add(state),
+        Action::Rotate => {
+            if let Some(domain) = state.open_domain().cloned() {
+                // Asks DNS afresh whether the new key is published.
+                state.data.dns_round += 1;
+                let round = state.data.dns_round;
+                run(state, &mut fx, Job::RotateDkim { domain, round });
+            }
+        }
         Action::AddAliasDomain => {
             let target = state
                 .open_domain()

@@ -54,9 +54,10 @@ fn start_knot() -> Knot {
     )
 }
 
-/// A DNS checker asking `server` only, quickly, for `actor`.
-pub fn dns_checker(server: SocketAddr, actor: Actor) -> DnsChecker {
-    let config = support::dns_service::service_config(&fixtures().join("tui/keys"));
+/// A DNS checker asking `server` only, quickly, for `actor`, with the
+/// DKIM keys of `key_dir`.
+pub fn dns_checker(server: SocketAddr, actor: Actor, key_dir: &Path) -> DnsChecker {
+    let config = support::dns_service::service_config(key_dir);
     let options = postier::dns::ResolverOptions {
         nameservers: vec![server],
         timeout: Duration::from_secs(2),
@@ -158,11 +159,17 @@ impl Fixture {
     /// What the TUI of `role` runs its jobs against: no directory for a
     /// contact, as `postier tui` does.
     pub fn services(&self, role: &str, lang: Lang) -> Services {
+        self.services_with_keys(role, lang, &fixtures().join("tui/keys"))
+    }
+
+    /// The same, with the DKIM key store at `key_dir` (for tests that
+    /// change keys).
+    pub fn services_with_keys(&self, role: &str, lang: Lang, key_dir: &Path) -> Services {
         let ops = self.ops(role);
         let actor = ops.actor().clone();
         Services {
             ops: (role != "contact").then_some(ops),
-            dns: dns_checker(self.knot.addr, actor),
+            dns: dns_checker(self.knot.addr, actor, key_dir),
             lang,
         }
     }
