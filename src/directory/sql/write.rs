@@ -106,6 +106,46 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// Runs the versioned UPDATE of `what` (its last bind is the version
+/// read): no row updated means someone else changed it in between.
+async fn update_versioned(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    what: &str,
+    q: &str,
+    args: Vec<Arg>,
+) -> Result<()> {
+    match exec(conn, d, q, args).await? {
+        1 => Ok(()),
+        _ => Err(lost_race(what)),
+    }
+}
+
+/// Records a change that turned `before` into `after`.
+async fn record_edit<T: serde::Serialize>(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    change: &Change,
+    actor: &str,
+    before: &T,
+    after: &T,
+) -> Result<()> {
+    record(
+        conn,
+        d,
+        change,
+        actor,
+        Some(json(before)),
+        Some(json(after)),
+    )
+    .await
+}
+
+/// The object read, or "not found" naming `what`.
+fn found<T>(read: Option<T>, what: &str) -> Result<T> {
+    read.ok_or_else(|| Error::not_found(what))
+}
+
 async fn locked_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) -> Result<Domain> {
     match read::domain(conn, d, name, true).await? {
         Some(domain) => Ok(domain),
@@ -155,9 +195,7 @@ pub async fn apply(
                 ],
             )
             .await?;
-            let domain = read::domain(conn, d, name, false)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
+            let domain = found(read::domain(conn, d, name, false).await?, &what)?;
             record(conn, d, change, actor, None, Some(json(&domain))).await?;
             Ok(Applied::Domain(domain))
         }
@@ -174,9 +212,10 @@ pub async fn apply(
             let max_aliases = patch.max_aliases.unwrap_or(before.max_aliases);
             let quota = patch.quota.unwrap_or(before.quota);
             rules::check_new_limits(&before, max_mailboxes, max_aliases, quota)?;
-            let rows = exec(
+            update_versioned(
                 conn,
                 d,
+                &what,
                 "UPDATE domains SET description = ?, active = ?, max_mailboxes = ?, max_aliases = ?, quota_bytes = ?, \
                  default_quota_bytes = ?, updated_at = ?, version = version + 1 WHERE name = ? AND version = ?",
                 vec![
@@ -192,19 +231,8 @@ pub async fn apply(
                 ],
             )
             .await?;
-            if rows != 1 {
-                return Err(lost_race(&what));
-            }
             let after = locked_domain(conn, d, name).await?;
-            record(
-                conn,
-                d,
-                change,
-                actor,
-                Some(json(&before)),
-                Some(json(&after)),
-            )
-            .await?;
+            record_edit(conn, d, change, actor, &before, &after).await?;
             Ok(Applied::Domain(after))
         }
 
@@ -315,14 +343,13 @@ pub async fn apply(
             if let Some(target) = &patch.target {
                 locked_domain(conn, d, target).await?;
             }
-            let before = read::alias_domain(conn, d, name, true)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
+            let before = found(read::alias_domain(conn, d, name, true).await?, &what)?;
             check_version(&what, before.version, *if_version)?;
             let target = patch.target.as_ref().unwrap_or(&before.target);
-            let rows = exec(
+            update_versioned(
                 conn,
                 d,
+                &what,
                 "UPDATE alias_domains SET target = ?, active = ?, updated_at = ?, version = version + 1 \
                  WHERE name = ? AND version = ?",
                 vec![
@@ -334,21 +361,8 @@ pub async fn apply(
                 ],
             )
             .await?;
-            if rows != 1 {
-                return Err(lost_race(&what));
-            }
-            let after = read::alias_domain(conn, d, name, false)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
-            record(
-                conn,
-                d,
-                change,
-                actor,
-                Some(json(&before)),
-                Some(json(&after)),
-            )
-            .await?;
+            let after = found(read::alias_domain(conn, d, name, false).await?, &what)?;
+            record_edit(conn, d, change, actor, &before, &after).await?;
             Ok(Applied::AliasDomain(after))
         }
 
@@ -436,18 +450,17 @@ pub async fn apply(
                 Some(_) => Some(locked_domain(conn, d, address.domain()).await?),
                 None => None,
             };
-            let before = read::mailbox(conn, d, address, true)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
+            let before = found(read::mailbox(conn, d, address, true).await?, &what)?;
             check_version(&what, before.version, *if_version)?;
             if let (Some(domain), Some(quota)) = (&domain, patch.quota)
                 && quota != before.quota
             {
                 rules::check_quota(domain, before.quota, quota)?;
             }
-            let rows = exec(
+            update_versioned(
                 conn,
                 d,
+                &what,
                 "UPDATE mailboxes SET name = ?, password = ?, quota_bytes = ?, active = ?, updated_at = ?, \
                  version = version + 1 WHERE address = ? AND version = ?",
                 vec![
@@ -461,12 +474,7 @@ pub async fn apply(
                 ],
             )
             .await?;
-            if rows != 1 {
-                return Err(lost_race(&what));
-            }
-            let after = read::mailbox(conn, d, address, false)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
+            let after = found(read::mailbox(conn, d, address, false).await?, &what)?;
             let mut after_json = json(&after);
             if patch.password.is_some()
                 && let Value::Object(map) = &mut after_json
@@ -487,9 +495,7 @@ pub async fn apply(
 
         Change::RemoveMailbox { address } => {
             let what = format!("mailbox {address}");
-            let before = read::mailbox(conn, d, address, true)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
+            let before = found(read::mailbox(conn, d, address, true).await?, &what)?;
             exec(
                 conn,
                 d,
@@ -534,9 +540,7 @@ pub async fn apply(
             if_version,
         } => {
             let what = format!("alias {address}");
-            let before = read::alias(conn, d, address, true)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
+            let before = found(read::alias(conn, d, address, true).await?, &what)?;
             check_version(&what, before.version, *if_version)?;
             let mut targets = before.targets.clone();
             for gone in &patch.remove_targets {
@@ -553,16 +557,14 @@ pub async fn apply(
                 }
             }
             check_targets(address, &targets)?;
-            let rows = exec(
+            update_versioned(
                 conn,
                 d,
+                &what,
                 "UPDATE aliases SET active = ?, updated_at = ?, version = version + 1 WHERE address = ? AND version = ?",
                 vec![b(patch.active.unwrap_or(before.active)), t(now()), t(address), i(before.version)],
             )
             .await?;
-            if rows != 1 {
-                return Err(lost_race(&what));
-            }
             exec(
                 conn,
                 d,
@@ -571,26 +573,14 @@ pub async fn apply(
             )
             .await?;
             write_targets(conn, d, address, &targets).await?;
-            let after = read::alias(conn, d, address, false)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
-            record(
-                conn,
-                d,
-                change,
-                actor,
-                Some(json(&before)),
-                Some(json(&after)),
-            )
-            .await?;
+            let after = found(read::alias(conn, d, address, false).await?, &what)?;
+            record_edit(conn, d, change, actor, &before, &after).await?;
             Ok(Applied::Alias(after))
         }
 
         Change::RemoveAlias { address } => {
             let what = format!("alias {address}");
-            let before = read::alias(conn, d, address, true)
-                .await?
-                .ok_or_else(|| Error::not_found(&what))?;
+            let before = found(read::alias(conn, d, address, true).await?, &what)?;
             exec(
                 conn,
                 d,
