@@ -142,26 +142,39 @@ fn alias_domain_from_row(row: &AnyRow) -> Result<AliasDomain> {
 const ALIAS_DOMAIN_COLUMNS: &str =
     "SELECT name, target, active, created_at, updated_at, version FROM alias_domains";
 
+/// The rows of `select`, all or those whose `column` is `domain`, in
+/// `order`.
+async fn rows_where(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    select: &str,
+    column: &str,
+    domain: Option<&DomainName>,
+    order: &str,
+) -> Result<Vec<AnyRow>> {
+    match domain {
+        Some(domain) => {
+            let q = format!("{select} WHERE {column} = ? ORDER BY {order}");
+            sqlx::query(d.sql(&q))
+                .bind(domain.as_ascii())
+                .fetch_all(&mut *conn)
+                .await
+        }
+        None => {
+            let q = format!("{select} ORDER BY {order}");
+            sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await
+        }
+    }
+    .map_err(db_err)
+}
+
 /// Alias domains, all or those pointing at `target`, by name.
 pub async fn alias_domains(
     conn: &mut AnyConnection,
     d: Dialect,
     target: Option<&DomainName>,
 ) -> Result<Vec<AliasDomain>> {
-    let rows = match target {
-        Some(t) => {
-            let q = format!("{ALIAS_DOMAIN_COLUMNS} WHERE target = ? ORDER BY name");
-            sqlx::query(d.sql(&q))
-                .bind(t.as_ascii())
-                .fetch_all(&mut *conn)
-                .await
-        }
-        None => {
-            let q = format!("{ALIAS_DOMAIN_COLUMNS} ORDER BY name");
-            sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await
-        }
-    }
-    .map_err(db_err)?;
+    let rows = rows_where(conn, d, ALIAS_DOMAIN_COLUMNS, "target", target, "name").await?;
     rows.iter().map(alias_domain_from_row).collect()
 }
 
@@ -225,20 +238,15 @@ pub async fn mailboxes(
     d: Dialect,
     domain: Option<&DomainName>,
 ) -> Result<Vec<Mailbox>> {
-    let rows = match domain {
-        Some(dom) => {
-            let q = format!("{MAILBOX_COLUMNS} WHERE domain = ? ORDER BY domain, address");
-            sqlx::query(d.sql(&q))
-                .bind(dom.as_ascii())
-                .fetch_all(&mut *conn)
-                .await
-        }
-        None => {
-            let q = format!("{MAILBOX_COLUMNS} ORDER BY domain, address");
-            sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await
-        }
-    }
-    .map_err(db_err)?;
+    let rows = rows_where(
+        conn,
+        d,
+        MAILBOX_COLUMNS,
+        "domain",
+        domain,
+        "domain, address",
+    )
+    .await?;
     rows.iter().map(mailbox_from_row).collect()
 }
 
@@ -297,33 +305,18 @@ pub async fn aliases(
     d: Dialect,
     domain: Option<&DomainName>,
 ) -> Result<Vec<Alias>> {
-    let (alias_rows, target_rows) = match domain {
-        Some(dom) => {
-            let q = format!("{ALIAS_COLUMNS} WHERE domain = ? ORDER BY {ALIAS_ORDER}");
-            let a = sqlx::query(d.sql(&q))
-                .bind(dom.as_ascii())
-                .fetch_all(&mut *conn)
-                .await;
-            let t = sqlx::query(d.sql(
-                "SELECT t.alias, t.target FROM alias_targets t JOIN aliases a ON a.address = t.alias \
-                 WHERE a.domain = ? ORDER BY t.alias, t.seq",
-            ))
-            .bind(dom.as_ascii())
-            .fetch_all(&mut *conn)
-            .await;
-            (a, t)
-        }
-        None => {
-            let q = format!("{ALIAS_COLUMNS} ORDER BY {ALIAS_ORDER}");
-            let a = sqlx::query(d.sql(&q)).fetch_all(&mut *conn).await;
-            let t = sqlx::query("SELECT alias, target FROM alias_targets ORDER BY alias, seq")
-                .fetch_all(&mut *conn)
-                .await;
-            (a, t)
-        }
-    };
+    let alias_rows = rows_where(conn, d, ALIAS_COLUMNS, "domain", domain, ALIAS_ORDER).await?;
+    let target_rows = rows_where(
+        conn,
+        d,
+        "SELECT t.alias, t.target FROM alias_targets t JOIN aliases a ON a.address = t.alias",
+        "a.domain",
+        domain,
+        "t.alias, t.seq",
+    )
+    .await?;
     let mut targets: BTreeMap<String, Vec<Address>> = BTreeMap::new();
-    for row in target_rows.map_err(db_err)? {
+    for row in target_rows {
         let target =
             Address::parse(&text(&row, "target")?).map_err(|e| corrupt("alias target", e))?;
         targets
@@ -332,7 +325,6 @@ pub async fn aliases(
             .push(target);
     }
     alias_rows
-        .map_err(db_err)?
         .iter()
         .map(|row| {
             let mut alias = alias_from_row(row)?;
