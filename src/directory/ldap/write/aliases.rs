@@ -8,7 +8,7 @@ use crate::directory::ldap::entry::{self, Entry, attr, class};
 use crate::directory::ldap::filter;
 use crate::directory::ldap::run::Run;
 use crate::directory::rules::{self, check_targets, check_version, lost_race, not_found_domain};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::model::*;
 
 fn already_exists(address: &AliasAddress) -> Error {
@@ -101,15 +101,17 @@ async fn in_order(run: &mut Run<'_>, dn: &str, e: Entry, targets: &[Address]) ->
 }
 
 async fn settled(run: &mut Run<'_>, dn: &str, alias: Alias) -> Outcome {
-    match settle(run, alias.address.domain(), Member::Alias).await {
-        Ok(()) => Ok((Applied::Alias(alias.clone()), Some(json(&alias)))),
-        Err(e) if e.kind == ErrorKind::Unavailable => Err(e),
-        Err(e) => {
-            let mine = filter::eq(attr::CHANGE, &run.token);
-            run.delete(dn, Some(&mine)).await?;
-            Err(e)
-        }
-    }
+    let domain = alias.address.domain().clone();
+    let after = json(&alias);
+    settle(
+        run,
+        dn,
+        &domain,
+        Member::Alias,
+        Applied::Alias(alias),
+        after,
+    )
+    .await
 }
 
 pub async fn edit(

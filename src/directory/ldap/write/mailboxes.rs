@@ -8,7 +8,7 @@ use crate::directory::ldap::entry::{self, attr, class};
 use crate::directory::ldap::filter;
 use crate::directory::ldap::run::Run;
 use crate::directory::rules::{self, check_version, lost_race, not_found_domain};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::model::*;
 use serde_json::Value;
 
@@ -73,15 +73,9 @@ async fn write_new(run: &mut Run<'_>, new: &NewMailbox, quota: Size, dn: &str) -
 
 /// Settles a mailbox written without the lease; undoes it if refused.
 async fn settled(run: &mut Run<'_>, dn: &str, m: Mailbox, member: Member) -> Outcome {
-    match settle(run, m.domain(), member).await {
-        Ok(()) => Ok((Applied::Mailbox(m.clone()), Some(json(&m)))),
-        Err(e) if e.kind == ErrorKind::Unavailable => Err(e),
-        Err(e) => {
-            let mine = filter::eq(attr::CHANGE, &run.token);
-            run.delete(dn, Some(&mine)).await?;
-            Err(e)
-        }
-    }
+    let domain = m.domain().clone();
+    let after = json(&m);
+    settle(run, dn, &domain, member, Applied::Mailbox(m), after).await
 }
 
 pub async fn edit(

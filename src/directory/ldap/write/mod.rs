@@ -14,10 +14,12 @@ mod aliases;
 mod domains;
 mod mailboxes;
 
+use super::entry::attr;
+use super::filter;
 use super::read::{Reader, Slot};
 use super::run::Run;
 use crate::directory::rules::{self, not_found_domain};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::*;
 use serde_json::Value;
 
@@ -146,11 +148,32 @@ impl Member {
     }
 }
 
+/// After `member` was written at `dn` in `domain` without the lease:
+/// checks it (see [`check_written`]) and reports `applied`, or undoes the
+/// write (if it is still this change's) and reports the refusal.
+async fn settle(
+    run: &mut Run<'_>,
+    dn: &str,
+    domain: &DomainName,
+    member: Member,
+    applied: Applied,
+    after: Value,
+) -> Outcome {
+    match check_written(run, domain, member).await {
+        Ok(()) => Ok((applied, Some(after))),
+        Err(e) if e.kind == ErrorKind::Unavailable => Err(e),
+        Err(e) => {
+            let mine = filter::eq(attr::CHANGE, &run.token);
+            run.delete(dn, Some(&mine)).await?;
+            Err(e)
+        }
+    }
+}
+
 /// After `member` was written to `domain` without the lease: if a limit
 /// now applies or another change holds the lease, takes the lease and
-/// checks with everything counted. An error means the caller must undo
-/// its write.
-async fn settle(run: &mut Run<'_>, domain: &DomainName, member: Member) -> Result<()> {
+/// checks with everything counted. An error means the write must be undone.
+async fn check_written(run: &mut Run<'_>, domain: &DomainName, member: Member) -> Result<()> {
     let (d, leased) = run.reader().domain_and_lease(domain).await?;
     let Some(d) = d else {
         return Err(not_found_domain(domain));
