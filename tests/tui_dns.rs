@@ -267,6 +267,11 @@ async fn an_admin_makes_and_rotates_a_key_from_the_dkim_tab() {
         0o600
     );
 
+    // A second `a` makes no second key beside the first.
+    tui.keys("a");
+    assert!(tui.jobs.is_empty());
+    assert!(tui.screen().contains("R starts a rotation"));
+
     // R: the next key, pending until DNS publishes it.
     tui.keys("R");
     tui.settle().await;

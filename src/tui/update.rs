@@ -67,7 +67,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NextTab => switch_tab(state, &mut fx, true),
         Action::PrevTab => switch_tab(state, &mut fx, false),
         Action::Add if state.list_id() == Some(ListId::DomainDkim) => {
-            if let Some(domain) = state.open_domain().cloned() {
+            let has_keys = state
+                .data
+                .domain_dkim
+                .value
+                .as_ref()
+                .is_some_and(|keys| !keys.is_empty());
+            if has_keys {
+                // A second key comes by rotation, not beside the first.
+                let text = state.t(Msg::DkimHasKey).to_string();
+                flash(state, text, true);
+            } else if let Some(domain) = state.open_domain().cloned() {
                 run(state, &mut fx, Job::GenerateDkim(domain));
             }
         }

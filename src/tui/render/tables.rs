@@ -381,9 +381,14 @@ pub fn list(frame: &mut Frame, state: &State, area: Rect) {
         Some(match id {
             ListId::DomainDkim if list.filter.is_empty() => {
                 let ascii = state.data.domain.as_ref().map(|d| d.to_string());
+                let none = if state.is_admin() {
+                    Msg::DkimNoneAdmin
+                } else {
+                    Msg::DkimNone
+                };
                 state
                     .lang
-                    .fmt(Msg::DkimNone, &[open, ascii.as_deref().unwrap_or_default()])
+                    .fmt(none, &[open, ascii.as_deref().unwrap_or_default()])
             }
             _ if list.filter.is_empty() => state.t(Msg::Empty).to_string(),
             _ => state.t(Msg::NoMatch).to_string(),
