@@ -6,7 +6,7 @@
 
 use super::action::Action;
 use super::forms::FieldKind;
-use super::state::{Overlay, State, Tab, View};
+use super::state::{ListId, Overlay, State, Tab, View};
 use crate::i18n::Msg;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -15,6 +15,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 pub enum Ctx {
     Global,
     List,
+    /// A list whose rows open (or edit) with Enter.
+    Open,
     Domains,
     DomainTabs,
     Mailboxes,
@@ -381,7 +383,7 @@ pub static BINDINGS: &[Binding] = &[
         N::Anyone,
     ),
     b(
-        C::List,
+        C::Open,
         &[code(K::Enter)],
         Action::Open,
         Msg::KeyOpen,
@@ -531,8 +533,12 @@ fn view_contexts(state: &State) -> Vec<Ctx> {
             ctx.push(C::DomainTabs);
         }
     }
-    if state.list_id().is_some() {
+    if let Some(id) = state.list_id() {
         ctx.push(C::List);
+        // DNS checks, DKIM keys and audit entries have nothing to open.
+        if !matches!(id, ListId::DomainDns | ListId::DomainDkim | ListId::Audit) {
+            ctx.push(C::Open);
+        }
     }
     ctx.push(C::Global);
     ctx
