@@ -259,14 +259,23 @@ fn check_all_covers_the_directory() {
     for d in ["good.test", "cname-mx.test"] {
         env.run(&["domain", "add", d], 0);
     }
-    let report = env.json(&["dns", "check", "--all"], 1);
-    let names: Vec<&str> = report["domains"]
+    // An alias domain is checked too (and this one has no MX: FAIL).
+    env.run(&["domain", "alias", "add", "nomx.test", "good.test"], 0);
+    let report = env.json(&["dns", "check", "--all"], 2);
+    let statuses: Vec<(&str, &str)> = report["domains"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["domain"].as_str().unwrap())
+        .map(|d| (d["domain"].as_str().unwrap(), d["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(names, ["cname-mx.test", "good.test"]);
+    assert_eq!(
+        statuses,
+        [
+            ("cname-mx.test", "warn"),
+            ("good.test", "ok"),
+            ("nomx.test", "fail")
+        ]
+    );
 }
 
 #[test]

@@ -60,6 +60,16 @@ async fn every_domain_gets_its_dns_status() {
         assert_eq!(status(&tui.state, domain), Some(want), "{domain}");
     }
     assert_eq!(tui.state.jobs, 0, "every check reported back");
+    // Alias domains are checked too: radiolibre.example lacks DMARC.
+    assert_eq!(status(&tui.state, "radiolibre.example"), Some(Status::Fail));
+    assert_eq!(
+        check(&tui.state, "radiolibre.example", "dmarc.present"),
+        Status::Fail
+    );
+    assert_eq!(
+        check(&tui.state, "radiolibre.example", "mx.ours"),
+        Status::Ok
+    );
     // The column shows the words, not colour alone.
     let screen = tui.screen();
     for word in ["ok", "warn", "FAIL", "unknown"] {

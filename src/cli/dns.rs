@@ -38,7 +38,7 @@ pub enum DnsCmd {
     Check {
         /// Domains to check (default with --expect: the file's domain).
         domains: Vec<String>,
-        /// Check every domain of the directory.
+        /// Check every domain of the directory, alias domains included.
         #[arg(long, conflicts_with_all = ["domains", "expect"])]
         all: bool,
         /// Check against this expectations file (from `dns expectations`)
@@ -191,14 +191,14 @@ async fn check(
         None => {
             let config = Config::load(cli.config.as_deref())?;
             let names = if all {
-                super::Context::open(cli)
-                    .await?
-                    .ops
-                    .domains()
-                    .await?
-                    .into_iter()
-                    .map(|d| d.name)
-                    .collect()
+                // Alias domains receive mail too: their MX, SPF and DMARC
+                // matter as much.
+                let ops = super::Context::open(cli).await?.ops;
+                let mut names: Vec<DomainName> =
+                    ops.domains().await?.into_iter().map(|d| d.name).collect();
+                names.extend(ops.alias_domains().await?.into_iter().map(|a| a.name));
+                names.sort();
+                names
             } else if domains.is_empty() {
                 return Err(Error::invalid("dns check", "no domain given")
                     .with_hint("name domains, or use --all or --expect FILE"));

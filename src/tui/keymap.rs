@@ -327,6 +327,14 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         C::AliasDomains,
+        &[k('c')],
+        Action::Recheck,
+        Msg::KeyRecheck,
+        4,
+        N::Admin,
+    ),
+    b(
+        C::AliasDomains,
         &[k('d')],
         Action::Delete,
         Msg::KeyDelete,

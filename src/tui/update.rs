@@ -267,12 +267,27 @@ fn load_dkim(state: &mut State, fx: &mut Vec<Effect>, domain: DomainName) {
 }
 
 /// Checks every listed domain not checked yet: the DNS column's badges.
+/// Alias domains receive mail too; their check is an admin's (the roles
+/// name hosted domains).
 fn sweep_dns(state: &mut State, fx: &mut Vec<Effect>) {
     let listed: Vec<DomainName> = if state.is_contact() {
         state.contact_domains().to_vec()
     } else {
         let domains = state.data.domains.value.as_deref().unwrap_or_default();
-        domains.iter().map(|d| d.name.clone()).collect()
+        let aliases = match state.is_admin() {
+            true => state
+                .data
+                .alias_domains
+                .value
+                .as_deref()
+                .unwrap_or_default(),
+            false => &[],
+        };
+        let names = domains.iter().map(|d| &d.name);
+        names
+            .chain(aliases.iter().map(|a| &a.name))
+            .cloned()
+            .collect()
     };
     for domain in listed {
         if !state.data.dns.contains_key(&domain) {
@@ -281,14 +296,18 @@ fn sweep_dns(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
-/// `c`: checks the open domain (or the one under the cursor) afresh, and
-/// its DKIM keys when they are on screen.
+/// `c`: checks the alias domain under the cursor, else the open domain (or
+/// the one under the cursor) afresh, and its DKIM keys when they are on
+/// screen.
 fn recheck(state: &mut State, fx: &mut Vec<Effect>) {
-    let Some(domain) = state
-        .open_domain()
-        .cloned()
-        .or_else(|| selected_domain_name(state))
-    else {
+    let domain = match state.list_id() {
+        Some(ListId::DomainAliasDomains) => selected_alias_domain(state).map(|a| a.name.clone()),
+        _ => state
+            .open_domain()
+            .cloned()
+            .or_else(|| selected_domain_name(state)),
+    };
+    let Some(domain) = domain else {
         return nothing_selected(state);
     };
     state.data.dns_round += 1;
@@ -363,6 +382,7 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
         Outcome::AliasDomains(r) => {
             state.data.alias_domains.set(r);
             rebuild_alias_domain_keys(state);
+            sweep_dns(state, fx);
         }
         Outcome::AllMailboxes(r) => {
             state.data.all_mailboxes.set(r);

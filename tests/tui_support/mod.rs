@@ -7,7 +7,8 @@
 //!
 //! The demo domains' DNS: lesjardiniers.example is all right,
 //! radio-libre.example warns (no SPF `all`), chœur-de-la-ville.example
-//! fails (no MX), atelier-velo.example is unknown (SERVFAIL).
+//! fails (no MX), atelier-velo.example is unknown (SERVFAIL), and the
+//! alias domain radiolibre.example fails (no DMARC).
 #![allow(dead_code)]
 
 #[path = "../support/mod.rs"]

@@ -97,6 +97,7 @@ const ALIAS_DOMAINS: &[Column] = &[
     col(Msg::ColAliasDomain, 24, 0, true),
     col(Msg::ColTarget, 24, 1, true),
     col(Msg::ColActive, 6, 2, false),
+    col(Msg::ColDns, 7, 1, false),
 ];
 const AUDIT: &[Column] = &[
     col(Msg::ColWhen, 19, 1, false),
@@ -254,6 +255,7 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
                 Cell::from(a.name.to_unicode()),
                 Cell::from(a.target.to_unicode()),
                 active_cell(a.active, lang, theme),
+                dns_badge(state, &a.name),
             ]
         }
         ListId::DomainDns => {
