@@ -1,6 +1,8 @@
-//! Runs a [`Job`] through the ops layer (or the DNS checker) and turns its
-//! result into an [`Outcome`]. Called on a background task by the event
-//! loop; password hashing inside ops already runs on the blocking pool.
+//! Runs a [`Job`] through the ops layer (directory jobs) or the DNS checker
+//! and `ops::dkim` (DNS and DKIM jobs, which need no directory) and turns
+//! its result into an [`Outcome`]. Called on a background task by the event
+//! loop; password hashing and DKIM key generation inside ops already run on
+//! the blocking pool.
 
 use super::action::{Done, Job, Outcome};
 use super::state::MailboxRow;
