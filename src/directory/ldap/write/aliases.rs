@@ -172,18 +172,10 @@ pub async fn edit(
 }
 
 pub async fn remove(run: &mut Run<'_>, address: &AliasAddress) -> Outcome {
-    let what = format!("alias {address}");
     let dn = run.dit().alias(address);
-    let Some(e) = run.reader().entry(&dn, class::ALIAS).await? else {
-        if run.resuming {
-            return Ok((Applied::Removed, None));
-        }
-        return Err(Error::not_found(what));
-    };
-    run.intent(Some(json(&entry::alias_from(&e)?))).await?;
-    match run.delete(&dn, None).await? {
-        Written::Done(_) => Ok((Applied::Removed, None)),
-        Written::NoSuchObject if run.resuming => Ok((Applied::Removed, None)),
-        _ => Err(Error::not_found(what)),
-    }
+    let what = format!("alias {address}");
+    super::remove_entry(run, &dn, class::ALIAS, what, |e| {
+        Ok(json(&entry::alias_from(e)?))
+    })
+    .await
 }

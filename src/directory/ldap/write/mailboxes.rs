@@ -158,18 +158,10 @@ fn edited(after: Mailbox, patch: &MailboxPatch) -> (Applied, Option<Value>) {
 }
 
 pub async fn remove(run: &mut Run<'_>, address: &Address) -> Outcome {
-    let what = format!("mailbox {address}");
     let dn = run.dit().mailbox(address);
-    let Some(e) = run.reader().entry(&dn, class::MAILBOX).await? else {
-        if run.resuming {
-            return Ok((Applied::Removed, None));
-        }
-        return Err(Error::not_found(what));
-    };
-    run.intent(Some(json(&entry::mailbox_from(&e)?))).await?;
-    match run.delete(&dn, None).await? {
-        Written::Done(_) => Ok((Applied::Removed, None)),
-        Written::NoSuchObject if run.resuming => Ok((Applied::Removed, None)),
-        _ => Err(Error::not_found(what)),
-    }
+    let what = format!("mailbox {address}");
+    super::remove_entry(run, &dn, class::MAILBOX, what, |e| {
+        Ok(json(&entry::mailbox_from(e)?))
+    })
+    .await
 }

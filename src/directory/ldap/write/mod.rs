@@ -14,7 +14,8 @@ mod aliases;
 mod domains;
 mod mailboxes;
 
-use super::entry::attr;
+use super::conn::Written;
+use super::entry::{Entry, attr};
 use super::filter;
 use super::read::{Reader, Slot};
 use super::run::Run;
@@ -145,6 +146,30 @@ impl Member {
             Member::Alias => d.aliases = d.aliases.saturating_sub(1),
         }
         self.admit(&d)
+    }
+}
+
+/// Removes the entry of `class` at `dn` (`what`, for errors), its content
+/// as `before` (in JSON) recorded in the intent first. When resuming, an
+/// entry already gone was removed by the change being finished.
+async fn remove_entry(
+    run: &mut Run<'_>,
+    dn: &str,
+    class: &str,
+    what: String,
+    before: impl Fn(&Entry) -> Result<Value>,
+) -> Outcome {
+    let Some(e) = run.reader().entry(dn, class).await? else {
+        if run.resuming {
+            return Ok((Applied::Removed, None));
+        }
+        return Err(Error::not_found(what));
+    };
+    run.intent(Some(before(&e)?)).await?;
+    match run.delete(dn, None).await? {
+        Written::Done(_) => Ok((Applied::Removed, None)),
+        Written::NoSuchObject if run.resuming => Ok((Applied::Removed, None)),
+        _ => Err(Error::not_found(what)),
     }
 }
 
