@@ -3,8 +3,9 @@
 //! `send-keys` add a domain and a mailbox through the forms; the screen
 //! read with `capture-pane` shows them; then `postier mailbox show --json`
 //! confirms the mailbox and its quota. A second run checks DNS in the
-//! background against a real Knot DNS and shows the result. Every wait
-//! polls the screen against a deadline.
+//! background against a real Knot DNS and shows the result; a third, as a
+//! contact, does so with no directory reachable at all. Every wait polls
+//! the screen against a deadline.
 
 mod support;
 
@@ -93,13 +94,18 @@ fn tmux_or_skip() -> Option<()> {
 /// Starts `postier` (the TUI) on `dir`'s config and directory in a tmux
 /// session of 80x24.
 fn start_tui(dir: &Path, name: &str) -> Tmux {
+    let directory = format!("sqlite:{}", dir.join("directory.db").display());
+    start_tui_on(dir, &directory, name)
+}
+
+/// The same on the directory `url`.
+fn start_tui_on(dir: &Path, url: &str, name: &str) -> Tmux {
     let tmux = Tmux {
         socket: format!("postier-test-{name}-{}", std::process::id()),
     };
     let command = format!(
-        "env LANG=C.UTF-8 LC_ALL= NO_COLOR= POSTIER_CONFIG='{}' POSTIER_DIRECTORY='sqlite:{}' '{}'",
+        "env LANG=C.UTF-8 LC_ALL= NO_COLOR= SUDO_USER= POSTIER_CONFIG='{}' POSTIER_DIRECTORY='{url}' '{}'",
         dir.join("postier.toml").display(),
-        dir.join("directory.db").display(),
         env!("CARGO_BIN_EXE_postier"),
     );
     let started = tmux.cmd(&[
@@ -258,6 +264,45 @@ fn checks_dns_in_the_background_and_shows_it() {
     tmux.send(&["c"]);
     tmux.wait_for("Re-checking the DNS of chœur-de-la-ville.example");
     tmux.wait_for("DNS checks (22) FAIL");
+    tmux.send(&["q"]);
+    let start = Instant::now();
+    while tmux.alive() {
+        assert!(start.elapsed() < DEADLINE, "postier did not quit on q");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn a_contact_checks_their_domains_with_no_directory() {
+    if tmux_or_skip().is_none() {
+        return;
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut zones = support::knot::Knot::zones_in(fixtures.join("dns"));
+    zones.extend(support::knot::Knot::zones_in(fixtures.join("tui/dns")));
+    let Some(knot) = support::knot::Knot::start(zones) else {
+        return;
+    };
+    let me = users::get_current_username().expect("a user name");
+    let me = me.to_string_lossy();
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}\n[access]\nadmins = [\"nobody-else\"]\ncontacts = {{ \"{me}\" = [\"radio-libre.example\"] }}\n",
+        support::dns_service::service_toml(&fixtures.join("tui/keys"), &knot.addr.to_string()),
+    );
+    std::fs::write(dir.path().join("postier.toml"), config).unwrap();
+    // A directory nobody could reach: a contact's TUI must not need it.
+    let tmux = start_tui_on(dir.path(), "postgres://postier@127.0.0.1:1/none", "contact");
+    let screen = tmux.wait_for("no directory (DNS self-check only)");
+    assert!(screen.contains("(contact)"), "{screen}");
+    let screen = tmux.wait_for("warn");
+    assert!(screen.contains("radio-libre.example"), "{screen}");
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("DNS checks (22) warn");
+    assert!(
+        !screen.contains("Mailboxes"),
+        "a contact sees the DNS tab only:\n{screen}"
+    );
     tmux.send(&["q"]);
     let start = Instant::now();
     while tmux.alive() {
