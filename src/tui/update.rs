@@ -274,14 +274,15 @@ fn sweep_dns(state: &mut State, fx: &mut Vec<Effect>) {
         state.contact_domains().to_vec()
     } else {
         let domains = state.data.domains.value.as_deref().unwrap_or_default();
-        let aliases = match state.is_admin() {
-            true => state
+        let aliases = if state.is_admin() {
+            state
                 .data
                 .alias_domains
                 .value
                 .as_deref()
-                .unwrap_or_default(),
-            false => &[],
+                .unwrap_or_default()
+        } else {
+            &[]
         };
         let names = domains.iter().map(|d| &d.name);
         names
