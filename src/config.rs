@@ -110,6 +110,11 @@ pub struct StackConfig {
     /// The directory URL Postfix and Dovecot read with (ideally a read-only
     /// account); default: the directory URL postier itself uses.
     pub lookup_url: Option<String>,
+    /// LDAP: the (read-only) account Postfix and Dovecot bind as; default:
+    /// `[directory] bind_dn`, postier's own.
+    pub lookup_bind_dn: Option<String>,
+    /// LDAP: the file holding that account's password.
+    pub lookup_bind_password_file: Option<PathBuf>,
     /// Postfix's `virtual_transport`: where accepted mail goes (Dovecot LMTP).
     pub virtual_transport: String,
     /// Postfix's `recipient_delimiter` (`+` in `bob+news@`); empty: none.
@@ -129,6 +134,8 @@ impl Default for StackConfig {
             vmail_uid: 5000,
             vmail_gid: 5000,
             lookup_url: None,
+            lookup_bind_dn: None,
+            lookup_bind_password_file: None,
             virtual_transport: "lmtp:unix:private/dovecot-lmtp".into(),
             recipient_delimiter: "+".into(),
             postfix_group: "postfix".into(),
@@ -146,12 +153,40 @@ impl std::fmt::Debug for StackConfig {
             .field("vmail_uid", &self.vmail_uid)
             .field("vmail_gid", &self.vmail_gid)
             .field("lookup_url", &self.lookup_url.as_deref().map(redact_url))
+            .field("lookup_bind_dn", &self.lookup_bind_dn)
+            .field("lookup_bind_password_file", &self.lookup_bind_password_file)
             .field("virtual_transport", &self.virtual_transport)
             .field("recipient_delimiter", &self.recipient_delimiter)
             .field("postfix_group", &self.postfix_group)
             .field("dovecot_group", &self.dovecot_group)
             .field("quota_usage", &self.quota_usage)
             .finish()
+    }
+}
+
+impl StackConfig {
+    /// The `[directory]` settings as the mail stack uses them: with the
+    /// lookup account of `lookup_bind_dn`, when one is named, in place of
+    /// postier's own (which may write).
+    pub fn lookup_directory(&self, directory: DirectoryConfig) -> Result<DirectoryConfig> {
+        match (&self.lookup_bind_dn, &self.lookup_bind_password_file) {
+            (None, None) => Ok(directory),
+            (Some(dn), Some(file)) => Ok(DirectoryConfig {
+                bind_dn: Some(dn.clone()),
+                bind_password_file: Some(file.clone()),
+                ..directory
+            }),
+            (Some(_), None) => Err(Error::invalid(
+                "[stack] lookup_bind_dn",
+                "is set without lookup_bind_password_file",
+            )
+            .with_hint("name the file holding that account's password, or remove lookup_bind_dn")),
+            (None, Some(_)) => Err(Error::invalid(
+                "[stack] lookup_bind_password_file",
+                "is set without lookup_bind_dn",
+            )
+            .with_hint("name the account (its DN), or remove lookup_bind_password_file")),
+        }
     }
 }
 
@@ -546,6 +581,34 @@ mod tests {
         );
         assert_eq!(merged.bind_password_file, Some(PathBuf::from("/run/pw")));
         assert_eq!(merged.state_url, None);
+    }
+
+    #[test]
+    fn the_mail_stack_binds_with_its_own_ldap_account() {
+        let directory = DirectoryConfig {
+            bind_dn: Some("cn=postier,dc=example,dc=net".into()),
+            bind_password_file: Some("/etc/postier/bind.pw".into()),
+            ..Default::default()
+        };
+        let mut stack = StackConfig::default();
+        let same = stack.lookup_directory(directory.clone()).unwrap();
+        assert_eq!(same.bind_dn, directory.bind_dn);
+        stack.lookup_bind_dn = Some("cn=mailstack,dc=example,dc=net".into());
+        let err = stack.lookup_directory(directory.clone()).unwrap_err();
+        assert!(
+            err.to_string().contains("lookup_bind_password_file"),
+            "{err}"
+        );
+        stack.lookup_bind_password_file = Some("/etc/postier/mailstack.pw".into());
+        let lookup = stack.lookup_directory(directory).unwrap();
+        assert_eq!(
+            lookup.bind_dn.as_deref(),
+            Some("cn=mailstack,dc=example,dc=net")
+        );
+        assert_eq!(
+            lookup.bind_password_file.as_deref(),
+            Some(Path::new("/etc/postier/mailstack.pw"))
+        );
     }
 
     #[test]

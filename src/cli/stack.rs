@@ -22,7 +22,9 @@ pub fn run(cli: &Cli, cmd: &StackCmd) -> Result<()> {
         Some(url) => url.clone(),
         None => config.directory_url(cli.directory.as_deref())?,
     };
-    let directory = config.directory.clone().with_env();
+    let directory = config
+        .stack
+        .lookup_directory(config.directory.clone().with_env())?;
     let backend = stack::Backend::resolve(&url, &directory)?;
     let rendering = stack::render(stack, &config.stack, &backend, &out)?;
     let written = stack::write(&out, &rendering)?;

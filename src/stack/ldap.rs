@@ -103,14 +103,18 @@ impl LdapSource {
                     &what,
                     "Postfix and Dovecot need a bind DN and password to read it",
                 )
-                .with_hint("set [directory] bind_dn and bind_password_file"));
+                .with_hint(
+                    "set [stack] lookup_bind_dn and lookup_bind_password_file (a read-only \
+                     account), or [directory] bind_dn and bind_password_file",
+                ));
             }
         };
         plain_config_value(&format!("bind DN {bind_dn:?}"), &bind_dn)?;
         let bind_password = read_secret_file(
             file,
             &format!("bind password file {}", file.display()),
-            "check [directory] bind_password_file or POSTIER_LDAP_BIND_PASSWORD_FILE",
+            "check [stack] lookup_bind_password_file, or [directory] bind_password_file \
+             (POSTIER_LDAP_BIND_PASSWORD_FILE)",
         )?;
         plain_config_value(
             &format!("the password in {}", file.display()),

@@ -380,6 +380,21 @@ impl MailStack {
         for secret in secrets.iter().copied().chain(ldap_password.as_deref()) {
             assert!(!listing.contains(secret), "stack render printed a password");
         }
+        // postier's own LDAP account may write: the mail stack never gets
+        // its password, only the read-only account's.
+        if let Some(password) = &ldap_password {
+            let postfix = self.render_dir.join("postfix/virtual_mailbox_maps.cf");
+            let text = std::fs::read_to_string(&postfix).expect("rendered table");
+            assert!(text.contains(slapd::LOOKUP_DN), "{text}");
+            for sub in ["postfix", "dovecot"] {
+                for entry in std::fs::read_dir(self.render_dir.join(sub)).expect("rendered dir") {
+                    let path = entry.expect("entry").path();
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    assert!(!text.contains(password.as_str()), "{}", path.display());
+                    assert!(!text.contains(slapd::BIND_DN), "{}", path.display());
+                }
+            }
+        }
         for (sub, group) in [("postfix", "postfix"), ("dovecot", "dovecot")] {
             let gid = users::get_group_by_name(group).expect(group).gid();
             for entry in std::fs::read_dir(self.render_dir.join(sub)).expect("rendered dir") {
@@ -411,9 +426,16 @@ impl MailStack {
                 format!("sqlite:{}", self.dir.path().join("ldap-state.db").display()),
             ),
         };
-        let lookup = match &self.lookup_url {
-            Some(url) => format!("lookup_url = {url:?}\n"),
-            None => String::new(),
+        // The mail stack reads with an account that can do nothing else:
+        // a SELECT-only SQL user, or a read-only LDAP account.
+        let lookup = match (&self.lookup_url, &self.directory) {
+            (Some(url), _) => format!("lookup_url = {url:?}\n"),
+            (None, Directory::Ldap(slapd)) => format!(
+                "lookup_bind_dn = {:?}\nlookup_bind_password_file = {:?}\n",
+                slapd::LOOKUP_DN,
+                slapd.lookup_password_file().display().to_string(),
+            ),
+            (None, Directory::Sql { .. }) => String::new(),
         };
         format!(
             "[directory]\n{directory}\n\

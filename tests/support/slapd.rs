@@ -17,6 +17,8 @@ use tempfile::TempDir;
 pub const BASE_DN: &str = "dc=postier,dc=test";
 pub const BIND_DN: &str = "cn=postier,dc=postier,dc=test";
 pub const ADMIN_DN: &str = "cn=admin,dc=postier,dc=test";
+/// A read-only account, for the mail stack's lookups.
+pub const LOOKUP_DN: &str = "cn=mailstack,dc=postier,dc=test";
 
 const SLAPD: &str = "/usr/sbin/slapd";
 const SLAPADD: &str = "/usr/sbin/slapadd";
@@ -74,7 +76,10 @@ impl Slapd {
         // No newline: ldap-utils' -y takes the whole file as the password.
         std::fs::write(dir.path().join("bind.pw"), &password).expect("password file");
         set_mode(&dir.path().join("bind.pw"), 0o600);
-        configure(dir.path(), options, &password);
+        let lookup_password = format!("lookup-{:016x}", rand::random::<u64>());
+        std::fs::write(dir.path().join("lookup.pw"), &lookup_password).expect("password file");
+        set_mode(&dir.path().join("lookup.pw"), 0o600);
+        configure(dir.path(), options, &password, &lookup_password);
         for _ in 0..5 {
             let (port, tls_port) = (free_port(), free_port());
             if let Some(child) = launch(dir.path(), port, tls_port) {
@@ -119,6 +124,11 @@ impl Slapd {
 
     pub fn password_file(&self) -> PathBuf {
         self.path().join("bind.pw")
+    }
+
+    /// The password file of the read-only lookup account ([`LOOKUP_DN`]).
+    pub fn lookup_password_file(&self) -> PathBuf {
+        self.path().join("lookup.pw")
     }
 
     /// The bind password of postier's account (and of the admin).
@@ -237,7 +247,7 @@ pub fn make_certificates(dir: &Path) {
 }
 
 /// Builds cn=config and the database offline.
-fn configure(dir: &Path, options: Options, password: &str) {
+fn configure(dir: &Path, options: Options, password: &str, lookup_password: &str) {
     let config_dir = dir.join("slapd.d");
     let db_dir = dir.join("db");
     std::fs::create_dir_all(&config_dir).expect("config dir");
@@ -277,7 +287,7 @@ fn configure(dir: &Path, options: Options, password: &str) {
          olcRootDN: {ADMIN_DN}\nolcRootPW: {hash}\nolcDbNoSync: {sync}\nolcDbMaxSize: 1073741824\n\
          olcDbIndex: objectClass eq\n\
          olcDbIndex: associatedDomain,uid,mail,cn eq\n{postier_index}\
-         olcAccess: {{0}}to attrs=userPassword by dn.exact=\"{BIND_DN}\" write by self write by anonymous auth by * none\n\
+         olcAccess: {{0}}to attrs=userPassword by dn.exact=\"{BIND_DN}\" write by dn.exact=\"{LOOKUP_DN}\" read by self write by anonymous auth by * none\n\
          olcAccess: {{1}}to * by dn.exact=\"{BIND_DN}\" write by users read by * none\n\
          olcLimits: dn.exact=\"{BIND_DN}\" size.prtotal=unlimited\n",
         db = db_dir.display(),
@@ -297,8 +307,11 @@ fn configure(dir: &Path, options: Options, password: &str) {
         .expect("schema/ldap/base.ldif")
         .replace("dc=example,dc=net", BASE_DN)
         .replace("userPassword: {CRYPT}*", &format!("userPassword: {hash}"));
+    let lookup_hash = hash_password(lookup_password);
     let data = format!(
-        "dn: {BASE_DN}\nobjectClass: dcObject\nobjectClass: organization\ndc: postier\no: postier tests\n\n{base}"
+        "dn: {BASE_DN}\nobjectClass: dcObject\nobjectClass: organization\ndc: postier\no: postier tests\n\n{base}\n\
+         dn: {LOOKUP_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\n\
+         cn: mailstack\nuserPassword: {lookup_hash}\n"
     );
     std::fs::write(dir.join("base.ldif"), data).expect("base.ldif");
     run(Command::new(SLAPADD)
