@@ -117,10 +117,14 @@ pub async fn run(cli: &Cli, args: &DkimArgs) -> Result<()> {
                     ]
                 })
                 .collect();
-            output::table(
-                &["SELECTOR", "ALGORITHM", "STATE", "CREATED", "RETIRE AFTER"],
-                rows,
-            );
+            let header = [
+                Msg::ColSelector,
+                Msg::ColAlgorithm,
+                Msg::ColState,
+                Msg::ColCreated,
+                Msg::ColRetireAfter,
+            ];
+            output::table(&header.map(|m| lang.t(m)), rows);
             println!();
             for k in &keys {
                 println!("{}", ops::dns::expected_key(k).zone_line(&domain));
