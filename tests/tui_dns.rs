@@ -261,9 +261,13 @@ async fn an_admin_makes_and_rotates_a_key_from_the_dkim_tab() {
     open(&mut tui, "lesjardiniers", 4).await;
     assert!(keys(&tui).is_empty());
     assert!(tui.screen().contains("has no DKIM key yet"));
+    let dkim = |tui: &Tui| check(&tui.state, "lesjardiniers.example", "dkim.matches_key");
+    assert_eq!(dkim(&tui), Status::Skip, "no key, nothing to check");
 
     tui.keys("a");
     tui.settle().await;
+    // The domain's DNS is checked again: s1 publishes another key.
+    assert_eq!(dkim(&tui), Status::Fail);
     // Not the key the zone publishes: a new one, to be published.
     assert_eq!(keys(&tui), [("s1".into(), KeyState::Active, Published::No)]);
     assert!(

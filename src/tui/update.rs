@@ -448,6 +448,13 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
                     password,
                 });
             }
+            if done.object == Msg::ObjDkimKey
+                && let Some(domain) = state.data.domain.clone()
+            {
+                // The DKIM checks of the domain no longer hold: afresh.
+                state.data.dns_round += 1;
+                check_dns(state, fx, domain);
+            }
             reload_after_change(state, fx);
         }
         Outcome::Failed(e) => match &mut state.overlay {
