@@ -128,7 +128,7 @@ catalogue! {
     DnsWarn => "warn", "avert.";
     DnsFail => "FAIL", "ÉCHEC";
     DnsUnknownStatus => "unknown", "inconnu";
-    DnsSkip => "skip", "sans obj";
+    DnsSkip => "skip", "sans objet";
     DnsChecking => "…", "…";
     DnsNotChecked => "-", "-";
     // DNS and DKIM tabs

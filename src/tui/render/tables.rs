@@ -71,7 +71,7 @@ const DOMAINS: &[Column] = &[
     col(Msg::ColDescription, 14, 4, true),
 ];
 const DNS_CHECKS: &[Column] = &[
-    col(Msg::ColStatus, 8, 0, false),
+    col(Msg::ColStatus, 10, 0, false),
     col(Msg::ColCheck, 19, 1, false),
     col(Msg::ColMessage, 20, 0, true),
 ];
