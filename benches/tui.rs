@@ -184,6 +184,7 @@ async fn measure(db: &Path) {
     let services = Services {
         dns: DnsChecker::new(&Default::default(), ops.actor().clone()).expect("DNS checker"),
         ops: Some(ops.clone()),
+        quota: postier::stack::quota::reader(&Default::default()).into(),
         lang: Lang::En,
     };
     let mut state = State::new(

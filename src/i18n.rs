@@ -146,6 +146,8 @@ catalogue! {
     DkimHasKey => "This domain has its key: R starts a rotation to a new one", "Ce domaine a sa clé : R lance la rotation vers une nouvelle";
     DkimNoneAdmin => "{} has no DKIM key yet: press a to make one (or run: postier dkim generate {}).", "{} n'a pas encore de clé DKIM : a pour en créer une (ou : postier dkim generate {}).";
     DkimNone => "{} has no DKIM key yet. An admin makes one with: postier dkim generate {}", "{} n'a pas encore de clé DKIM. Un admin en crée une avec : postier dkim generate {}";
+    ColUsed => "USED", "UTILISÉ";
+    UsageUnknown => "?", "?";
     ColPublished => "PUBLISHED", "PUBLIÉE";
     PublishedYes => "yes", "oui";
     PublishedNo => "NO", "NON";

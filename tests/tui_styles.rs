@@ -74,6 +74,10 @@ async fn selection_and_status_colours() {
     let buf = term.backend().buffer();
     let paul = row_of(buf, "paul@lesjardiniers.example");
     assert_eq!(buf[cell_of(buf, paul, "off")].fg, Color::Red);
+    // How full: nearly full (96%) warns, half full (49%) is fine.
+    assert_eq!(buf[cell_of(buf, paul, "480M 96%")].fg, Color::Yellow);
+    let marie = row_of(buf, "marie@lesjardiniers.example");
+    assert_eq!(buf[cell_of(buf, marie, "500M 49%")].fg, Color::Green);
 }
 
 #[tokio::test]

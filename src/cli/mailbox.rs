@@ -56,7 +56,7 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
         }
         MailboxCmd::Show { address } => {
             let m = ctx.ops.mailbox(&Address::parse(address)?).await?;
-            let usage = quota::reader(&ctx.config.stack).usage(&m).await;
+            let usage = quota::reader(&ctx.config.stack).usage(&m.maildir).await;
             if ctx.json {
                 let mut value = to_json(&m)?;
                 if let serde_json::Value::Object(map) = &mut value {
@@ -197,16 +197,13 @@ fn quota(ctx: &Context, m: &Mailbox) -> String {
 fn quota_used(ctx: &Context, m: &Mailbox, usage: &QuotaUsage) -> String {
     let l = ctx.lang;
     match usage {
-        QuotaUsage::UsedBytes(b) if m.quota.is_unlimited() => {
-            l.fmt(Msg::QuotaUsedBytes, &[&b.to_string()])
-        }
-        QuotaUsage::UsedBytes(b) => {
-            let percent = *b as f64 * 100.0 / m.quota.bytes() as f64;
-            l.fmt(
+        QuotaUsage::UsedBytes(b) => match usage.percent_of(m.quota) {
+            None => l.fmt(Msg::QuotaUsedBytes, &[&b.to_string()]),
+            Some(percent) => l.fmt(
                 Msg::QuotaUsedOf,
-                &[&b.to_string(), &format!("{percent:.0}"), &m.quota.human()],
-            )
-        }
+                &[&b.to_string(), &percent.to_string(), &m.quota.human()],
+            ),
+        },
         QuotaUsage::Unknown(why) => l.fmt(Msg::QuotaUnknown, &[why]),
     }
 }

@@ -130,6 +130,7 @@ async fn open_tui(cli: &Cli, banner: Option<String>) -> Result<()> {
     let services = crate::tui::Services {
         ops,
         dns: crate::ops::dns::DnsChecker::new(&config, actor)?,
+        quota: crate::stack::quota::reader(&config.stack).into(),
         lang: options.lang,
     };
     crate::tui::run(services, options).await

@@ -12,7 +12,7 @@
 //! [`QuotaUsage::Unknown`] with the reason, never a guess.
 
 use crate::config::{QuotaUsageSource, StackConfig};
-use crate::model::Mailbox;
+use crate::model::Size;
 use async_trait::async_trait;
 use std::path::{Component, Path, PathBuf};
 
@@ -30,12 +30,21 @@ impl QuotaUsage {
             QuotaUsage::Unknown(_) => None,
         }
     }
+
+    /// The share of `quota` used, in whole percent; none when unknown or
+    /// the quota is unlimited.
+    pub fn percent_of(&self, quota: Size) -> Option<u64> {
+        let used = self.used_bytes()?;
+        (!quota.is_unlimited()).then(|| (used as f64 * 100.0 / quota.bytes() as f64).round() as u64)
+    }
 }
 
 /// Where quota usage comes from.
 #[async_trait]
 pub trait QuotaUsageReader: Send + Sync {
-    async fn usage(&self, mailbox: &Mailbox) -> QuotaUsage;
+    /// The usage of the maildir stored as `maildir` (relative to the mail
+    /// root, as [`crate::model::Mailbox::maildir`] holds it).
+    async fn usage(&self, maildir: &str) -> QuotaUsage;
 }
 
 /// The reader `[stack] quota_usage` names.
@@ -55,11 +64,10 @@ pub struct Maildirsize {
 
 #[async_trait]
 impl QuotaUsageReader for Maildirsize {
-    async fn usage(&self, mailbox: &Mailbox) -> QuotaUsage {
-        let Some(dir) = maildir_path(&self.mail_root, &mailbox.maildir) else {
+    async fn usage(&self, maildir: &str) -> QuotaUsage {
+        let Some(dir) = maildir_path(&self.mail_root, maildir) else {
             return QuotaUsage::Unknown(format!(
-                "the stored maildir {:?} is not a path under the mail root",
-                mailbox.maildir
+                "the stored maildir {maildir:?} is not a path under the mail root"
             ));
         };
         let file = dir.join("maildirsize");
@@ -82,7 +90,7 @@ pub struct NotRead;
 
 #[async_trait]
 impl QuotaUsageReader for NotRead {
-    async fn usage(&self, _: &Mailbox) -> QuotaUsage {
+    async fn usage(&self, _: &str) -> QuotaUsage {
         QuotaUsage::Unknown("not read ([stack] quota_usage = \"none\")".into())
     }
 }

@@ -11,6 +11,7 @@ use crate::model::*;
 use crate::ops::MailboxRequest;
 use crate::ops::dns::KeyStatus;
 use crate::password::Password;
+use crate::stack::quota::QuotaUsage;
 use ratatui::crossterm::event::KeyEvent;
 
 #[derive(Debug, Clone)]
@@ -86,6 +87,8 @@ pub enum Job {
     LoadDomains,
     LoadAliasDomains,
     LoadMailboxes(DomainName),
+    /// How full these maildirs (a domain's mailboxes, in order) are.
+    LoadUsage(DomainName, Vec<String>),
     /// Every mailbox the role may see, read domain by domain so that only
     /// one domain's full records are in memory at a time.
     LoadAllMailboxes,
@@ -118,6 +121,7 @@ pub enum Outcome {
     Domains(Result<Vec<Domain>, Error>),
     AliasDomains(Result<Vec<AliasDomain>, Error>),
     Mailboxes(DomainName, Result<Vec<MailboxRow>, Error>),
+    Usage(DomainName, Vec<QuotaUsage>),
     AllMailboxes(Result<Vec<MailboxRow>, Error>),
     Aliases(DomainName, Result<Vec<Alias>, Error>),
     Audit(Result<Vec<AuditEntry>, Error>),

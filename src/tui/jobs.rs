@@ -17,6 +17,9 @@ use crate::model::{AliasPatch, DomainName, Mailbox};
 use crate::ops::Ops;
 use crate::ops::dkim::{self, Step};
 use crate::ops::dns::DnsChecker;
+use crate::stack::quota::QuotaUsageReader;
+use futures::StreamExt;
+use std::sync::Arc;
 
 /// What jobs run against.
 #[derive(Clone)]
@@ -25,6 +28,8 @@ pub struct Services {
     /// no directory access.
     pub ops: Option<Ops>,
     pub dns: DnsChecker,
+    /// Where mailboxes' quota usage is read (`[stack] quota_usage`).
+    pub quota: Arc<dyn QuotaUsageReader>,
     /// The language DNS findings are worded in.
     pub lang: Lang,
 }
@@ -47,6 +52,18 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
         Job::RotateDkim { domain, round } => {
             changed(rotate_dkim(&services.dns, &domain, round).await)
         }
+        Job::LoadUsage(domain, maildirs) => {
+            // A few files at a time, in order.
+            let usage = futures::stream::iter(maildirs)
+                .map(|maildir| {
+                    let quota = services.quota.clone();
+                    async move { quota.usage(&maildir).await }
+                })
+                .buffered(16)
+                .collect()
+                .await;
+            Outcome::Usage(domain, usage)
+        }
         job => match &services.ops {
             Some(ops) => run_directory_job(ops, job).await,
             None => Outcome::Failed(Error::forbidden(
@@ -62,7 +79,8 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
         Job::CheckDns { .. }
         | Job::LoadDkim { .. }
         | Job::GenerateDkim(_)
-        | Job::RotateDkim { .. } => unreachable!("DNS and DKIM jobs run in run_job"),
+        | Job::RotateDkim { .. }
+        | Job::LoadUsage(..) => unreachable!("jobs without the directory run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
         Job::LoadMailboxes(domain) => {

@@ -12,6 +12,7 @@ use crate::model::*;
 use crate::ops::dns::KeyStatus;
 use crate::ops::{Actor, Role};
 use crate::password::Password;
+use crate::stack::quota::QuotaUsage;
 use std::collections::HashMap;
 use tui_input::Input;
 
@@ -98,6 +99,8 @@ pub struct MailboxRow {
     pub name: String,
     pub quota: Size,
     pub active: bool,
+    /// Relative to the mail root, where its quota usage is read.
+    pub maildir: String,
 }
 
 impl From<Mailbox> for MailboxRow {
@@ -107,6 +110,7 @@ impl From<Mailbox> for MailboxRow {
             name: m.name,
             quota: m.quota,
             active: m.active,
+            maildir: m.maildir,
         }
     }
 }
@@ -127,6 +131,8 @@ pub struct Data {
     /// Mailboxes and aliases of the open domain (named by `domain`).
     pub domain: Option<DomainName>,
     pub domain_mailboxes: Loaded<Vec<MailboxRow>>,
+    /// How full each of those mailboxes is, in the same order.
+    pub domain_usage: Loaded<Vec<QuotaUsage>>,
     pub domain_aliases: Loaded<Vec<Alias>>,
     /// DKIM keys of the open domain.
     pub domain_dkim: Loaded<Vec<KeyStatus>>,

@@ -194,6 +194,7 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
                 state.data.domain_mailboxes = Loaded::default();
                 state.data.domain_aliases = Loaded::default();
                 state.data.domain_dkim = Loaded::default();
+                state.data.domain_usage = Loaded::default();
                 for id in [
                     ListId::DomainMailboxes,
                     ListId::DomainAliases,
@@ -395,6 +396,16 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
                 state.data.domain_mailboxes.set(r);
                 let keys = mailbox_keys(state.data.domain_mailboxes.value.as_deref());
                 set_keys(state, ListId::DomainMailboxes, keys, height);
+                if let Some(rows) = &state.data.domain_mailboxes.value {
+                    let maildirs = rows.iter().map(|m| m.maildir.clone()).collect();
+                    state.data.domain_usage.loading = true;
+                    run(state, fx, Job::LoadUsage(d, maildirs));
+                }
+            }
+        }
+        Outcome::Usage(d, usage) => {
+            if state.data.domain.as_ref() == Some(&d) {
+                state.data.domain_usage.set(Ok(usage));
             }
         }
         Outcome::Aliases(d, r) => {

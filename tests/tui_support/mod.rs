@@ -150,6 +150,14 @@ impl Fixture {
         ops.set_mailbox_active(a("paul@lesjardiniers.example"), false)
             .await
             .unwrap();
+        for (maildir, size) in [
+            ("lesjardiniers.example/marie", "1073741824S\n524288000 12\n"),
+            ("lesjardiniers.example/paul", "524288000S\n503316480 80\n"),
+        ] {
+            let path = dir.path().join("vmail").join(maildir);
+            std::fs::create_dir_all(&path).unwrap();
+            std::fs::write(path.join("maildirsize"), size).unwrap();
+        }
         Fixture {
             _dir: dir,
             directory,
@@ -168,11 +176,22 @@ impl Fixture {
     pub fn services_with_keys(&self, role: &str, lang: Lang, key_dir: &Path) -> Services {
         let ops = self.ops(role);
         let actor = ops.actor().clone();
+        let stack = postier::config::StackConfig {
+            mail_root: self.mail_root(),
+            ..Default::default()
+        };
         Services {
             ops: (role != "contact").then_some(ops),
             dns: dns_checker(self.knot.addr, actor, key_dir),
+            quota: postier::stack::quota::reader(&stack).into(),
             lang,
         }
+    }
+
+    /// Where the maildirs are: marie's is half full, paul's nearly full,
+    /// the others have no `maildirsize` yet (no mail delivered).
+    pub fn mail_root(&self) -> PathBuf {
+        self._dir.path().join("vmail")
     }
 
     /// The TUI of `role`, started and settled.

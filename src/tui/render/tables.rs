@@ -88,6 +88,14 @@ const MAILBOXES: &[Column] = &[
     col(Msg::ColQuota, 9, 1, false),
     col(Msg::ColActive, 6, 1, false),
 ];
+/// A domain's mailboxes, with how full each is.
+const DOMAIN_MAILBOXES: &[Column] = &[
+    col(Msg::ColAddress, 28, 0, true),
+    col(Msg::ColName, 16, 3, true),
+    col(Msg::ColQuota, 9, 1, false),
+    col(Msg::ColUsed, 10, 2, false),
+    col(Msg::ColActive, 6, 1, false),
+];
 const ALIASES: &[Column] = &[
     col(Msg::ColAddress, 26, 0, true),
     col(Msg::ColTargets, 20, 1, true),
@@ -110,12 +118,44 @@ fn columns(state: &State, id: ListId) -> &'static [Column] {
     match id {
         ListId::Domains if state.is_contact() => CONTACT_DOMAINS,
         ListId::Domains => DOMAINS,
-        ListId::DomainMailboxes | ListId::AllMailboxes => MAILBOXES,
+        ListId::DomainMailboxes => DOMAIN_MAILBOXES,
+        ListId::AllMailboxes => MAILBOXES,
         ListId::DomainAliases => ALIASES,
         ListId::DomainAliasDomains => ALIAS_DOMAINS,
         ListId::DomainDns => DNS_CHECKS,
         ListId::DomainDkim => DKIM_KEYS,
         ListId::Audit => AUDIT,
+    }
+}
+
+/// How full mailbox `i` of the open domain is: `120M 24%`, `…` while
+/// reading, `?` when it cannot be told (no maildirsize yet, unreadable).
+/// Nearly full (90% and more) is a warning, full is bad.
+fn used_cell(state: &State, i: usize, quota: Size) -> Cell<'static> {
+    let (lang, theme) = (state.lang, state.theme);
+    let usage = &state.data.domain_usage;
+    let Some(u) = usage.value.as_ref().and_then(|all| all.get(i)) else {
+        let shown = if usage.loading {
+            Msg::DnsChecking
+        } else {
+            Msg::UsageUnknown
+        };
+        return styled((shown, Status::Unknown), lang, theme);
+    };
+    let Some(bytes) = u.used_bytes() else {
+        return styled((Msg::UsageUnknown, Status::Unknown), lang, theme);
+    };
+    let used = Size::from_stored(bytes.min(i64::MAX as u64) as i64).approx();
+    match u.percent_of(quota) {
+        None => Cell::from(used),
+        Some(p) => {
+            let status = match p {
+                100.. => Status::Bad,
+                90.. => Status::Warn,
+                _ => Status::Good,
+            };
+            Cell::from(Span::styled(format!("{used} {p}%"), theme.status(status)))
+        }
     }
 }
 
@@ -227,12 +267,16 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
                 &state.data.domain_mailboxes
             };
             let m = source.value.as_ref()?.get(i)?;
-            vec![
+            let mut cells = vec![
                 Cell::from(m.address.to_unicode()),
                 Cell::from(m.name.clone()),
                 Cell::from(approx_size(m.quota, lang)),
                 active_cell(m.active, lang, theme),
-            ]
+            ];
+            if id == ListId::DomainMailboxes {
+                cells.insert(3, used_cell(state, i, m.quota));
+            }
+            cells
         }
         ListId::DomainAliases => {
             let a = state.data.domain_aliases.value.as_ref()?.get(i)?;
