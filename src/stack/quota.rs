@@ -12,7 +12,7 @@
 //! [`QuotaUsage::Unknown`] with the reason, never a guess.
 
 use crate::config::{QuotaUsageSource, StackConfig};
-use crate::model::Size;
+use crate::model::{DomainName, Size};
 use async_trait::async_trait;
 use std::path::{Component, Path, PathBuf};
 
@@ -45,6 +45,10 @@ pub trait QuotaUsageReader: Send + Sync {
     /// The usage of the maildir stored as `maildir` (relative to the mail
     /// root, as [`crate::model::Mailbox::maildir`] holds it).
     async fn usage(&self, maildir: &str) -> QuotaUsage;
+    /// The usage of every maildir of `domain` together (those of removed
+    /// mailboxes whose data is still there included: it is what the disk
+    /// holds).
+    async fn domain_usage(&self, domain: &DomainName) -> QuotaUsage;
 }
 
 /// The reader `[stack] quota_usage` names.
@@ -83,6 +87,52 @@ impl QuotaUsageReader for Maildirsize {
             Err(e) => QuotaUsage::Unknown(format!("cannot read {}: {e}", file.display())),
         }
     }
+
+    async fn domain_usage(&self, domain: &DomainName) -> QuotaUsage {
+        match self.sum_domain(domain).await {
+            Ok(bytes) => QuotaUsage::UsedBytes(bytes),
+            Err(why) => QuotaUsage::Unknown(why),
+        }
+    }
+}
+
+impl Maildirsize {
+    /// Sums `mail_root/<domain>/*/maildirsize`; a maildir without one has
+    /// had no mail delivered.
+    async fn sum_domain(&self, domain: &DomainName) -> Result<u64, String> {
+        if !tokio::fs::metadata(&self.mail_root)
+            .await
+            .is_ok_and(|m| m.is_dir())
+        {
+            return Err(format!(
+                "the mail root {} is not a directory on this machine",
+                self.mail_root.display()
+            ));
+        }
+        let dir = self.mail_root.join(domain.as_ascii());
+        let mut entries = match tokio::fs::read_dir(&dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+        };
+        let mut total = 0u64;
+        loop {
+            let entry = match entries.next_entry().await {
+                Ok(Some(entry)) => entry,
+                Ok(None) => return Ok(total),
+                Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+            };
+            let file = entry.path().join("maildirsize");
+            match tokio::fs::read_to_string(&file).await {
+                Ok(text) => match sum_maildirsize(&text) {
+                    Some(bytes) => total = total.saturating_add(bytes),
+                    None => return Err(format!("{} is not in maildir++ form", file.display())),
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+            }
+        }
+    }
 }
 
 /// Usage is not read (`quota_usage = "none"`).
@@ -91,9 +141,15 @@ pub struct NotRead;
 #[async_trait]
 impl QuotaUsageReader for NotRead {
     async fn usage(&self, _: &str) -> QuotaUsage {
-        QuotaUsage::Unknown("not read ([stack] quota_usage = \"none\")".into())
+        QuotaUsage::Unknown(NOT_READ.into())
+    }
+
+    async fn domain_usage(&self, _: &DomainName) -> QuotaUsage {
+        QuotaUsage::Unknown(NOT_READ.into())
     }
 }
+
+const NOT_READ: &str = "not read ([stack] quota_usage = \"none\")";
 
 /// `mail_root/maildir`, refusing a stored maildir that would leave the root.
 fn maildir_path(mail_root: &Path, maildir: &str) -> Option<PathBuf> {
@@ -131,6 +187,55 @@ fn sum_maildirsize(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_domain_holds_what_its_maildirs_hold() {
+        let root = tempfile::tempdir().unwrap();
+        let domain = DomainName::parse("example.org").unwrap();
+        for (local, size) in [
+            ("a", Some("0S\n1000 1\n")),
+            ("b", Some("0S\n24 1\n")),
+            ("c", None),
+        ] {
+            let dir = root.path().join("example.org").join(local);
+            std::fs::create_dir_all(&dir).unwrap();
+            if let Some(size) = size {
+                std::fs::write(dir.join("maildirsize"), size).unwrap();
+            }
+        }
+        let reader = Maildirsize {
+            mail_root: root.path().to_path_buf(),
+        };
+        assert_eq!(
+            reader.domain_usage(&domain).await,
+            QuotaUsage::UsedBytes(1024)
+        );
+        assert_eq!(
+            reader.usage("example.org/a/").await,
+            QuotaUsage::UsedBytes(1000)
+        );
+        let other = DomainName::parse("nothing-yet.org").unwrap();
+        assert_eq!(reader.domain_usage(&other).await, QuotaUsage::UsedBytes(0));
+        // A mail root that is not here is not "empty".
+        let elsewhere = Maildirsize {
+            mail_root: root.path().join("not-here"),
+        };
+        let unknown = elsewhere.domain_usage(&domain).await;
+        assert!(matches!(unknown, QuotaUsage::Unknown(why) if why.contains("not-here")));
+        std::fs::write(root.path().join("example.org/b/maildirsize"), "junk").unwrap();
+        assert!(matches!(
+            reader.domain_usage(&domain).await,
+            QuotaUsage::Unknown(_)
+        ));
+        assert_eq!(
+            QuotaUsage::UsedBytes(512).percent_of(Size::from_stored(1024)),
+            Some(50)
+        );
+        assert_eq!(
+            QuotaUsage::UsedBytes(512).percent_of(Size::from_stored(0)),
+            None
+        );
+    }
 
     #[test]
     fn sums_maildirsize_lines() {

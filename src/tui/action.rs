@@ -89,6 +89,8 @@ pub enum Job {
     LoadMailboxes(DomainName),
     /// How full these maildirs (a domain's mailboxes, in order) are.
     LoadUsage(DomainName, Vec<String>),
+    /// How much each of these domains holds on disk.
+    LoadDomainUsage(Vec<DomainName>),
     /// Every mailbox the role may see, read domain by domain so that only
     /// one domain's full records are in memory at a time.
     LoadAllMailboxes,
@@ -122,6 +124,7 @@ pub enum Outcome {
     AliasDomains(Result<Vec<AliasDomain>, Error>),
     Mailboxes(DomainName, Result<Vec<MailboxRow>, Error>),
     Usage(DomainName, Vec<QuotaUsage>),
+    DomainUsage(Vec<(DomainName, QuotaUsage)>),
     AllMailboxes(Result<Vec<MailboxRow>, Error>),
     Aliases(DomainName, Result<Vec<Alias>, Error>),
     Audit(Result<Vec<AuditEntry>, Error>),

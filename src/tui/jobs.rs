@@ -64,6 +64,20 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
                 .await;
             Outcome::Usage(domain, usage)
         }
+        Job::LoadDomainUsage(domains) => {
+            let usage = futures::stream::iter(domains)
+                .map(|domain| {
+                    let quota = services.quota.clone();
+                    async move {
+                        let usage = quota.domain_usage(&domain).await;
+                        (domain, usage)
+                    }
+                })
+                .buffered(16)
+                .collect()
+                .await;
+            Outcome::DomainUsage(usage)
+        }
         job => match &services.ops {
             Some(ops) => run_directory_job(ops, job).await,
             None => Outcome::Failed(Error::forbidden(
@@ -80,7 +94,8 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
         | Job::LoadDkim { .. }
         | Job::GenerateDkim(_)
         | Job::RotateDkim { .. }
-        | Job::LoadUsage(..) => unreachable!("jobs without the directory run in run_job"),
+        | Job::LoadUsage(..)
+        | Job::LoadDomainUsage(_) => unreachable!("jobs without the directory run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
         Job::LoadMailboxes(domain) => {

@@ -138,6 +138,8 @@ pub struct Data {
     pub domain_dkim: Loaded<Vec<KeyStatus>>,
     pub all_mailboxes: Loaded<Vec<MailboxRow>>,
     pub audit: Loaded<Vec<AuditEntry>>,
+    /// How much each domain holds on disk.
+    pub usage_by_domain: Loaded<HashMap<DomainName, QuotaUsage>>,
     /// The DNS self-check of every domain checked so far.
     pub dns: HashMap<DomainName, DnsState>,
     /// The current DNS round: checks of one round share their answers; a

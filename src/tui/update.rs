@@ -353,6 +353,11 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
             });
             set_keys(state, ListId::Domains, keys, height);
             sweep_dns(state, fx);
+            if let Some(domains) = &state.data.domains.value {
+                let names = domains.iter().map(|d| d.name.clone()).collect();
+                state.data.usage_by_domain.loading = true;
+                run(state, fx, Job::LoadDomainUsage(names));
+            }
         }
         Outcome::Dns(domain, round, r) => {
             let Some(entry) = state.data.dns.get_mut(&domain) else {
@@ -402,6 +407,12 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
                     run(state, fx, Job::LoadUsage(d, maildirs));
                 }
             }
+        }
+        Outcome::DomainUsage(usage) => {
+            state
+                .data
+                .usage_by_domain
+                .set(Ok(usage.into_iter().collect()));
         }
         Outcome::Usage(d, usage) => {
             if state.data.domain.as_ref() == Some(&d) {

@@ -9,6 +9,7 @@ use crate::dns;
 use crate::i18n::{Lang, Msg};
 use crate::model::*;
 use crate::ops::dns::Published;
+use crate::stack::quota::QuotaUsage;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -67,6 +68,7 @@ const DOMAINS: &[Column] = &[
     col(Msg::ColMailboxes, 9, 1, false),
     col(Msg::ColAliases, 7, 3, false),
     col(Msg::ColQuotaUse, 12, 2, false),
+    col(Msg::ColUsed, 10, 3, false),
     col(Msg::ColDns, 7, 1, false),
     col(Msg::ColDescription, 14, 4, true),
 ];
@@ -132,10 +134,21 @@ fn columns(state: &State, id: ListId) -> &'static [Column] {
 /// reading, `?` when it cannot be told (no maildirsize yet, unreadable).
 /// Nearly full (90% and more) is a warning, full is bad.
 fn used_cell(state: &State, i: usize, quota: Size) -> Cell<'static> {
-    let (lang, theme) = (state.lang, state.theme);
     let usage = &state.data.domain_usage;
-    let Some(u) = usage.value.as_ref().and_then(|all| all.get(i)) else {
-        let shown = if usage.loading {
+    let read = usage.value.as_ref().and_then(|all| all.get(i));
+    used(read, usage.loading, quota, state.lang, state.theme)
+}
+
+/// Usage against `quota`, as [`used_cell`] shows it (`…` while `loading`).
+fn used(
+    usage: Option<&QuotaUsage>,
+    loading: bool,
+    quota: Size,
+    lang: Lang,
+    theme: Theme,
+) -> Cell<'static> {
+    let Some(u) = usage else {
+        let shown = if loading {
             Msg::DnsChecking
         } else {
             Msg::UsageUnknown
@@ -244,6 +257,7 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
         }
         ListId::Domains => {
             let d = state.data.domains.value.as_ref()?.get(i)?;
+            let usage = &state.data.usage_by_domain;
             let count =
                 |n: u64, max: u64| of_limit(n.to_string(), (max > 0).then(|| max.to_string()));
             let quota = of_limit(
@@ -256,6 +270,13 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
                 Cell::from(count(d.mailboxes, d.max_mailboxes)),
                 Cell::from(count(d.aliases, d.max_aliases)),
                 Cell::from(quota),
+                used(
+                    usage.value.as_ref().and_then(|all| all.get(&d.name)),
+                    usage.loading,
+                    d.quota,
+                    lang,
+                    theme,
+                ),
                 dns_badge(state, &d.name),
                 Cell::from(d.description.clone()),
             ]
