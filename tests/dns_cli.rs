@@ -282,33 +282,20 @@ fn check_all_covers_the_directory() {
 fn spf_records_and_french() {
     let Some(knot) = knot() else { return };
     let env = Env::new(&knot.addr.to_string(), &fixtures().join("keys"));
-    assert_eq!(
-        env.run(&["dns", "spf", "good.test", "--ip", "192.0.2.10"], 0),
-        "pass\n"
-    );
-    assert_eq!(
-        env.run(&["dns", "spf", "good.test", "--ip", "2001:db8::10"], 0),
-        "pass\n"
-    );
-    assert_eq!(
-        env.run(&["dns", "spf", "good.test", "--ip", "198.51.100.7"], 0),
-        "fail\n"
-    );
-    assert_eq!(
-        env.run(&["dns", "spf", "nomx.test", "--ip", "192.0.2.10"], 0),
-        "none\n"
-    );
-    assert_eq!(
-        env.run(&["dns", "spf", "twospf.test", "--ip", "192.0.2.10"], 0),
-        "permerror\n"
-    );
-    assert_eq!(
-        env.run(
-            &["dns", "spf", "neutralall.test", "--ip", "198.51.100.7"],
-            0
-        ),
-        "neutral\n"
-    );
+    for (domain, ip, result) in [
+        ("good.test", "192.0.2.10", "pass"),
+        ("good.test", "2001:db8::10", "pass"),
+        ("good.test", "198.51.100.7", "fail"),
+        ("nomx.test", "192.0.2.10", "none"),
+        ("twospf.test", "192.0.2.10", "permerror"),
+        ("neutralall.test", "198.51.100.7", "neutral"),
+    ] {
+        assert_eq!(
+            env.run(&["dns", "spf", domain, "--ip", ip], 0),
+            format!("{result}\n"),
+            "{domain} {ip}"
+        );
+    }
     let v = env.json(&["dns", "spf", "voids.test", "--ip", "198.51.100.7"], 0);
     assert_eq!(
         v,
