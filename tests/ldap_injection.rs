@@ -62,6 +62,15 @@ fn ops(dir: Arc<dyn Directory>) -> Ops {
     Ops::new(dir, Actor::admin("ada"), Scheme::Sha512Crypt)
 }
 
+/// postier's directory on `slapd`, and an admin's gate to it.
+async fn open(slapd: &Slapd) -> (Arc<dyn Directory>, Ops) {
+    let dir = postier::directory::open_with(&slapd.ldap_url(), &slapd.config("state.db"))
+        .await
+        .unwrap();
+    let admin = ops(dir.clone());
+    (dir, admin)
+}
+
 fn hash() -> PasswordHash {
     PasswordHash::parse(&format!(
         "{{SHA512-CRYPT}}$6$0123456789abcdef${}",
@@ -99,10 +108,7 @@ fn search(slapd: &Slapd, filter: &str) -> Result<Vec<String>, String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn free_text_is_stored_and_read_back_literally() {
     let Some(slapd) = Slapd::start() else { return };
-    let dir = postier::directory::open_with(&slapd.ldap_url(), &slapd.config("state.db"))
-        .await
-        .unwrap();
-    let admin = ops(dir.clone());
+    let (dir, admin) = open(&slapd).await;
     let texts = hostile_text();
     for (i, text) in texts.iter().enumerate() {
         let name = DomainName::parse(&format!("d{i}.test")).unwrap();
@@ -196,10 +202,7 @@ async fn free_text_is_stored_and_read_back_literally() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_local_parts_name_exactly_one_entry() {
     let Some(slapd) = Slapd::start() else { return };
-    let dir = postier::directory::open_with(&slapd.ldap_url(), &slapd.config("state.db"))
-        .await
-        .unwrap();
-    let admin = ops(dir.clone());
+    let (dir, admin) = open(&slapd).await;
     let org = DomainName::parse("example.org").unwrap();
     admin
         .add_domain(org.clone(), DomainSettings::default())
@@ -323,10 +326,7 @@ async fn hostile_local_parts_name_exactly_one_entry() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_match_values_literally_on_the_server() {
     let Some(slapd) = Slapd::start() else { return };
-    let dir = postier::directory::open_with(&slapd.ldap_url(), &slapd.config("state.db"))
-        .await
-        .unwrap();
-    let admin = ops(dir.clone());
+    let (_, admin) = open(&slapd).await;
     let texts = hostile_text();
     for (i, text) in texts.iter().enumerate() {
         let settings = DomainSettings {
