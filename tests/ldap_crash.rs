@@ -459,19 +459,7 @@ async fn a_change_that_can_no_longer_complete_is_rolled_back() {
             )
         })
         .collect();
-    let ldif_file = slapd.path().join("hand.ldif");
-    std::fs::write(&ldif_file, ldif).unwrap();
-    let out = slapd
-        .tool("ldapadd")
-        .arg("-f")
-        .arg(&ldif_file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    add_by_hand(&slapd, &ldif);
 
     let dir = next_run(&slapd).await;
     assert_eq!(dir.recovered_at_open().rolled_back, 1);
@@ -507,18 +495,7 @@ async fn a_change_that_can_no_longer_complete_is_rolled_back() {
          objectClass: postierMailbox\nuid: late\ncn: late@{plain}\nsn: late\n\
          postierAddress: late@{plain}\npostierVersion: 1\n"
     );
-    std::fs::write(&ldif_file, hand).unwrap();
-    let out = slapd
-        .tool("ldapadd")
-        .arg("-f")
-        .arg(&ldif_file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    add_by_hand(&slapd, &hand);
     let dir = next_run(&slapd).await;
     assert_eq!(dir.recovered_at_open().rolled_back, 1);
     let (state, why) = dir.change_outcome(&killed.token).await.unwrap().unwrap();
@@ -527,4 +504,16 @@ async fn a_change_that_can_no_longer_complete_is_rolled_back() {
     assert_eq!(dir.domain(&plain).await.unwrap().mailboxes, 1);
     assert_eq!(trail_of(&dir, "domain.rm", plain.as_ascii()).await, (0, 0));
     assert_eq!(leases(&slapd), "");
+}
+
+/// Adds entries behind postier's back, as an admin with ldapadd would.
+fn add_by_hand(slapd: &Slapd, ldif: &str) {
+    let file = slapd.path().join("hand.ldif");
+    std::fs::write(&file, ldif).unwrap();
+    let out = slapd.tool("ldapadd").arg("-f").arg(&file).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
