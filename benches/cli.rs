@@ -24,6 +24,7 @@ fn main() {
             .expect("run postier");
         assert!(status.success(), "postier {args:?} failed");
     };
+    run(&["db", "migrate"]);
     run(&["domain", "add", "bench.example"]);
 
     let mut times: Vec<Duration> = (0..RUNS)

@@ -470,6 +470,12 @@ impl Config {
         Ok(config)
     }
 
+    /// Is the directory in force the built-in default (no `--directory`,
+    /// `POSTIER_DIRECTORY` or `[directory] url`)?
+    pub fn uses_default_directory(&self, flag: Option<&str>) -> bool {
+        flag.or(self.directory.url.as_deref()).is_none()
+    }
+
     /// The directory URL in force: `--directory`/`POSTIER_DIRECTORY`, else
     /// the config's, else an embedded SQLite file under the XDG data dir.
     pub fn directory_url(&self, flag: Option<&str>) -> Result<String> {

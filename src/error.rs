@@ -79,6 +79,11 @@ impl Error {
         self.what = what.into();
         self
     }
+    /// Replaces the reason, keeping kind, subject and hint.
+    pub fn with_why(mut self, why: impl Into<String>) -> Self {
+        self.why = why.into();
+        self
+    }
 }
 
 impl fmt::Display for Error {

@@ -270,6 +270,7 @@ catalogue! {
     NoCap => "no cap", "sans plafond";
     CliPasswordOnce => "password (shown once, store it now): {}", "mot de passe (affiché une seule fois, notez-le) : {}";
     CliMigrated => "directory {} is up to date", "l'annuaire {} est à jour";
+    CliCreatedDefaultDirectory => "created a new, empty directory at {} (the default location; set [directory] url or --directory to use another)", "nouvel annuaire vide créé dans {} (l'emplacement par défaut ; [directory] url ou --directory en désignent un autre)";
     ShowQuotaUsed => "quota used", "quota utilisé";
     QuotaUsedBytes => "{} bytes", "{} octets";
     QuotaUsedOf => "{} bytes ({}% of {})", "{} octets ({} % de {})";

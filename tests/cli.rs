@@ -23,7 +23,9 @@ impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("postier.toml"), "").unwrap();
-        Env { dir, server: None }
+        let env = Env { dir, server: None };
+        env.ok(&["db", "migrate"]);
+        env
     }
     /// An environment on `backend`, or None when that server is missing
     /// locally (a failure under CI).

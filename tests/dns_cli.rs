@@ -33,10 +33,12 @@ impl Env {
             dns_service::service_toml(key_dir, nameserver),
         );
         std::fs::write(dir.path().join("postier.toml"), config).unwrap();
-        Env {
+        let env = Env {
             dir,
             nameserver: nameserver.to_string(),
-        }
+        };
+        env.run(&["db", "migrate"], 0);
+        env
     }
 
     fn config(&self) -> PathBuf {

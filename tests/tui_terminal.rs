@@ -86,6 +86,13 @@ fn postier(dir: &Path) -> Command {
     c
 }
 
+/// Creates the empty SQLite directory of `dir` (an explicit path that is
+/// not there is refused by every command but `db migrate`).
+fn new_directory(dir: &Path) {
+    let out = postier(dir).args(["db", "migrate"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// tmux, or `None` (loudly) outside CI when it is not installed.
 fn tmux_or_skip() -> Option<()> {
     support::services::require_service("tmux", have_tmux().then_some(()), "apt install tmux")
@@ -134,6 +141,7 @@ fn adds_a_domain_and_a_mailbox_through_the_forms() {
     }
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+    new_directory(dir.path());
     let tmux = start_tui(dir.path(), "forms");
 
     tmux.wait_for("Domains (0)");
@@ -213,6 +221,7 @@ fn checks_dns_in_the_background_and_shows_it() {
     let config =
         support::dns_service::service_toml(&fixtures.join("tui/keys"), &knot.addr.to_string());
     std::fs::write(dir.path().join("postier.toml"), config).unwrap();
+    new_directory(dir.path());
     for domain in ["radio-libre.example", "chœur-de-la-ville.example"] {
         let out = postier(dir.path())
             .args(["domain", "add", domain])

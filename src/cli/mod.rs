@@ -105,10 +105,32 @@ impl Context {
 }
 
 /// The directory named by `--directory` or the config, behind the gate.
+/// A SQLite file that is not there is created only by `db migrate` or at
+/// the built-in default location (saying so on stderr): a mistyped path
+/// must not quietly become a new, empty directory.
 async fn open_ops(cli: &Cli, config: &Config, actor: Actor) -> Result<Ops> {
+    use crate::directory::IfMissing;
     let url = config.directory_url(cli.directory.as_deref())?;
+    let default = config.uses_default_directory(cli.directory.as_deref());
+    let migrate = matches!(cli.command, Some(Command::Db(args::DbCmd::Migrate)));
+    let new_default = default
+        && url
+            .strip_prefix("sqlite:")
+            .is_some_and(|path| !std::path::Path::new(path).exists());
+    let if_missing = if default || migrate {
+        IfMissing::Create
+    } else {
+        IfMissing::Refuse
+    };
     let settings = config.directory.clone().with_env();
-    let dir = crate::directory::open_with(&url, &settings).await?;
+    let dir = crate::directory::open_if(&url, &settings, if_missing).await?;
+    if new_default {
+        let path = url.trim_start_matches("sqlite:");
+        eprintln!(
+            "postier: {}",
+            Lang::from_env().fmt(Msg::CliCreatedDefaultDirectory, &[path])
+        );
+    }
     Ok(Ops::new(dir, actor, config.passwords.scheme))
 }
 

@@ -54,8 +54,20 @@ pub trait Directory: Send + Sync {
     async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>>;
 }
 
-/// Opens the directory named by `url` (see SPEC.md for the forms), with
-/// the LDAP settings taken from the `POSTIER_LDAP_*` environment only.
+/// What opening a SQLite directory does when its file is not there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMissing {
+    /// Create it (`db migrate`, the built-in default location, programs
+    /// that make their own directory).
+    Create,
+    /// Refuse, naming the path: a mistyped path must not quietly become a
+    /// new, empty directory.
+    Refuse,
+}
+
+/// Opens (creating a missing SQLite file) the directory named by `url`
+/// (see SPEC.md for the forms), with the LDAP settings taken from the
+/// `POSTIER_LDAP_*` environment only.
 pub async fn open(url: &str) -> Result<Arc<dyn Directory>> {
     open_with(url, &crate::config::DirectoryConfig::default().with_env()).await
 }
@@ -67,10 +79,19 @@ pub async fn open_with(
     url: &str,
     settings: &crate::config::DirectoryConfig,
 ) -> Result<Arc<dyn Directory>> {
+    open_if(url, settings, IfMissing::Create).await
+}
+
+/// [`open_with`], saying what to do when a SQLite file is not there.
+pub async fn open_if(
+    url: &str,
+    settings: &crate::config::DirectoryConfig,
+    if_missing: IfMissing,
+) -> Result<Arc<dyn Directory>> {
     let scheme = url.split(':').next().unwrap_or_default();
     match scheme {
         "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb" => {
-            Ok(Arc::new(sql::SqlDirectory::connect(url).await?))
+            Ok(Arc::new(sql::SqlDirectory::connect(url, if_missing).await?))
         }
         "ldap" | "ldaps" | "ldapi" => {
             let settings = ldap::LdapSettings::resolve(url, settings)?;

@@ -9,7 +9,7 @@
 pub(crate) mod read;
 pub(crate) mod write;
 
-use super::Directory;
+use super::{Directory, IfMissing};
 use super::rules::not_found_domain;
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -85,8 +85,9 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/sql/p
 static MYSQL_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/sql/mysql");
 
 impl SqlDirectory {
-    /// Connects to `url` and brings the schema up to date.
-    pub async fn connect(url: &str) -> Result<Self> {
+    /// Connects to `url` and brings the schema up to date. A SQLite file
+    /// that is not there is created only when `if_missing` says so.
+    pub async fn connect(url: &str, if_missing: IfMissing) -> Result<Self> {
         install_default_drivers();
         let shown = crate::config::redact_url(url);
         let (dialect, url) = if let Some(path) = url.strip_prefix("sqlite:") {
@@ -98,7 +99,15 @@ impl SqlDirectory {
                         .with_hint("write sqlite:/path/to/directory.db"),
                 );
             }
-            if let Some(parent) = std::path::Path::new(path).parent()
+            let file = std::path::Path::new(path);
+            if if_missing == IfMissing::Refuse && !file.exists() {
+                return Err(Error::not_found(format!("directory {shown}"))
+                    .with_why(format!("{path} does not exist"))
+                    .with_hint(format!(
+                        "check the path; to start a new directory there: postier --directory {shown} db migrate"
+                    )));
+            }
+            if let Some(parent) = file.parent()
                 && !parent.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(parent).map_err(|e| {
@@ -108,7 +117,7 @@ impl SqlDirectory {
                     )
                 })?;
             }
-            create_private(std::path::Path::new(path)).map_err(|e| {
+            create_private(file).map_err(|e| {
                 Error::unavailable(
                     format!("directory {shown}"),
                     format!("cannot create {path}: {e}"),
