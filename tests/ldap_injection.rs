@@ -236,7 +236,10 @@ async fn hostile_local_parts_name_exactly_one_entry() {
             ErrorKind::NotFound
         );
         for refused in [
-            admin.remove_mailbox(address.clone()).await.unwrap_err(),
+            admin
+                .remove_mailbox(address.clone(), false)
+                .await
+                .unwrap_err(),
             admin.remove_alias(alias.clone()).await.unwrap_err(),
             admin
                 .set_mailbox_active(address.clone(), false)
@@ -307,7 +310,7 @@ async fn hostile_local_parts_name_exactly_one_entry() {
 
         // Removed: exactly itself; the decoys stay.
         admin.remove_alias(alias.clone()).await.unwrap();
-        admin.remove_mailbox(address.clone()).await.unwrap();
+        admin.remove_mailbox(address.clone(), false).await.unwrap();
         assert_eq!(
             dir.mailboxes(Some(&org)).await.unwrap().len(),
             decoys,

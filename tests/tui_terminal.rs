@@ -90,7 +90,11 @@ fn postier(dir: &Path) -> Command {
 /// not there is refused by every command but `db migrate`).
 fn new_directory(dir: &Path) {
     let out = postier(dir).args(["db", "migrate"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// tmux, or `None` (loudly) outside CI when it is not installed.

@@ -258,8 +258,14 @@ pub enum MailboxCmd {
     Disable { address: String },
     /// Accept mail and logins again.
     Enable { address: String },
-    /// Remove a mailbox from the directory.
-    Rm { address: String },
+    /// Remove a mailbox from the directory. One that aliases forward to is
+    /// refused, naming them, unless --detach.
+    Rm {
+        address: String,
+        /// Also take it out of the aliases that forward to it, in the same change.
+        #[arg(long)]
+        detach: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -126,9 +126,9 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
                 .await?;
             report(ctx, &m, Msg::DoneEnabled, None)
         }
-        MailboxCmd::Rm { address } => {
+        MailboxCmd::Rm { address, detach } => {
             let address = Address::parse(address)?;
-            ctx.ops.remove_mailbox(address.clone()).await?;
+            ctx.ops.remove_mailbox(address.clone(), *detach).await?;
             removed(
                 ctx,
                 Msg::ObjMailbox,

@@ -4,7 +4,7 @@
 //! optimistic concurrency; and the errors they share.
 
 use crate::error::{Error, Result};
-use crate::model::{Address, AliasAddress, Domain, DomainName, Size};
+use crate::model::{Address, Alias, AliasAddress, Domain, DomainName, Size};
 
 pub fn not_found_domain(name: &DomainName) -> Error {
     Error::not_found(format!("domain {name}")).with_hint("see: postier domain list")
@@ -168,4 +168,76 @@ pub fn check_targets(address: &AliasAddress, targets: &[Address]) -> Result<()> 
         ));
     }
     Ok(())
+}
+
+/// A change that changes nothing is refused rather than made a new version.
+pub fn nothing_to_change(what: &str) -> Error {
+    Error::invalid(what, "nothing to change")
+        .with_hint("name at least one field to change (see --help)")
+}
+
+/// A new mailbox at an address an alias has.
+pub fn address_is_alias(address: &Address) -> Error {
+    Error::already_exists(format!("mailbox {address}"))
+        .with_why("is already an alias (Postfix would hand the mailbox's mail to the alias)")
+        .with_hint(format!(
+            "remove the alias first (postier alias rm {address}), or choose another address"
+        ))
+}
+
+/// A new alias at an address a mailbox has.
+pub fn address_is_mailbox(address: &Address) -> Error {
+    Error::already_exists(format!("alias {address}"))
+        .with_why("is already a mailbox (Postfix would hand the mailbox's mail to the alias)")
+        .with_hint("choose another address, or remove the mailbox first")
+}
+
+/// An alias target in a hosted domain (or one of its alias domains) that
+/// no mailbox or alias has: mail to it would bounce.
+pub fn unknown_target(alias: &AliasAddress, target: &Address) -> Error {
+    Error::refused(
+        format!("alias {alias}"),
+        format!(
+            "target {target} is in a domain postier hosts, but no mailbox or alias has that address"
+        ),
+    )
+    .with_hint(format!(
+        "check the spelling, or create {target} first (addresses outside the hosted domains are free)"
+    ))
+}
+
+/// The aliases a removed mailbox is taken out of: none when none forwards
+/// to it; all of them when `detach` is asked; else the removal is refused,
+/// naming them. An alias whose only target it is would be left with none,
+/// so it must be removed (or given another target) first.
+pub fn detach_plan(mailbox: &Address, sources: &[Alias], detach: bool) -> Result<Vec<Alias>> {
+    if sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names = sources
+        .iter()
+        .map(|a| a.address.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = format!("mailbox {mailbox}");
+    if !detach {
+        return Err(
+            Error::refused(what, format!("is a target of the aliases {names}"))
+                .with_hint("remove it from them too with --detach, or edit those aliases first"),
+        );
+    }
+    if let Some(only) = sources
+        .iter()
+        .find(|a| a.targets.iter().all(|t| t == mailbox))
+    {
+        return Err(Error::refused(
+            what,
+            format!("is the only target of alias {}", only.address),
+        )
+        .with_hint(format!(
+            "remove that alias first (postier alias rm {}), or give it another target",
+            only.address
+        )));
+    }
+    Ok(sources.to_vec())
 }

@@ -236,6 +236,9 @@ pub enum Change {
     },
     RemoveMailbox {
         address: Address,
+        /// Also remove it from the aliases that forward to it (else such
+        /// a mailbox is not removed).
+        detach: bool,
     },
     AddAlias {
         address: AliasAddress,
@@ -280,7 +283,7 @@ impl Change {
             | Change::EditAliasDomain { name, .. }
             | Change::RemoveAliasDomain { name } => name.to_string(),
             Change::AddMailbox(m) => m.address.to_string(),
-            Change::EditMailbox { address, .. } | Change::RemoveMailbox { address } => {
+            Change::EditMailbox { address, .. } | Change::RemoveMailbox { address, .. } => {
                 address.to_string()
             }
             Change::AddAlias { address, .. }

@@ -258,12 +258,21 @@ impl Ops {
         self.edit_mailbox(address, patch, None).await
     }
 
-    pub async fn remove_mailbox(&self, address: Address) -> Result<()> {
+    /// Removes a mailbox. One that aliases forward to is refused, naming
+    /// them, unless `detach` takes it out of them in the same change.
+    pub async fn remove_mailbox(&self, address: Address, detach: bool) -> Result<()> {
         self.actor
             .require_manage(address.domain(), &format!("mailbox {address}"))?;
-        self.apply(Change::RemoveMailbox { address })
+        self.apply(Change::RemoveMailbox { address, detach })
             .await
             .map(drop)
+    }
+
+    /// The aliases that forward to `target` (who would lose mail if it went).
+    pub async fn aliases_targeting(&self, target: &Address) -> Result<Vec<Alias>> {
+        let mut all = self.dir.aliases(None).await?;
+        all.retain(|a| a.targets.contains(target) && self.actor.may_manage(a.address.domain()));
+        Ok(all)
     }
 
     pub async fn mailbox(&self, address: &Address) -> Result<Mailbox> {
@@ -350,10 +359,7 @@ fn dedup(targets: Vec<Address>) -> Vec<Address> {
     out
 }
 
-fn nothing_to_change(what: &str) -> Error {
-    Error::invalid(what, "nothing to change")
-        .with_hint("name at least one field to change (see --help)")
-}
+use crate::directory::rules::nothing_to_change;
 
 fn unexpected(applied: Applied) -> Error {
     Error::unavailable(

@@ -169,7 +169,7 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
                 .map(|m| done(active_verb(on), ObjMailbox, m.address.to_unicode())),
         ),
         Job::RemoveMailbox(address) => changed(
-            ops.remove_mailbox(address.clone())
+            ops.remove_mailbox(address.clone(), false)
                 .await
                 .map(|()| done(DoneRemoved, ObjMailbox, address.to_unicode())),
         ),

@@ -9,8 +9,8 @@
 pub(crate) mod read;
 pub(crate) mod write;
 
-use super::{Directory, IfMissing};
 use super::rules::not_found_domain;
+use super::{Directory, IfMissing};
 use crate::error::{Error, Result};
 use crate::model::*;
 use async_trait::async_trait;

@@ -296,6 +296,25 @@ pub async fn alias(
     Ok(Some(alias))
 }
 
+/// The addresses of the aliases that have `target` among their targets,
+/// in order.
+pub async fn alias_addresses_with_target(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    target: &Address,
+) -> Result<Vec<AliasAddress>> {
+    let rows = sqlx::query(
+        d.sql("SELECT DISTINCT alias FROM alias_targets WHERE target = ? ORDER BY alias"),
+    )
+    .bind(target.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| AliasAddress::parse(&text(r, "alias")?).map_err(|e| corrupt("alias", e)))
+        .collect()
+}
+
 /// By domain, the catch-all first (`@` sorts after digits and some
 /// punctuation a local part may start with), then by address.
 const ALIAS_ORDER: &str = "domain, CASE WHEN address LIKE '@%' THEN 0 ELSE 1 END, address";

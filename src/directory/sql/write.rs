@@ -160,6 +160,77 @@ async fn locked_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) 
     }
 }
 
+/// An address is a mailbox or an alias, never both: Postfix would hand a
+/// mailbox's mail to an alias of the same address. Checked after the
+/// domain lock, so two admins cannot race past it.
+async fn refuse_alias_at(conn: &mut AnyConnection, d: Dialect, address: &Address) -> Result<()> {
+    let alias = AliasAddress::Address(address.clone());
+    match read::alias(conn, d, &alias, false).await? {
+        Some(_) => Err(rules::address_is_alias(address)),
+        None => Ok(()),
+    }
+}
+
+async fn refuse_mailbox_at(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    address: &AliasAddress,
+) -> Result<()> {
+    let AliasAddress::Address(address) = address else {
+        return Ok(());
+    };
+    match read::mailbox(conn, d, address, false).await? {
+        Some(_) => Err(rules::address_is_mailbox(address)),
+        None => Ok(()),
+    }
+}
+
+/// Each of `targets` in a hosted domain must be a mailbox or an alias, and
+/// one in an alias domain must be so in its target domain; addresses
+/// elsewhere are free. `own` (the alias itself) counts as existing.
+async fn check_targets_exist(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    own: &AliasAddress,
+    targets: &[Address],
+) -> Result<()> {
+    for target in targets {
+        if matches!(own, AliasAddress::Address(a) if a == target) {
+            continue;
+        }
+        let domain = target.domain();
+        let resolved = if read::domain(conn, d, domain, false).await?.is_some() {
+            target.clone()
+        } else if let Some(alias_domain) = read::alias_domain(conn, d, domain, false).await? {
+            Address::new(target.local().clone(), alias_domain.target)?
+        } else {
+            continue;
+        };
+        let as_alias = AliasAddress::Address(resolved.clone());
+        if read::mailbox(conn, d, &resolved, false).await?.is_none()
+            && read::alias(conn, d, &as_alias, false).await?.is_none()
+        {
+            return Err(rules::unknown_target(own, target));
+        }
+    }
+    Ok(())
+}
+
+/// The aliases (addresses) that have `target` among their targets.
+async fn aliases_targeting(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    target: &Address,
+) -> Result<Vec<Alias>> {
+    let mut found = Vec::new();
+    for address in read::alias_addresses_with_target(conn, d, target).await? {
+        if let Some(alias) = read::alias(conn, d, &address, true).await? {
+            found.push(alias);
+        }
+    }
+    Ok(found)
+}
+
 pub async fn apply(
     conn: &mut AnyConnection,
     d: Dialect,
@@ -398,6 +469,7 @@ pub async fn apply(
                     None => Err(refusal),
                 };
             }
+            refuse_alias_at(conn, d, &new.address).await?;
             // Built here rather than read back: this is the hot path of
             // imports, and every round trip counts on a server.
             let at = now();
@@ -493,9 +565,31 @@ pub async fn apply(
             Ok(Applied::Mailbox(after))
         }
 
-        Change::RemoveMailbox { address } => {
+        Change::RemoveMailbox { address, detach } => {
             let what = format!("mailbox {address}");
+            // Domain before mailbox, the order every change locks in: the
+            // aliases that name it are the domain's or another's.
+            locked_domain(conn, d, address.domain()).await?;
             let before = found(read::mailbox(conn, d, address, true).await?, &what)?;
+            let sources = aliases_targeting(conn, d, address).await?;
+            let detached = rules::detach_plan(address, &sources, *detach)?;
+            for alias in &detached {
+                exec(
+                    conn,
+                    d,
+                    "DELETE FROM alias_targets WHERE alias = ? AND target = ?",
+                    vec![t(&alias.address), t(address)],
+                )
+                .await?;
+                update_versioned(
+                    conn,
+                    d,
+                    &format!("alias {}", alias.address),
+                    "UPDATE aliases SET updated_at = ?, version = version + 1 WHERE address = ? AND version = ?",
+                    vec![t(now()), t(&alias.address), i(alias.version)],
+                )
+                .await?;
+            }
             exec(
                 conn,
                 d,
@@ -503,7 +597,14 @@ pub async fn apply(
                 vec![t(address)],
             )
             .await?;
-            record(conn, d, change, actor, Some(json(&before)), None).await?;
+            let mut before_json = json(&before);
+            if !detached.is_empty()
+                && let Value::Object(map) = &mut before_json
+            {
+                let names: Vec<String> = detached.iter().map(|a| a.address.to_string()).collect();
+                map.insert("detached_from".into(), json(&names));
+            }
+            record(conn, d, change, actor, Some(before_json), None).await?;
             Ok(Applied::Removed)
         }
 
@@ -516,7 +617,9 @@ pub async fn apply(
                     )),
                 );
             }
+            refuse_mailbox_at(conn, d, address).await?;
             check_targets(address, targets)?;
+            check_targets_exist(conn, d, address, targets).await?;
             rules::admit_alias(&domain)?;
             let at = now();
             exec(
@@ -551,18 +654,25 @@ pub async fn apply(
                 }
                 targets.retain(|x| x != gone);
             }
+            let mut new_targets = Vec::new();
             for added in &patch.add_targets {
                 if !targets.contains(added) {
                     targets.push(added.clone());
+                    new_targets.push(added.clone());
                 }
             }
+            let active = patch.active.unwrap_or(before.active);
+            if targets == before.targets && active == before.active {
+                return Err(rules::nothing_to_change(&what));
+            }
             check_targets(address, &targets)?;
+            check_targets_exist(conn, d, address, &new_targets).await?;
             update_versioned(
                 conn,
                 d,
                 &what,
                 "UPDATE aliases SET active = ?, updated_at = ?, version = version + 1 WHERE address = ? AND version = ?",
-                vec![b(patch.active.unwrap_or(before.active)), t(now()), t(address), i(before.version)],
+                vec![b(active), t(now()), t(address), i(before.version)],
             )
             .await?;
             exec(

@@ -232,7 +232,7 @@ pub async fn chapter(s: &Story) {
     s.refused(
         NotFound,
         "mailbox nobody@example.org",
-        s.admin.remove_mailbox(nobody.clone()),
+        s.admin.remove_mailbox(nobody.clone(), false),
     )
     .await;
 
@@ -249,7 +249,7 @@ pub async fn chapter(s: &Story) {
     s.ok(
         "mailbox.rm",
         "temp@example.org",
-        s.admin.remove_mailbox(address("temp@example.org")),
+        s.admin.remove_mailbox(address("temp@example.org"), false),
     )
     .await;
     assert_fails(

@@ -14,6 +14,7 @@
 mod aliases;
 mod domains;
 mod history;
+mod integrity;
 mod limits;
 mod listings;
 mod mailboxes;
@@ -46,6 +47,7 @@ pub async fn run(dir: Arc<dyn Directory>) {
     roles::chapter(&story).await;
     listings::chapter(&story).await;
     removal::chapter(&story).await;
+    integrity::chapter(&story).await;
     history::chapter(&story).await;
 }
 

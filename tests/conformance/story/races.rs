@@ -173,7 +173,7 @@ pub async fn chapter(s: &Story) {
 
     // Eight admins remove the same mailbox: one removes it, the others find nothing.
     let outcomes = all_at_once(s, |ops, _| async move {
-        ops.remove_mailbox(address("same@race2.test")).await
+        ops.remove_mailbox(address("same@race2.test"), false).await
     })
     .await;
     let (won, lost) = tally(outcomes);

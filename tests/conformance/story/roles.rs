@@ -130,7 +130,7 @@ pub async fn chapter(s: &Story) {
     s.refused(
         Forbidden,
         "limits.test",
-        dora.remove_mailbox(theirs.clone()),
+        dora.remove_mailbox(theirs.clone(), false),
     )
     .await;
     s.refused(
@@ -210,7 +210,7 @@ pub async fn chapter(s: &Story) {
         "dora",
         "mailbox.rm",
         "dora@example.org",
-        dora.remove_mailbox(made.address.clone()),
+        dora.remove_mailbox(made.address.clone(), false),
     )
     .await;
 }

@@ -157,7 +157,7 @@ fn edited(after: Mailbox, patch: &MailboxPatch) -> (Applied, Option<Value>) {
     (Applied::Mailbox(after), Some(after_json))
 }
 
-pub async fn remove(run: &mut Run<'_>, address: &Address) -> Outcome {
+pub async fn remove(run: &mut Run<'_>, address: &Address, _detach: bool) -> Outcome {
     let dn = run.dit().mailbox(address);
     let what = format!("mailbox {address}");
     super::remove_entry(run, &dn, class::MAILBOX, what, |e| {

@@ -57,7 +57,7 @@ pub async fn converge(run: &mut Run<'_>) -> Outcome {
             patch,
             if_version,
         } => mailboxes::edit(run, address, patch, *if_version).await,
-        Change::RemoveMailbox { address } => mailboxes::remove(run, address).await,
+        Change::RemoveMailbox { address, detach } => mailboxes::remove(run, address, *detach).await,
         Change::AddAlias { address, targets } => aliases::add(run, address, targets).await,
         Change::EditAlias {
             address,
