@@ -630,18 +630,103 @@ fn config_errors() {
 #[test]
 fn unreachable_directory_exits_1() {
     let env = Env::new();
-    let err = env.fails(
-        &[
-            "--directory",
-            "postgres://nobody:pw@127.0.0.1:1/none",
-            "domain",
-            "list",
-        ],
-        1,
+    // A port nothing listens on: refused at once, naming host:port, never
+    // the pool's "timed out" after seconds.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://nobody:pw@127.0.0.1:{port}/none");
+    let err = env.fails(&["--directory", &url, "domain", "list"], 1);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "postier: directory postgres://nobody:***@127.0.0.1:{port}/none: cannot connect to \
+             127.0.0.1:{port}: connection refused (is the database server running and listening \
+             there? Check [directory] url)"
+        )
     );
-    assert!(
-        err.contains("127.0.0.1:1") && !err.contains(":pw@"),
-        "{err}"
+}
+
+#[test]
+fn mistyped_sqlite_path_is_refused_and_creates_nothing() {
+    let env = Env::new();
+    let missing = env.dir.path().join("typo").join("directory.db");
+    let url = format!("sqlite:{}", missing.display());
+    for args in [&["domain", "list"][..], &["--json", "mailbox", "list"][..]] {
+        let mut all = vec!["--directory", &url];
+        all.extend_from_slice(args);
+        let err = env.fails(&all, 1);
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "postier: directory {url}: {} does not exist (check the path; to start a new \
+                 directory there: postier --directory {url} db migrate)",
+                missing.display()
+            )
+        );
+    }
+    assert!(!missing.parent().unwrap().exists(), "no folder made");
+    // db migrate is how a new directory is started there.
+    env.ok(&["--directory", &url, "db", "migrate"]);
+    assert!(missing.exists());
+}
+
+#[test]
+fn the_default_directory_is_created_on_first_use_and_said_so() {
+    let env = Env::new();
+    let data = env.dir.path().join("xdg");
+    let out = env
+        .cmd()
+        .env_remove("POSTIER_DIRECTORY")
+        .env("XDG_DATA_HOME", &data)
+        .args(["domain", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let made = data.join("postier").join("directory.db");
+    assert!(made.exists());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        format!(
+            "postier: created a new, empty directory at {} (the default location; set \
+             [directory] url or --directory to use another)",
+            made.display()
+        )
+    );
+    // Said once: the next run finds it.
+    let again = env
+        .cmd()
+        .env_remove("POSTIER_DIRECTORY")
+        .env("XDG_DATA_HOME", &data)
+        .args(["domain", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(again.stderr.is_empty());
+}
+
+#[test]
+fn damaged_sqlite_file_is_named_with_what_to_do() {
+    let env = Env::new();
+    let file = env.dir.path().join("damaged.db");
+    std::fs::write(
+        &file,
+        "this is not a database, it is a text file of some length",
+    )
+    .unwrap();
+    let url = format!("sqlite:{}", file.display());
+    let err = env.fails(&["--directory", &url, "domain", "list"], 1);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "postier: directory {url}: {} is not a SQLite database or is damaged (restore it \
+             from your backup, or check that [directory] url names the right file)",
+            file.display()
+        )
     );
 }
 

@@ -11,7 +11,7 @@ pub(crate) mod write;
 
 use super::rules::not_found_domain;
 use super::{Directory, IfMissing};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::*;
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -131,12 +131,20 @@ impl SqlDirectory {
         } else {
             (Dialect::Mysql, url.to_string())
         };
+        if dialect != Dialect::Sqlite {
+            reachable(&url, dialect, &shown).await?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 4 } else { 8 })
-            .acquire_timeout(Duration::from_secs(10))
+            // A server that accepts connections but never answers is as
+            // down as one that refuses them.
+            .acquire_timeout(match dialect {
+                Dialect::Sqlite => Duration::from_secs(10),
+                _ => CONNECT_TIMEOUT,
+            })
             .connect(&url)
             .await
-            .map_err(|e| unavailable(&shown, e))?;
+            .map_err(|e| explain(&shown, unavailable(&shown, e)))?;
         let dir = SqlDirectory {
             pool,
             dialect,
@@ -162,7 +170,106 @@ impl SqlDirectory {
     }
 
     fn err(&self, e: sqlx::Error) -> Error {
-        unavailable(&self.shown, e)
+        self.explain(unavailable(&self.shown, e))
+    }
+
+    /// Names this directory in an error about "the directory", and says
+    /// what to do about a SQLite file that cannot be used.
+    fn explain(&self, e: Error) -> Error {
+        let e = if e.kind == ErrorKind::Unavailable && e.what == "directory" {
+            e.about(format!("directory {}", self.shown))
+        } else {
+            e
+        };
+        explain(&self.shown, e)
+    }
+}
+
+/// How long to wait for a database server to answer a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Fails at once (within [`CONNECT_TIMEOUT`]) when nothing answers at the
+/// server's address, naming it, rather than letting the pool retry until
+/// its own timeout with a message that names nothing.
+async fn reachable(url: &str, dialect: Dialect, shown: &str) -> Result<()> {
+    let default_port = if dialect == Dialect::Postgres {
+        5432
+    } else {
+        3306
+    };
+    let Some((host, port)) = host_port(url, default_port) else {
+        return Ok(());
+    };
+    let what = format!("directory {shown}");
+    let hint = "is the database server running and listening there? Check [directory] url";
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(Error::unavailable(
+            what,
+            format!("cannot connect to {host}:{port}: {}", io_reason(&e)),
+        )
+        .with_hint(hint)),
+        Err(_) => Err(Error::unavailable(
+            what,
+            format!(
+                "no answer from {host}:{port} within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        )
+        .with_hint(hint)),
+    }
+}
+
+/// The host and port of a server URL (`scheme://[user[:pw]@]host[:port]/…`).
+fn host_port(url: &str, default_port: u16) -> Option<(String, u16)> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = match parsed.host()? {
+        url::Host::Ipv6(ip) => ip.to_string(),
+        other => other.to_string(),
+    };
+    Some((host, parsed.port().unwrap_or(default_port)))
+}
+
+/// An I/O error's reason without the OS error number.
+fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.split_once(" (os error") {
+        Some((reason, _)) => reason.to_lowercase(),
+        None => text,
+    }
+}
+
+/// Says what to do about a server that does not answer, or a SQLite file
+/// that is not a database, is damaged, or cannot be written or opened.
+fn explain(shown: &str, e: Error) -> Error {
+    let Some(path) = shown.strip_prefix("sqlite:") else {
+        if e.why.contains("pool timed out") {
+            return Error::unavailable(
+                e.what,
+                format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+            )
+            .with_hint("is the database server up and not overloaded? Check [directory] url");
+        }
+        return e;
+    };
+    let code = |n: &str| e.why.contains(&format!("(code: {n})"));
+    if code("26") || code("11") {
+        Error::unavailable(
+            e.what,
+            format!("{path} is not a SQLite database or is damaged"),
+        )
+        .with_hint(
+            "restore it from your backup, or check that [directory] url names the right file",
+        )
+    } else if code("8") || e.why.contains("readonly database") {
+        Error::unavailable(e.what, format!("{path} cannot be written"))
+            .with_hint("fix its permissions: you need write access to the file and to its folder")
+    } else if code("14") {
+        Error::unavailable(e.what, format!("{path} cannot be opened"))
+            .with_hint("check that you may read the file and its folder (ls -l)")
+    } else {
+        e
     }
 }
 
@@ -200,10 +307,10 @@ impl Directory for SqlDirectory {
             Dialect::Mysql => &MYSQL_MIGRATOR,
         };
         migrator.run(&self.pool).await.map_err(|e| {
-            Error::unavailable(
+            self.explain(Error::unavailable(
                 format!("directory {}", self.shown),
                 format!("schema migration failed: {e}"),
-            )
+            ))
         })
     }
 
@@ -218,7 +325,7 @@ impl Directory for SqlDirectory {
             Err(e) => {
                 // Dropping would roll back too; say it explicitly.
                 let _ = tx.rollback().await;
-                Err(e)
+                Err(self.explain(e))
             }
         }
     }
