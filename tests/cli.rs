@@ -154,7 +154,15 @@ fn domain_commands() {
         "people see U-labels"
     );
 
-    let edited = env.json(&["domain", "edit", "exämple.org", "--quota", "2G"]);
+    let edited = env.json(&[
+        "domain",
+        "edit",
+        "exämple.org",
+        "--quota",
+        "2G",
+        "--default-quota",
+        "200M",
+    ]);
     assert_eq!(edited["quota_bytes"], 2u64 << 30);
     assert_eq!(
         env.json(&["domain", "disable", "exämple.org"])["active"],
@@ -935,4 +943,136 @@ fn a_closed_pipe_stops_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "no panic exit");
+}
+
+#[test]
+fn a_missing_argument_is_named_with_its_subcommand_help() {
+    let env = Env::new();
+    for (args, line) in [
+        (
+            &["mailbox", "add"][..],
+            "postier: usage: missing <ADDRESS> (see: postier mailbox add --help)",
+        ),
+        (
+            &["alias", "add", "x@example.org"][..],
+            "postier: usage: missing <TARGET>... (see: postier alias add --help)",
+        ),
+        (
+            &["domain", "frob"][..],
+            "postier: usage: unrecognized subcommand 'frob' (see: postier domain --help)",
+        ),
+    ] {
+        assert_eq!(env.fails(args, 2).trim_end(), line);
+    }
+}
+
+#[test]
+fn a_negative_size_says_negative() {
+    let env = Env::seeded();
+    let err = env.fails(
+        &["mailbox", "edit", "alice@example.org", "--quota", "-1G"],
+        2,
+    );
+    assert_eq!(
+        err.trim_end(),
+        "postier: size \"-1G\": is negative (write bytes or a number with a unit, e.g. 500M, \
+         2G, 1GiB; 0 means unlimited)"
+    );
+}
+
+/// A domain with a total quota and no default quota once accepted no plain
+/// `mailbox add`: now it shares the total by its mailbox limit (and says
+/// so), or is refused when there is none to share by.
+#[test]
+fn capped_domain_without_default_quota_gets_a_fitting_one_or_is_refused() {
+    let env = Env::new();
+    let err = env.fails(&["domain", "add", "capped.org", "--quota", "10G"], 2);
+    assert_eq!(
+        err.trim_end(),
+        "postier: domain capped.org: has a total quota of 10G but no default quota, so a \
+         mailbox added without a quota could not be created (give a default quota too with \
+         --default-quota SIZE, or a mailbox limit to share the total between)"
+    );
+    let out = env
+        .cmd()
+        .args([
+            "domain",
+            "add",
+            "capped.org",
+            "--quota",
+            "10G",
+            "--max-mailboxes",
+            "20",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "postier: default quota set to 512M: the total quota of 10G shared by the 20 mailboxes \
+         allowed (change it with --default-quota)"
+    );
+    env.ok(&[
+        "mailbox",
+        "add",
+        "a@capped.org",
+        "--password-hash",
+        Env::hash(),
+    ]);
+    let m = env.json(&["mailbox", "show", "a@capped.org"]);
+    assert_eq!(m["quota_bytes"], 512 * 1024 * 1024);
+    // A cap set later over an unlimited default is held to the same rule.
+    env.ok(&["domain", "add", "free.org"]);
+    env.fails(&["domain", "edit", "free.org", "--quota", "1G"], 2);
+    env.ok(&[
+        "domain",
+        "edit",
+        "free.org",
+        "--quota",
+        "1G",
+        "--default-quota",
+        "100M",
+    ]);
+}
+
+/// IDN domains leaked as A-labels in errors and the audit view: people see
+/// U-labels everywhere; JSON keeps the A-label and adds `display`.
+#[test]
+fn idn_names_are_shown_as_u_labels() {
+    let env = Env::new();
+    env.ok(&["domain", "add", "exämple.org", "--max-mailboxes", "1"]);
+    env.ok(&[
+        "mailbox",
+        "add",
+        "a@exämple.org",
+        "--password-hash",
+        Env::hash(),
+    ]);
+    let err = env.fails(
+        &[
+            "mailbox",
+            "add",
+            "b@xn--exmple-cua.org",
+            "--password-hash",
+            Env::hash(),
+        ],
+        1,
+    );
+    assert_eq!(
+        err.trim_end(),
+        "postier: domain exämple.org: has reached its limit of 1 mailboxes (raise it with: \
+         postier domain edit exämple.org --max-mailboxes N)"
+    );
+    let m = env.json(&["mailbox", "show", "a@exämple.org"]);
+    assert_eq!(m["address"], "a@xn--exmple-cua.org");
+    assert_eq!(m["display"], "a@exämple.org");
+    let d = env.json(&["domain", "list"]);
+    assert_eq!(d[0]["name"], "xn--exmple-cua.org");
+    assert_eq!(d[0]["display"], "exämple.org");
+    let audit = env.ok(&["audit"]);
+    assert!(
+        audit.contains("a@exämple.org") && !audit.contains("xn--"),
+        "{audit}"
+    );
 }

@@ -128,10 +128,10 @@ pub struct DomainLimits {
     #[arg(long, value_name = "N")]
     pub max_aliases: Option<u64>,
     /// Cap on the sum of the domain's mailbox quotas (0 = unlimited).
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub quota: Option<String>,
     /// Quota of a new mailbox that names none (0 = unlimited).
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub default_quota: Option<String>,
 }
 
@@ -228,7 +228,7 @@ pub enum MailboxCmd {
         #[arg(long)]
         name: Option<String>,
         /// Mailbox quota (default: the domain's default quota).
-        #[arg(long, value_name = "SIZE")]
+        #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
         quota: Option<String>,
         #[command(flatten)]
         password: PasswordSource,
@@ -242,7 +242,7 @@ pub enum MailboxCmd {
         address: String,
         #[arg(long)]
         name: Option<String>,
-        #[arg(long, value_name = "SIZE")]
+        #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
         quota: Option<String>,
         /// Refuse if the mailbox changed since this version (see `show`).
         #[arg(long, value_name = "N")]

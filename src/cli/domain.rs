@@ -23,7 +23,21 @@ pub async fn run(ctx: &Context, cmd: &DomainCmd) -> Result<()> {
                 quota: parse_size(&limits.quota)?.unwrap_or_default(),
                 default_quota: parse_size(&limits.default_quota)?.unwrap_or_default(),
             };
+            let asked_default = settings.default_quota;
             let created = ctx.ops.add_domain(name, settings).await?;
+            if created.default_quota != asked_default {
+                eprintln!(
+                    "postier: {}",
+                    ctx.lang.fmt(
+                        Msg::CliDefaultQuotaShared,
+                        &[
+                            &created.default_quota.human(),
+                            &created.quota.human(),
+                            &created.max_mailboxes.to_string()
+                        ]
+                    )
+                );
+            }
             done(ctx, &created, Msg::DoneAdded)
         }
         DomainCmd::List => {

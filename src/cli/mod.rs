@@ -46,7 +46,7 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("postier: {e}");
+            eprintln!("postier: {}", crate::model::unicode_names(&e.to_string()));
             ExitCode::from(exit_code(&e))
         }
     }
@@ -71,14 +71,42 @@ fn usage_error(e: clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
+    eprintln!("postier: usage: {}", usage_line(&e));
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Clap's error on one line: what is wrong, naming the argument (clap puts
+/// the names of missing ones on lines of their own), and the help of the
+/// very subcommand.
+fn usage_line(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as K};
     let text = e.render().to_string();
-    let first = text
+    let mut first = text
         .lines()
         .next()
         .unwrap_or("invalid usage")
-        .trim_start_matches("error: ");
-    eprintln!("postier: usage: {first} (see: postier --help)");
-    ExitCode::from(EXIT_USAGE)
+        .trim_start_matches("error: ")
+        .trim_end_matches(':')
+        .to_string();
+    if e.kind() == K::MissingRequiredArgument
+        && let Some(ContextValue::Strings(names)) = e.get(ContextKind::InvalidArg)
+    {
+        first = format!("missing {}", names.join(", "));
+    }
+    // "Usage: postier mailbox add [OPTIONS] <ADDRESS>" -> "postier mailbox add"
+    let command = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("Usage: "))
+        .map(|usage| {
+            usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "postier".to_string());
+    format!("{first} (see: {command} --help)")
 }
 
 /// What every command needs: the caller's view of the directory.
@@ -212,7 +240,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             e.at.clone(),
                             e.actor.clone(),
                             e.action.clone(),
-                            e.object.clone(),
+                            crate::model::unicode_names(&e.object),
                         ]
                     })
                     .collect();

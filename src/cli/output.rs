@@ -9,10 +9,41 @@ use unicode_width::UnicodeWidthStr;
 
 /// Prints `value` as one pretty JSON document.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
+    let mut value = serde_json::to_value(value)
+        .map_err(|e| Error::unavailable("output", format!("cannot encode JSON: {e}")))?;
+    add_display(&mut value);
+    let text = serde_json::to_string_pretty(&value)
         .map_err(|e| Error::unavailable("output", format!("cannot encode JSON: {e}")))?;
     println!("{text}");
     Ok(())
+}
+
+/// Gives every domain, alias domain, mailbox and alias object a `display`
+/// field: its name or address as people write it (U-labels), beside the
+/// stored A-label form scripts match on.
+fn add_display(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(add_display),
+        Value::Object(map) => {
+            let named = ["address", "name"]
+                .into_iter()
+                .find_map(|key| map.get(key).and_then(Value::as_str))
+                .filter(|_| {
+                    map.contains_key("address")
+                        || map.contains_key("target")
+                        || map.contains_key("mailboxes")
+                })
+                .map(crate::model::unicode_names);
+            for child in map.values_mut() {
+                add_display(child);
+            }
+            if let Some(display) = named {
+                map.entry("display").or_insert(Value::String(display));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Prints rows under a header, columns padded to their widest cell.

@@ -241,3 +241,33 @@ pub fn detach_plan(mailbox: &Address, sources: &[Alias], detach: bool) -> Result
     }
     Ok(sources.to_vec())
 }
+
+/// The default quota of a domain whose total quota is `quota`: under a
+/// cap no mailbox may be unlimited, so a mailbox added without a quota
+/// needs a bounded default. The one given is kept; else, when the domain
+/// has a mailbox limit, the cap shared between that many mailboxes (whole
+/// MiB); else there is no fair share to pick and the caller must say.
+pub fn default_quota_under_cap(
+    name: &DomainName,
+    quota: Size,
+    max_mailboxes: u64,
+    default_quota: Size,
+) -> Result<Size> {
+    if quota.is_unlimited() || !default_quota.is_unlimited() {
+        return Ok(default_quota);
+    }
+    if max_mailboxes > 0 {
+        let share = quota.bytes() / max_mailboxes / (1 << 20) * (1 << 20);
+        if share > 0 {
+            return Size::from_bytes(share);
+        }
+    }
+    Err(Error::invalid(
+        format!("domain {name}"),
+        format!(
+            "has a total quota of {} but no default quota, so a mailbox added without a quota could not be created",
+            quota.human()
+        ),
+    )
+    .with_hint("give a default quota too with --default-quota SIZE, or a mailbox limit to share the total between"))
+}

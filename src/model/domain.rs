@@ -100,6 +100,50 @@ impl DomainName {
     }
 }
 
+/// `text` with every A-label domain name in it (`xn--…`, alone or after
+/// an `@`) shown as its U-label, for people: errors and messages quote
+/// stored names, which are A-labels. Anything that does not decode is left
+/// as it is.
+pub fn unicode_names(text: &str) -> String {
+    if !text.contains("xn--") && !text.contains("XN--") {
+        return text.to_string();
+    }
+    let is_name_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@' | '_' | '+');
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.to_ascii_lowercase().contains("xn--") {
+            let (local, domain) = match word.rsplit_once('@') {
+                Some((l, d)) => (Some(l), d),
+                None => (None, word.as_str()),
+            };
+            let (unicode, result) = idna::domain_to_unicode(domain);
+            if result.is_ok() {
+                if let Some(local) = local {
+                    out.push_str(local);
+                    out.push('@');
+                }
+                out.push_str(&unicode);
+                word.clear();
+                return;
+            }
+        }
+        out.push_str(word);
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_name_char(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 impl fmt::Display for DomainName {
     /// Shows the A-label form: stable, and what the mail stack uses.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -142,6 +186,13 @@ mod tests {
         let d = DomainName::parse("Exämple.ORG").unwrap();
         assert_eq!(d.as_ascii(), "xn--exmple-cua.org");
         assert_eq!(d.to_unicode(), "exämple.org");
+        assert_eq!(
+            unicode_names(
+                "domain xn--exmple-cua.org: alias a@xn--exmple-cua.org, see \"XN--EXMPLE-CUA.ORG.\" (x@example.org)"
+            ),
+            "domain exämple.org: alias a@exämple.org, see \"exämple.org.\" (x@example.org)"
+        );
+        assert_eq!(unicode_names("xn--bad-"), "xn--bad-");
         assert!(d.is_idn());
         assert_eq!(DomainName::parse("xn--exmple-cua.org").unwrap(), d);
         assert_eq!(

@@ -13,7 +13,7 @@ mod size;
 
 pub use address::{Address, AliasAddress, LocalPart};
 pub use dkim::{KeyAlgorithm, KeyState, Selector};
-pub use domain::DomainName;
+pub use domain::{DomainName, unicode_names};
 pub use entities::*;
 pub use hash::{KNOWN_SCHEMES, PasswordHash};
 pub use size::Size;

@@ -32,6 +32,9 @@ impl Size {
         let s = input.trim();
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (digits, unit) = s.split_at(split);
+        if digits.is_empty() && s.starts_with('-') {
+            return Err(Error::invalid(what(), "is negative").with_hint(hint));
+        }
         if digits.is_empty() {
             return Err(Error::invalid(what(), "does not start with a number").with_hint(hint));
         }

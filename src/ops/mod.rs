@@ -10,7 +10,7 @@ pub mod dns;
 
 pub use access::{Actor, Role};
 
-use crate::directory::Directory;
+use crate::directory::{Directory, rules};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::password::{self, Password, Scheme};
@@ -77,20 +77,46 @@ impl Ops {
 
     // ---- domains ----
 
-    pub async fn add_domain(&self, name: DomainName, settings: DomainSettings) -> Result<Domain> {
+    /// Adds a domain. One with a total quota and no default quota gets the
+    /// total shared by its mailbox limit as default (see
+    /// [`rules::default_quota_under_cap`]), or is refused.
+    pub async fn add_domain(
+        &self,
+        name: DomainName,
+        mut settings: DomainSettings,
+    ) -> Result<Domain> {
         self.actor.require_admin(&format!("domain {name}"))?;
+        settings.default_quota = rules::default_quota_under_cap(
+            &name,
+            settings.quota,
+            settings.max_mailboxes,
+            settings.default_quota,
+        )?;
         expect_domain(self.apply(Change::AddDomain { name, settings }).await?)
     }
 
     pub async fn edit_domain(
         &self,
         name: DomainName,
-        patch: DomainPatch,
+        mut patch: DomainPatch,
         if_version: Option<i64>,
     ) -> Result<Domain> {
         self.actor.require_admin(&format!("domain {name}"))?;
         if patch.is_empty() {
             return Err(nothing_to_change(&format!("domain {name}")));
+        }
+        if patch.quota.is_some_and(|q| !q.is_unlimited()) {
+            // A new cap over an unlimited default: as for a new domain.
+            let current = self.dir.domain(&name).await?;
+            let fitting = rules::default_quota_under_cap(
+                &name,
+                patch.quota.unwrap_or(current.quota),
+                patch.max_mailboxes.unwrap_or(current.max_mailboxes),
+                patch.default_quota.unwrap_or(current.default_quota),
+            )?;
+            if fitting != patch.default_quota.unwrap_or(current.default_quota) {
+                patch.default_quota = Some(fitting);
+            }
         }
         expect_domain(
             self.apply(Change::EditDomain {
