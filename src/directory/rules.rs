@@ -256,8 +256,8 @@ pub fn default_quota_under_cap(
     if quota.is_unlimited() || !default_quota.is_unlimited() {
         return Ok(default_quota);
     }
-    if max_mailboxes > 0 {
-        let share = quota.bytes() / max_mailboxes / (1 << 20) * (1 << 20);
+    if let Some(share) = quota.bytes().checked_div(max_mailboxes) {
+        let share = share / (1 << 20) * (1 << 20);
         if share > 0 {
             return Size::from_bytes(share);
         }
