@@ -1076,3 +1076,55 @@ fn idn_names_are_shown_as_u_labels() {
         "{audit}"
     );
 }
+
+/// `domain rm` left the domain's DKIM key active and in the signer tables,
+/// and `dkim generate` made keys for domains the service does not run.
+#[test]
+fn a_removed_domains_dkim_keys_leave_the_signer_tables() {
+    let env = Env::new();
+    let keys = env.dir.path().join("dkim");
+    std::fs::write(
+        env.dir.path().join("postier.toml"),
+        format!("[dkim]\nkey_dir = \"{}\"\n", keys.display()),
+    )
+    .unwrap();
+    let err = env.fails(
+        &[
+            "dkim",
+            "generate",
+            "nobody-hosts-this.org",
+            "--algorithm",
+            "ed25519",
+        ],
+        1,
+    );
+    assert_eq!(
+        err.trim_end(),
+        "postier: DKIM key of nobody-hosts-this.org: nobody-hosts-this.org is not a domain \
+         postier hosts (add it first: postier domain add nobody-hosts-this.org)"
+    );
+    assert!(!keys.join("nobody-hosts-this.org").exists());
+    for domain in ["gone.org", "kept.org"] {
+        env.ok(&["domain", "add", domain]);
+        env.ok(&["dkim", "generate", domain, "--algorithm", "ed25519"]);
+    }
+    env.ok(&[
+        "mailbox",
+        "add",
+        "a@gone.org",
+        "--password-hash",
+        Env::hash(),
+    ]);
+    let tables = env.ok(&["dkim", "tables", "--format", "opendkim"]);
+    assert!(
+        tables.contains("*@gone.org") && tables.contains("*@kept.org"),
+        "{tables}"
+    );
+    env.ok(&["domain", "rm", "gone.org", "--cascade"]);
+    let tables = env.ok(&["dkim", "tables", "--format", "opendkim"]);
+    assert!(!tables.contains("gone.org"), "{tables}");
+    assert!(tables.contains("*@kept.org"), "{tables}");
+    let shown = env.json(&["dkim", "show", "gone.org"]);
+    assert_eq!(shown["keys"][0]["state"], "retiring");
+    assert!(shown["keys"][0]["retire_after"].is_string());
+}

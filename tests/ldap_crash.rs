@@ -146,8 +146,10 @@ impl Scenario {
                 .edit_mailbox(self.address(run, "old"), edit_patch(), Some(1))
                 .await
                 .map(drop),
-            Scenario::RemoveDomainCascade => ops.remove_domain(self.domain(run), true).await,
-            Scenario::RemoveDomain => ops.remove_domain(self.domain(run), false).await,
+            Scenario::RemoveDomainCascade => {
+                ops.remove_domain(self.domain(run), true).await.map(drop)
+            }
+            Scenario::RemoveDomain => ops.remove_domain(self.domain(run), false).await.map(drop),
         };
         result.expect("the change");
     }

@@ -32,13 +32,7 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
             let l = ctx.lang;
             let rows = all
                 .iter()
-                .map(|a| {
-                    vec![
-                        a.address.to_string(),
-                        joined(a),
-                        output::on_off(l, a.active),
-                    ]
-                })
+                .map(|a| vec![shown(&a.address), joined(a), output::on_off(l, a.active)])
                 .collect();
             let header = [Msg::ColAddress, Msg::ColTargets, Msg::ColActive];
             output::table(&header.map(|m| l.t(m)), rows);
@@ -52,7 +46,7 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
             let l = ctx.lang;
             let key = |m| output::key(l, m);
             output::fields(&[
-                (key(Msg::ColAddress), a.address.to_string()),
+                (key(Msg::ColAddress), shown(&a.address)),
                 (
                     key(Msg::ShowCatchAll),
                     output::on_off(l, a.address.is_catch_all()),
@@ -105,20 +99,20 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
         AliasCmd::Rm { address } => {
             let address = AliasAddress::parse(address)?;
             ctx.ops.remove_alias(address.clone()).await?;
-            removed(
-                ctx,
-                Msg::ObjAlias,
-                &address.to_string(),
-                &address.to_string(),
-            )
+            removed(ctx, Msg::ObjAlias, &shown(&address), &address.to_string())
         }
     }
+}
+
+/// An alias address as people write it (U-labels).
+fn shown(address: &AliasAddress) -> String {
+    crate::model::unicode_names(&address.to_string())
 }
 
 fn joined(a: &Alias) -> String {
     a.targets
         .iter()
-        .map(Address::to_string)
+        .map(Address::to_unicode)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -131,7 +125,7 @@ fn report(ctx: &Context, a: &Alias, msg: Msg) -> Result<()> {
         ctx.lang,
         msg,
         Msg::ObjAlias,
-        &format!("{} → {}", a.address, joined(a)),
+        &format!("{} → {}", shown(&a.address), joined(a)),
     );
     Ok(())
 }

@@ -81,9 +81,10 @@ pub async fn run(cli: &Cli, args: &DkimArgs) -> Result<()> {
         } => {
             let domain = DomainName::parse(domain)?;
             let selector = selector.as_deref().map(Selector::parse).transpose()?;
+            let ctx = super::Context::open(cli).await?;
             let key = ops::dkim::generate(
                 &config,
-                &actor,
+                &ctx.ops,
                 &domain,
                 selector,
                 Algorithm::parse(algorithm)?,

@@ -100,7 +100,45 @@ pub async fn run(ctx: &Context, cmd: &DomainCmd) -> Result<()> {
         }
         DomainCmd::Rm { domain, cascade } => {
             let name = DomainName::parse(domain)?;
-            ctx.ops.remove_domain(name.clone(), *cascade).await?;
+            let removal = ctx.ops.remove_domain(name.clone(), *cascade).await?;
+            // Its keys leave the signer tables (they stay published a while).
+            crate::ops::dkim::retire_domain(&ctx.config, ctx.ops.actor(), &name)?;
+            if ctx.json {
+                return output::json(&serde_json::json!({
+                    "removed": name.as_ascii(),
+                    "with": removal,
+                }));
+            }
+            for (label, names) in [
+                (
+                    Msg::ObjMailbox,
+                    removal
+                        .mailboxes
+                        .iter()
+                        .map(|a| a.to_unicode())
+                        .collect::<Vec<_>>(),
+                ),
+                (
+                    Msg::ObjAlias,
+                    removal
+                        .aliases
+                        .iter()
+                        .map(|a| crate::model::unicode_names(&a.to_string()))
+                        .collect(),
+                ),
+                (
+                    Msg::ObjAliasDomain,
+                    removal
+                        .alias_domains
+                        .iter()
+                        .map(|d| d.to_unicode())
+                        .collect(),
+                ),
+            ] {
+                for shown in names {
+                    output::done(ctx.lang, Msg::DoneRemoved, label, &shown);
+                }
+            }
             removed(ctx, Msg::ObjDomain, &name.to_unicode(), name.as_ascii())
         }
         DomainCmd::Alias(cmd) => alias_domain(ctx, cmd).await,

@@ -301,6 +301,48 @@ pub enum Applied {
     Mailbox(Mailbox),
     Alias(Alias),
     Removed,
+    /// A domain removed with everything it held.
+    DomainRemoved(DomainRemoval),
+}
+
+/// What went with a removed domain.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct DomainRemoval {
+    pub mailboxes: Vec<Address>,
+    pub aliases: Vec<AliasAddress>,
+    pub alias_domains: Vec<DomainName>,
+}
+
+impl DomainRemoval {
+    /// What removing `domain` with these members takes, and the audit
+    /// record of it: the domain as it was, with every removed mailbox (and
+    /// its maildir, for backups) and alias listed.
+    pub fn of(
+        domain: &Domain,
+        mailboxes: &[Mailbox],
+        aliases: &[Alias],
+    ) -> (DomainRemoval, serde_json::Value) {
+        let mut before = serde_json::to_value(domain).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut before {
+            let listed: Vec<_> = mailboxes
+                .iter()
+                .map(|m| serde_json::json!({"address": m.address, "maildir": m.maildir}))
+                .collect();
+            map.insert("mailboxes".into(), listed.into());
+            let aliases: Vec<_> = aliases.iter().map(|a| a.address.to_string()).collect();
+            map.insert("aliases".into(), aliases.into());
+        }
+        let removal = DomainRemoval {
+            mailboxes: mailboxes.iter().map(|m| m.address.clone()).collect(),
+            aliases: aliases.iter().map(|a| a.address.clone()).collect(),
+            alias_domains: domain.alias_domains.clone(),
+        };
+        (removal, before)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.mailboxes.is_empty() && self.aliases.is_empty() && self.alias_domains.is_empty()
+    }
 }
 
 /// One line of the audit trail. `before`/`after` are the objects' JSON

@@ -4,25 +4,40 @@
 //! Keys live in the key store (`[dkim] key_dir`), not in the directory.
 //! Key generation runs on the blocking pool.
 
-use super::Actor;
 use super::dns::{expected_key, is_published, key_store};
+use super::{Actor, Ops};
 use crate::config::Config;
 use crate::dkim::{Algorithm, StoredKey, rotate};
 use crate::dns::Resolver;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{DomainName, KeyState, Selector};
 use chrono::{Duration, Utc};
 
 /// Makes `domain`'s signing key at `selector` (default: `[dkim]
-/// default_selector`).
+/// default_selector`). The domain must be one the service runs (hosted,
+/// or an alias domain): a key for any other would sign for someone else.
 pub async fn generate(
     config: &Config,
-    actor: &Actor,
+    ops: &Ops,
     domain: &DomainName,
     selector: Option<Selector>,
     algorithm: Algorithm,
 ) -> Result<StoredKey> {
-    actor.require_admin(&format!("DKIM keys of {domain}"))?;
+    ops.actor()
+        .require_admin(&format!("DKIM keys of {domain}"))?;
+    let hosted = ops.domain(domain).await;
+    if let Err(e) = hosted {
+        if e.kind != ErrorKind::NotFound || ops.alias_domain(domain).await.is_err() {
+            return Err(match e.kind {
+                ErrorKind::NotFound => Error::refused(
+                    format!("DKIM key of {domain}"),
+                    format!("{domain} is not a domain postier hosts"),
+                )
+                .with_hint(format!("add it first: postier domain add {domain}")),
+                _ => e,
+            });
+        }
+    }
     let selector = match selector {
         Some(s) => s,
         None => Selector::parse(&config.dkim.default_selector)?,
@@ -30,6 +45,31 @@ pub async fn generate(
     let store = key_store(config);
     let domain = domain.clone();
     blocking(move || store.create(&domain, &selector, algorithm, KeyState::Active)).await
+}
+
+/// Retires every key of a removed domain: they leave the signer tables at
+/// once (only active keys sign) and stay published for `[dkim]
+/// grace_days`, so mail already signed still verifies; a rotation or the
+/// next removal of expired keys deletes them. Returns the keys retired.
+pub fn retire_domain(
+    config: &Config,
+    actor: &Actor,
+    domain: &DomainName,
+) -> Result<Vec<StoredKey>> {
+    actor.require_admin(&format!("DKIM keys of {domain}"))?;
+    let store = key_store(config);
+    let mut keys = store.keys(domain)?;
+    let until = Utc::now() + Duration::days(i64::from(config.dkim.grace_days));
+    let mut retired = Vec::new();
+    for key in keys.iter_mut().filter(|k| k.state != KeyState::Retiring) {
+        key.state = KeyState::Retiring;
+        key.retire_after = Some(until);
+        retired.push(key.clone());
+    }
+    if !retired.is_empty() {
+        store.save(domain, &keys)?;
+    }
+    Ok(retired)
 }
 
 /// What one rotation step did.

@@ -136,11 +136,15 @@ impl Ops {
         self.edit_domain(name, patch, None).await
     }
 
-    pub async fn remove_domain(&self, name: DomainName, cascade: bool) -> Result<()> {
+    /// Removes a domain; with `cascade`, everything it holds too. Says
+    /// what went with it (nothing known when an interrupted removal was
+    /// finished by this call).
+    pub async fn remove_domain(&self, name: DomainName, cascade: bool) -> Result<DomainRemoval> {
         self.actor.require_admin(&format!("domain {name}"))?;
-        self.apply(Change::RemoveDomain { name, cascade })
-            .await
-            .map(drop)
+        match self.apply(Change::RemoveDomain { name, cascade }).await? {
+            Applied::DomainRemoved(removal) => Ok(removal),
+            _ => Ok(DomainRemoval::default()),
+        }
     }
 
     pub async fn add_alias_domain(

@@ -45,9 +45,28 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
             Outcome::Dkim(domain, keys)
         }
         Job::GenerateDkim(domain) => {
-            let dns = &services.dns;
-            let key = dkim::generate(dns.config(), dns.actor(), &domain, None, Algorithm::Rsa2048);
+            let Some(ops) = &services.ops else {
+                return no_directory(services);
+            };
+            let key = dkim::generate(
+                services.dns.config(),
+                ops,
+                &domain,
+                None,
+                Algorithm::Rsa2048,
+            );
             changed(key.await.map(|k| dkim_done(DoneDkimMade, &k, &domain)))
+        }
+        Job::RemoveDomain(name, cascade) => {
+            let Some(ops) = &services.ops else {
+                return no_directory(services);
+            };
+            let removed = ops.remove_domain(name.clone(), cascade).await;
+            // A removed domain's keys leave the signer tables.
+            let retired = removed.and_then(|_| {
+                dkim::retire_domain(services.dns.config(), services.dns.actor(), &name)
+            });
+            changed(retired.map(|_| done(DoneRemoved, ObjDomain, name.to_unicode())))
         }
         Job::RotateDkim { domain, round } => {
             changed(rotate_dkim(&services.dns, &domain, round).await)
@@ -80,12 +99,17 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
         }
         job => match &services.ops {
             Some(ops) => run_directory_job(ops, job).await,
-            None => Outcome::Failed(Error::forbidden(
-                "directory",
-                format!("{} has no directory access", services.dns.actor().user),
-            )),
+            None => no_directory(services),
         },
     }
+}
+
+/// A directory job asked of a TUI that has no directory (a contact's).
+fn no_directory(services: &Services) -> Outcome {
+    Outcome::Failed(Error::forbidden(
+        "directory",
+        format!("{} has no directory access", services.dns.actor().user),
+    ))
 }
 
 async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
@@ -95,7 +119,8 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
         | Job::GenerateDkim(_)
         | Job::RotateDkim { .. }
         | Job::LoadUsage(..)
-        | Job::LoadDomainUsage(_) => unreachable!("jobs without the directory run in run_job"),
+        | Job::LoadDomainUsage(_)
+        | Job::RemoveDomain(..) => unreachable!("these jobs run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
         Job::LoadMailboxes(domain) => {
@@ -122,11 +147,6 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
             ops.set_domain_active(name, on)
                 .await
                 .map(|d| done(active_verb(on), ObjDomain, d.name.to_unicode())),
-        ),
-        Job::RemoveDomain(name, cascade) => changed(
-            ops.remove_domain(name.clone(), cascade)
-                .await
-                .map(|()| done(DoneRemoved, ObjDomain, name.to_unicode())),
         ),
         Job::AddAliasDomain(name, target) => changed(
             ops.add_alias_domain(name, target)

@@ -322,35 +322,26 @@ pub async fn apply(
                 )
                 .with_hint("remove them first, or pass --cascade to remove them with the domain"));
             }
-            let mut removed = serde_json::Map::new();
+            let (mailboxes, aliases) = if *cascade {
+                (
+                    read::mailboxes(conn, d, Some(name)).await?,
+                    read::aliases(conn, d, Some(name)).await?,
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            let (removal, before_json) = DomainRemoval::of(&before, &mailboxes, &aliases);
             if *cascade {
-                let mailboxes = read::mailboxes(conn, d, Some(name)).await?;
-                removed.insert(
-                    "mailboxes".into(),
-                    json(
-                        &mailboxes
-                            .iter()
-                            .map(
-                                |m| serde_json::json!({"address": m.address, "maildir": m.maildir}),
-                            )
-                            .collect::<Vec<_>>(),
-                    ),
-                );
                 exec(conn, d, "DELETE FROM alias_targets WHERE alias IN (SELECT address FROM aliases WHERE domain = ?)", vec![t(name)]).await?;
-                exec(
-                    conn,
-                    d,
-                    "DELETE FROM aliases WHERE domain = ?",
-                    vec![t(name)],
-                )
-                .await?;
-                exec(
-                    conn,
-                    d,
-                    "DELETE FROM mailboxes WHERE domain = ?",
-                    vec![t(name)],
-                )
-                .await?;
+                for table in ["aliases", "mailboxes"] {
+                    exec(
+                        conn,
+                        d,
+                        &format!("DELETE FROM {table} WHERE domain = ?"),
+                        vec![t(name)],
+                    )
+                    .await?;
+                }
                 exec(
                     conn,
                     d,
@@ -360,12 +351,8 @@ pub async fn apply(
                 .await?;
             }
             exec(conn, d, "DELETE FROM domains WHERE name = ?", vec![t(name)]).await?;
-            let mut before_json = json(&before);
-            if let Value::Object(map) = &mut before_json {
-                map.extend(removed);
-            }
             record(conn, d, change, actor, Some(before_json), None).await?;
-            Ok(Applied::Removed)
+            Ok(Applied::DomainRemoved(removal))
         }
 
         Change::AddAliasDomain { name, target } => {

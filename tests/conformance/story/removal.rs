@@ -33,12 +33,28 @@ pub async fn chapter(s: &Story) {
         .into_iter()
         .map(|m| m.maildir)
         .collect();
-    s.ok(
-        "domain.rm",
-        "example.org",
-        s.admin.remove_domain(org.clone(), true),
-    )
-    .await;
+    let held_aliases: Vec<AliasAddress> = s
+        .dir
+        .aliases(Some(&org))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.address)
+        .collect();
+    let held_alias_domains = s.dir.domain(&org).await.unwrap().alias_domains;
+    let removal = s
+        .ok(
+            "domain.rm",
+            "example.org",
+            s.admin.remove_domain(org.clone(), true),
+        )
+        .await;
+    // It says exactly what went with it.
+    let held_mailboxes: Vec<String> = removal.mailboxes.iter().map(|m| m.to_string()).collect();
+    assert_eq!(held_mailboxes.len(), maildirs.len());
+    assert!(!removal.aliases.is_empty());
+    assert_eq!(removal.aliases, held_aliases);
+    assert_eq!(removal.alias_domains, held_alias_domains);
     assert_fails(s.dir.domain(&org).await, NotFound, "domain example.org");
     assert!(
         s.dir
@@ -84,6 +100,14 @@ pub async fn chapter(s: &Story) {
         .filter_map(|m| m["maildir"].as_str())
         .collect();
     assert_eq!(recorded, maildirs);
+    let recorded_aliases: Vec<String> = gone["aliases"]
+        .as_array()
+        .expect("the removed aliases")
+        .iter()
+        .filter_map(|a| a.as_str().map(String::from))
+        .collect();
+    let held: Vec<String> = held_aliases.iter().map(|a| a.to_string()).collect();
+    assert_eq!(recorded_aliases, held);
 
     // The name is free again, with nothing left under it.
     let again = s

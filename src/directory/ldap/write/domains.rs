@@ -11,7 +11,6 @@ use crate::directory::rules::{self, check_version, lost_race, not_found_domain};
 use crate::error::{Error, Result};
 use crate::model::*;
 use ldap3::Scope;
-use serde_json::Value;
 
 /// The error for a name that is taken, saying by what.
 fn taken(name: &DomainName, slot: &Slot) -> Error {
@@ -166,22 +165,25 @@ async fn remove_domain(run: &mut Run<'_>, name: &DomainName, cascade: bool) -> O
     if holds > 0 && !cascade {
         return Err(still_holds(&before));
     }
-    let mut before_json = json(&before);
-    if cascade && let Value::Object(map) = &mut before_json {
-        let mailboxes = run.reader().mailboxes(Some(name)).await?;
-        let listed: Vec<Value> = mailboxes
-            .iter()
-            .map(|m| serde_json::json!({"address": m.address, "maildir": m.maildir}))
-            .collect();
-        map.insert("mailboxes".into(), Value::Array(listed));
-    }
+    let (mailboxes, aliases) = if cascade {
+        let reader = run.reader();
+        (
+            reader.mailboxes(Some(name)).await?,
+            reader.aliases(Some(name)).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let (removal, before_json) = DomainRemoval::of(&before, &mailboxes, &aliases);
     run.intent(Some(before_json)).await?;
     for _ in 0..RETRIES {
         if cascade {
             remove_members(run, name).await?;
         }
         match run.delete(&dn, None).await? {
-            Written::Done(_) | Written::NoSuchObject => return Ok((Applied::Removed, None)),
+            Written::Done(_) | Written::NoSuchObject => {
+                return Ok((Applied::DomainRemoved(removal), None));
+            }
             // A member arrived meanwhile (written without the lease).
             Written::NotAllowedOnNonLeaf if cascade => continue,
             _ => return Err(still_holds(&counted(run, name).await?)),
