@@ -118,26 +118,23 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::FocusLeft | Action::FocusRight => {
-            let (focus, n) = match &mut state.overlay {
-                Some(Overlay::Confirm(c)) => (&mut c.focus, c.choices.len()),
-                Some(Overlay::Conflict(c)) => (&mut c.focus, CONFLICT_CHOICES.len()),
-                _ => return fx_dirty(state, fx),
+            let buttons = match &mut state.overlay {
+                Some(Overlay::Confirm(c)) => Some((&mut c.focus, c.choices.len())),
+                Some(Overlay::Conflict(c)) => Some((&mut c.focus, CONFLICT_CHOICES.len())),
+                _ => None,
             };
-            *focus = if matches!(action, Action::FocusRight) {
-                (*focus + 1).min(n - 1)
-            } else {
-                focus.saturating_sub(1)
-            };
+            if let Some((focus, n)) = buttons {
+                *focus = if matches!(action, Action::FocusRight) {
+                    (*focus + 1).min(n - 1)
+                } else {
+                    focus.saturating_sub(1)
+                };
+            }
         }
         Action::Submit => submit(state, &mut fx),
         Action::Cancel => cancel(state),
         Action::Input(key) => input(state, key),
     }
-    state.dirty = true;
-    fx
-}
-
-fn fx_dirty(state: &mut State, fx: Vec<Effect>) -> Vec<Effect> {
     state.dirty = true;
     fx
 }
