@@ -226,7 +226,6 @@ catalogue! {
     NotANumber => "{} is not a whole number", "{} n'est pas un nombre entier";
     // Dialogs
     ConfirmQuestion => "What should happen to {}?", "Que faire de {} ?";
-    ConfirmCascade => "Deleting it also deletes its {} mailboxes and {} aliases.", "Le supprimer supprime aussi ses {} boîtes et {} alias.";
     ButtonCancel => "Cancel", "Annuler";
     ButtonDisable => "Disable", "Désactiver";
     ButtonEnable => "Enable", "Activer";
@@ -238,6 +237,70 @@ catalogue! {
     ErrorClose => "Enter or Esc to close", "Entrée ou Échap pour fermer";
     PasswordTitle => "Password for {}", "Mot de passe de {}";
     PasswordOnce => "Shown once: store it now. Enter closes.", "Affiché une seule fois : notez-le. Entrée pour fermer.";
+    // What a domain holds, shown before it is deleted with it
+    HoldsReading => "Reading what it holds…", "Lecture de son contenu…";
+    HoldsFailed => "Could not read what it holds: {}", "Impossible de lire son contenu : {}";
+    HoldsNothing => "It holds no mailboxes, aliases or alias domains.", "Il ne contient ni boîte, ni alias, ni domaine alias.";
+    HoldsIntro => "Deleting it also deletes, for good:", "Le supprimer supprime aussi, définitivement :";
+    HoldsMailboxes => "mailboxes ({}): {}", "boîtes ({}) : {}";
+    HoldsAliases => "aliases ({}): {}", "alias ({}) : {}";
+    HoldsAliasDomains => "alias domains ({}): {}", "domaines alias ({}) : {}";
+    HoldsMore => "and {} more", "et {} de plus";
+    HoldsForwarders => "Aliases forward to it ({}): {}. Deleting it also takes it out of them.", "Des alias y renvoient ({}) : {}. La supprimer la retire aussi de ces alias.";
+    HoldsForwardersSummary => "It is also taken out of {} aliases.", "Elle est aussi retirée de {} alias.";
+    HoldsSummary => "Deleted with it: mailboxes {}, aliases {}, alias domains {}.", "Supprimés avec lui : boîtes {}, alias {}, domaines alias {}.";
+    // A change that met someone else's
+    ConflictTitle => "Changed meanwhile", "Modifié entre-temps";
+    ConflictBy => "{} {} was changed by {} at {} while you edited it: nothing was saved.", "{} {} a été modifié(e) par {} le {} pendant votre modification : rien n'a été enregistré.";
+    ConflictBySomeone => "{} {} was changed by someone else while you edited it: nothing was saved.", "{} {} a été modifié(e) par quelqu'un d'autre pendant votre modification : rien n'a été enregistré.";
+    ConflictGone => "{} {} was removed while you edited it: nothing was saved.", "{} {} a été supprimé(e) pendant votre modification : rien n'a été enregistré.";
+    ConflictWhat => "What changed:", "Ce qui a changé :";
+    ConflictNothingVisible => "No field shown here changed (perhaps its password).", "Aucun champ affiché ici n'a changé (peut-être son mot de passe).";
+    ConflictReloadForm => "Reload opens the form on the current values, keeping your changes to other fields.", "Recharger rouvre le formulaire sur les valeurs actuelles, en gardant vos modifications des autres champs.";
+    ConflictReloadDialog => "Reload asks again, on the current values.", "Recharger repose la question, sur les valeurs actuelles.";
+    ButtonReload => "Reload", "Recharger";
+    ChangedFromTo => "{}: {} → {}", "{} : {} → {}";
+    FieldValue => "{}: {}", "{} : {}";
+    NothingChanged => "nothing changed", "rien n'a changé";
+    AttrName => "name", "nom";
+    AttrDescription => "description", "description";
+    AttrActive => "active", "actif";
+    AttrQuota => "quota", "quota";
+    AttrDefaultQuota => "default quota", "quota par défaut";
+    AttrMaxMailboxes => "max mailboxes", "boîtes max";
+    AttrMaxAliases => "max aliases", "alias max";
+    AttrTargets => "targets", "destinations";
+    AttrTargetDomain => "target domain", "domaine cible";
+    // The audit view's detail pane
+    AuditBy => "{} by {} at {}", "{} par {} le {}";
+    AuditNoDetail => "No details recorded.", "Aucun détail enregistré.";
+    // Form fields' errors
+    ErrRequired => "required", "obligatoire";
+    ErrDomain => "not a domain name: write it like example.org", "pas un nom de domaine : écrivez-le comme exemple.fr";
+    ErrDomainChars => "may hold only letters, digits, hyphens and dots", "ne peut contenir que lettres, chiffres, tirets et points";
+    ErrDomainLabels => "give the full domain, e.g. example.org", "donnez le domaine complet, ex. exemple.fr";
+    ErrDomainLong => "too long (253 characters at most, 63 between dots)", "trop long (253 caractères au plus, 63 entre deux points)";
+    ErrDomainDots => "a dot at the start, or two in a row", "un point au début, ou deux de suite";
+    ErrDomainHyphen => "a part starts or ends with a hyphen", "une partie commence ou finit par un tiret";
+    ErrAddressNoAt => "write it as name@example.org", "écrivez-la comme nom@exemple.fr";
+    ErrLocalPartEmpty => "nothing before the @", "rien avant le @";
+    ErrLocalPart => "before the @, only letters, digits and . - _ +", "avant le @, seulement lettres, chiffres et . - _ +";
+    ErrLocalPartDots => "before the @, no dot at either end nor two in a row", "avant le @, pas de point au début, à la fin ni deux de suite";
+    ErrLocalPartLong => "more than 64 characters before the @", "plus de 64 caractères avant le @";
+    ErrAddressLong => "longer than 254 characters", "plus de 254 caractères";
+    ErrSize => "write a size such as 500M, 2G or 0 (unlimited)", "écrivez une taille comme 500M, 2G ou 0 (illimité)";
+    ErrPasswordShort => "shorter than {} characters", "moins de {} caractères";
+    ErrPasswordControl => "holds a line break or control character", "contient un saut de ligne ou un caractère de contrôle";
+    ErrTargetsNone => "give at least one address, e.g. someone@example.org", "donnez au moins une adresse, ex. quelquun@exemple.fr";
+    ErrTarget => "{}: {}", "{} : {}";
+    // Hints in place of an error's command-line hint
+    HintDefaultQuota => "fill in the default mailbox quota, or a mailbox limit to share the total quota between", "remplissez le quota par défaut des boîtes, ou un nombre maximal de boîtes entre lesquelles partager le quota total";
+    HintQuota => "fill in the quota field, or give the domain a default quota (e on the domain list)", "remplissez le champ quota, ou donnez au domaine un quota par défaut (e dans la liste des domaines)";
+    HintMaxMailboxes => "raise the domain's max mailboxes: e on the domain list", "augmentez les boîtes max du domaine : e dans la liste des domaines";
+    HintMaxAliases => "raise the domain's max aliases: e on the domain list", "augmentez les alias max du domaine : e dans la liste des domaines";
+    HintCascade => "delete it from the domain list: the dialog lists what goes with it", "supprimez-le depuis la liste des domaines : la fenêtre liste ce qui part avec lui";
+    HintGeneratePassword => "choose generate for a strong one", "choisissez générer pour un mot de passe solide";
+    HintChangeAField => "change at least one field", "modifiez au moins un champ";
     // Objects
     ObjDomain => "domain", "domaine";
     ObjMailbox => "mailbox", "boîte";

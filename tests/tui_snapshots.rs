@@ -7,8 +7,10 @@ mod tui_support;
 
 use postier::error::Error;
 use postier::i18n::{Lang, Msg};
+use postier::model::{AuditEntry, Size};
 use postier::password::Password;
-use postier::tui::action::Done;
+use postier::tui::action::{Conflict, Done};
+use postier::tui::state::{MailboxRow, Subject};
 use postier::tui::{Action, Outcome, Theme};
 use ratatui::crossterm::event::KeyCode;
 use tui_support::{Fixture, Tui, key};
@@ -124,6 +126,8 @@ async fn drive(tui: &mut Tui, name: &str) {
         "confirm-domain" => tui.keys("jd"),
         "typed-domain" => {
             tui.keys("jd");
+            // The dialog has said what goes with the domain.
+            tui.settle().await;
             tui.press(key(KeyCode::Right));
             tui.press(key(KeyCode::Right));
             tui.press(enter);
@@ -137,6 +141,46 @@ async fn drive(tui: &mut Tui, name: &str) {
             )
             .with_hint("raise the limit with: postier domain edit --max-mailboxes"),
         ))),
+        "conflict" => {
+            // Saving a name change after someone else raised the quota.
+            tui.keys("j");
+            tui.press(enter);
+            tui.settle().await;
+            tui.keys("je");
+            tui.keys(" (trésorière)");
+            tui.press(enter);
+            tui.jobs.clear();
+            let Some(seen) = tui
+                .state
+                .data
+                .domain_mailboxes
+                .value
+                .as_ref()
+                .map(|m| m[1].clone())
+            else {
+                panic!("no mailboxes")
+            };
+            let fresh = MailboxRow {
+                quota: Size::parse("2G").unwrap(),
+                version: seen.version + 1,
+                ..seen.clone()
+            };
+            let latest = AuditEntry {
+                id: 99,
+                at: "2025-03-14T09:26:53Z".into(),
+                actor: "alice".into(),
+                action: "mailbox.edit".into(),
+                object: seen.address.to_string(),
+                before: None,
+                after: None,
+            };
+            tui.act(Action::Done(Outcome::Conflict(Box::new(Conflict {
+                seen: Subject::Mailbox(seen),
+                fresh: Some(Subject::Mailbox(fresh)),
+                latest: Some(latest),
+                error: Error::conflict("mailbox marie@lesjardiniers.example", "was changed"),
+            }))));
+        }
         "password-once" => tui.act(Action::Done(Outcome::Changed(Done {
             verb: Msg::DoneAdded,
             object: Msg::ObjMailbox,
@@ -208,6 +252,7 @@ async fn admin_views_and_dialogs() {
             "confirm-mailbox",
             "confirm-domain",
             "typed-domain",
+            "conflict",
             "error",
             "password-once",
             "working",

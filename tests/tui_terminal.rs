@@ -4,8 +4,9 @@
 //! read with `capture-pane` shows them; then `postier mailbox show --json`
 //! confirms the mailbox and its quota. A second run checks DNS in the
 //! background against a real Knot DNS and shows the result; a third, as a
-//! contact, does so with no directory reachable at all. Every wait polls
-//! the screen against a deadline.
+//! contact, does so with no directory reachable at all; a fourth edits a
+//! mailbox in the TUI while the CLI changes it. Every wait polls the
+//! screen against a deadline.
 
 mod support;
 
@@ -158,6 +159,12 @@ fn adds_a_domain_and_a_mailbox_through_the_forms() {
     }
     tmux.send(&["C-u"]);
     tmux.type_text("5G");
+    // A total quota needs a default for mailboxes added without one.
+    tmux.send(&["Enter"]);
+    tmux.wait_for("fill in the default mailbox quota");
+    tmux.send(&["Tab"]);
+    tmux.send(&["C-u"]);
+    tmux.type_text("500M");
     tmux.send(&["Enter"]);
     tmux.wait_for("domain tmux-test.example added");
     let screen = tmux.wait_for("Domains (1)");
@@ -208,6 +215,84 @@ fn adds_a_domain_and_a_mailbox_through_the_forms() {
         .unwrap();
     let domain: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(domain["quota_bytes"], 5u64 << 30);
+}
+
+/// Runs a CLI command on `dir`'s directory; it must succeed.
+fn cli(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = postier(dir).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "postier {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn mailbox_json(dir: &Path, address: &str) -> Value {
+    let out = cli(dir, &["mailbox", "show", address, "--json"]);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Regression (issue 10, item 1): `e` on a mailbox in the TUI, then
+/// `mailbox edit … --quota 2G` from the CLI, then saving only a name
+/// change in the TUI put the quota back. Now the TUI shows the conflict
+/// and the quota stays; Reload and save changes the name alone.
+#[test]
+fn a_cli_edit_during_a_tui_edit_is_not_overwritten() {
+    if tmux_or_skip().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+    let d = dir.path();
+    cli(d, &["db", "migrate"]);
+    cli(d, &["domain", "add", "conflict.example"]);
+    let address = "marie@conflict.example";
+    cli(
+        d,
+        &[
+            "mailbox",
+            "add",
+            address,
+            "--name",
+            "Marie",
+            "--quota",
+            "1G",
+            "--generate-password",
+        ],
+    );
+    let tmux = start_tui(d, "conflict");
+    tmux.wait_for("Domains (1)");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Mailboxes (1)");
+    tmux.send(&["e"]);
+    tmux.wait_for("Edit mailbox marie@conflict.example");
+
+    cli(d, &["mailbox", "edit", address, "--quota", "2G"]);
+    tmux.type_text(" Curie");
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("Changed meanwhile");
+    assert!(screen.contains("was changed by"), "{screen}");
+    assert!(screen.contains("quota: 1G → 2G"), "{screen}");
+    let stored = mailbox_json(d, address);
+    assert_eq!(stored["quota_bytes"], 2u64 << 30, "the CLI's quota stands");
+    assert_eq!(stored["name"], "Marie", "nothing of the TUI's was saved");
+
+    // Reload: the form on the current values, the name change kept.
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Edit mailbox marie@conflict.example");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("mailbox marie@conflict.example changed");
+    let stored = mailbox_json(d, address);
+    assert_eq!(stored["name"], "Marie Curie");
+    assert_eq!(stored["quota_bytes"], 2u64 << 30);
+
+    tmux.send(&["q"]);
+    let start = Instant::now();
+    while tmux.alive() {
+        assert!(start.elapsed() < DEADLINE, "postier did not quit on q");
+        std::thread::sleep(Duration::from_millis(25));
+    }
 }
 
 #[test]
@@ -267,7 +352,11 @@ fn checks_dns_in_the_background_and_shows_it() {
     for _ in 0..3 {
         tmux.send(&["Tab"]);
     }
-    let screen = tmux.wait_for("DNS checks (22) FAIL");
+    tmux.wait_for("DNS checks (22) FAIL");
+    // A frame is written top to bottom: once the DNS tab's bottom bar is
+    // there, the detail pane above it is too (a capture may fall between).
+    let screen = tmux.wait_for("c re-check DNS");
+    assert!(screen.contains("DNS checks (22) FAIL"), "{screen}");
     assert!(screen.contains("mx.present"), "{screen}");
     assert!(screen.contains("Fix:"), "{screen}");
     assert!(

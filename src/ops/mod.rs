@@ -269,6 +269,17 @@ impl Ops {
         address: Address,
         input: PasswordInput,
     ) -> Result<(Mailbox, Option<Password>)> {
+        self.set_password_at(address, input, None).await
+    }
+
+    /// [`Ops::set_password`] on the mailbox as read at `if_version` (a
+    /// conflict if it changed since).
+    pub async fn set_password_at(
+        &self,
+        address: Address,
+        input: PasswordInput,
+        if_version: Option<i64>,
+    ) -> Result<(Mailbox, Option<Password>)> {
         self.actor
             .require_manage(address.domain(), &format!("mailbox {address}"))?;
         let (hash, generated) = self.resolve_password(input).await?;
@@ -276,7 +287,7 @@ impl Ops {
             password: Some(hash),
             ..Default::default()
         };
-        let mailbox = self.edit_mailbox(address, patch, None).await?;
+        let mailbox = self.edit_mailbox(address, patch, if_version).await?;
         Ok((mailbox, generated))
     }
 

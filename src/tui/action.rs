@@ -3,7 +3,7 @@
 //! resizes, and the results of background jobs. Also the [`Job`]s that
 //! `update` asks the event loop to run, and the [`Effect`]s it returns.
 
-use super::state::MailboxRow;
+use super::state::{Holdings, MailboxRow, Subject};
 use crate::dns::DomainReport;
 use crate::error::Error;
 use crate::i18n::Msg;
@@ -96,22 +96,31 @@ pub enum Job {
     LoadAllMailboxes,
     LoadAliases(DomainName),
     LoadAudit(u64),
+    /// What a domain holds, for the dialog that deletes it.
+    LoadHoldings(DomainName),
+    /// The aliases that forward to a mailbox about to be deleted.
+    LoadForwarders(Address),
+    // Changes to an existing object carry it as the user saw it: its
+    // version goes with the change, so that a concurrent change is a
+    // conflict, never overwritten; patches hold only the fields changed.
     AddDomain(DomainName, DomainSettings),
-    EditDomain(DomainName, DomainPatch),
-    SetDomainActive(DomainName, bool),
+    EditDomain(Box<Domain>, DomainPatch),
+    SetDomainActive(Box<Domain>, bool),
+    /// With `cascade`, what the domain holds goes too.
     RemoveDomain(DomainName, bool),
     AddAliasDomain(DomainName, DomainName),
-    EditAliasDomain(DomainName, AliasDomainPatch),
-    SetAliasDomainActive(DomainName, bool),
+    EditAliasDomain(AliasDomain, AliasDomainPatch),
+    SetAliasDomainActive(AliasDomain, bool),
     RemoveAliasDomain(DomainName),
     AddMailbox(MailboxRequest),
-    EditMailbox(Address, MailboxPatch),
-    SetPassword(Address, crate::ops::PasswordInput),
-    SetMailboxActive(Address, bool),
-    RemoveMailbox(Address),
+    EditMailbox(MailboxRow, MailboxPatch),
+    SetPassword(MailboxRow, crate::ops::PasswordInput),
+    SetMailboxActive(MailboxRow, bool),
+    /// Removes a mailbox; `true`: also from the aliases that forward to it.
+    RemoveMailbox(Address, bool),
     AddAlias(AliasAddress, Vec<Address>),
-    EditAlias(AliasAddress, AliasPatch),
-    SetAliasActive(AliasAddress, bool),
+    EditAlias(Alias, AliasPatch),
+    SetAliasActive(Alias, bool),
     RemoveAlias(AliasAddress),
 }
 
@@ -128,10 +137,28 @@ pub enum Outcome {
     AllMailboxes(Result<Vec<MailboxRow>, Error>),
     Aliases(DomainName, Result<Vec<Alias>, Error>),
     Audit(Result<Vec<AuditEntry>, Error>),
+    Holdings(DomainName, Result<Holdings, Error>),
+    Forwarders(Address, Result<Holdings, Error>),
     /// A change went through: `done` names it, for the flash message.
     Changed(Done),
+    /// A change was refused because someone changed the object first.
+    Conflict(Box<Conflict>),
     /// A change was refused or failed.
     Failed(Error),
+}
+
+/// Someone changed an object between the user reading it and their change.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    /// The object as the user saw it.
+    pub seen: Subject,
+    /// The object now; none when it was removed meanwhile.
+    pub fresh: Option<Subject>,
+    /// The newest audit entry about it (who and when), where the role may
+    /// read the audit log.
+    pub latest: Option<AuditEntry>,
+    /// The directory's refusal.
+    pub error: Error,
 }
 
 /// A change that went through, for the flash message (and the one-time

@@ -1,10 +1,15 @@
 //! Add/edit forms: their fields, inline validation and the [`Job`] a valid
 //! form becomes. Every value is checked by the model's own parsers
 //! (`DomainName`, `Address`, `AliasAddress`, `Size`, `Password`) — the same
-//! code path the CLI takes — and applied through the ops layer.
+//! code path the CLI takes — and applied through the ops layer; what a
+//! field says is wrong comes from the catalogue, in the user's language.
+//!
+//! An edit form keeps the object it was opened on: its job carries that
+//! object's version and only the fields the user changed, so a change
+//! made meanwhile by someone else is a conflict, never overwritten.
 
 use super::action::Job;
-use super::state::MailboxRow;
+use super::state::{MailboxRow, Subject};
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
 use crate::model::*;
@@ -12,18 +17,28 @@ use crate::ops::{MailboxRequest, PasswordInput};
 use crate::password::Password;
 use tui_input::{Input, InputRequest};
 
-/// What a form is for.
+/// What a form is for; an edit holds the object as it was read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FormKind {
     AddDomain,
-    EditDomain(DomainName),
+    EditDomain(Box<Domain>),
     AddAliasDomain,
-    EditAliasDomain(DomainName),
+    EditAliasDomain(AliasDomain),
     AddMailbox,
-    EditMailbox(Address),
-    Password(Address),
+    EditMailbox(MailboxRow),
+    Password(MailboxRow),
     AddAlias,
-    EditAlias(AliasAddress, Vec<Address>),
+    EditAlias(Alias),
+}
+
+/// What submitting a form came to.
+#[derive(Debug, Clone)]
+pub enum Submitted {
+    /// A field is wrong; it has the focus and says why.
+    Invalid,
+    /// An edit that changes nothing: there is nothing to send.
+    Unchanged,
+    Job(Job),
 }
 
 /// How a field's text is checked.
@@ -95,6 +110,13 @@ impl Field {
     pub fn value(&self) -> &str {
         self.input.value()
     }
+    /// The field's value, or its chosen option, as text to compare.
+    fn state(&self) -> String {
+        match &self.kind {
+            FieldKind::Choice(_, n) => format!("#{n}"),
+            _ => self.value().trim().to_string(),
+        }
+    }
 }
 
 /// An open form.
@@ -107,6 +129,9 @@ pub struct Form {
     pub pending: bool,
     /// Why the directory refused the last submission.
     pub error: Option<String>,
+    /// Each field as the form opened (see [`Field::state`]): what the user
+    /// changed is what differs.
+    pub initial: Vec<String>,
 }
 
 const GENERATE: usize = 0;
@@ -133,7 +158,7 @@ impl Form {
 
     pub fn edit_domain(d: &Domain) -> Form {
         Form::new(
-            FormKind::EditDomain(d.name.clone()),
+            FormKind::EditDomain(Box::new(d.clone())),
             vec![
                 Field::text(Msg::FieldDescription, Check::Text, &d.description),
                 Field::text(
@@ -170,7 +195,7 @@ impl Form {
     /// Re-points an alias domain at another hosted domain.
     pub fn edit_alias_domain(a: &AliasDomain) -> Form {
         Form::new(
-            FormKind::EditAliasDomain(a.name.clone()),
+            FormKind::EditAliasDomain(a.clone()),
             vec![Field::text(
                 Msg::FieldTargetDomain,
                 Check::Domain,
@@ -203,7 +228,7 @@ impl Form {
 
     pub fn edit_mailbox(m: &MailboxRow) -> Form {
         Form::new(
-            FormKind::EditMailbox(m.address.clone()),
+            FormKind::EditMailbox(m.clone()),
             vec![
                 Field::text(Msg::FieldName, Check::Text, &m.name),
                 Field::text(Msg::FieldQuota, Check::Size, &size_text(m.quota)),
@@ -211,9 +236,9 @@ impl Form {
         )
     }
 
-    pub fn password(address: &Address) -> Form {
+    pub fn password(m: &MailboxRow) -> Form {
         Form::new(
-            FormKind::Password(address.clone()),
+            FormKind::Password(m.clone()),
             vec![
                 Field::choice(
                     Msg::FieldPasswordChoice,
@@ -241,7 +266,7 @@ impl Form {
     pub fn edit_alias(a: &Alias) -> Form {
         let targets: Vec<String> = a.targets.iter().map(|t| t.to_unicode()).collect();
         Form::new(
-            FormKind::EditAlias(a.address.clone(), a.targets.clone()),
+            FormKind::EditAlias(a.clone()),
             vec![Field::text(
                 Msg::FieldTargets,
                 Check::Targets,
@@ -251,27 +276,63 @@ impl Form {
     }
 
     fn new(kind: FormKind, fields: Vec<Field>) -> Form {
+        let initial = fields.iter().map(Field::state).collect();
         Form {
             kind,
             fields,
             focus: 0,
             pending: false,
             error: None,
+            initial,
         }
+    }
+
+    /// Did the user change field `i`?
+    fn changed(&self, i: usize) -> bool {
+        self.fields[i].state() != self.initial[i]
+    }
+
+    /// The same form on `fresh`, the object as it is now (after a
+    /// conflict): the user's changes are kept on the fields that nobody
+    /// else changed; a field both changed shows the current value.
+    pub fn reopen(&self, fresh: &Subject) -> Option<Form> {
+        let mut form = match (&self.kind, fresh) {
+            (FormKind::EditDomain(_), Subject::Domain(d)) => Form::edit_domain(d),
+            (FormKind::EditAliasDomain(_), Subject::AliasDomain(a)) => Form::edit_alias_domain(a),
+            (FormKind::EditMailbox(_), Subject::Mailbox(m)) => Form::edit_mailbox(m),
+            (FormKind::Password(_), Subject::Mailbox(m)) => Form::password(m),
+            (FormKind::EditAlias(_), Subject::Alias(a)) => Form::edit_alias(a),
+            _ => return None,
+        };
+        for i in 0..form.fields.len() {
+            let theirs = form.initial[i] != self.initial[i];
+            if self.changed(i) && !theirs {
+                form.fields[i] = Field {
+                    error: None,
+                    ..self.fields[i].clone()
+                };
+            }
+        }
+        form.focus = self.focus;
+        Some(form)
     }
 
     /// The title, in `lang`.
     pub fn title(&self, lang: Lang) -> String {
         match &self.kind {
             FormKind::AddDomain => lang.t(Msg::FormAddDomain).into(),
-            FormKind::EditDomain(d) => lang.fmt(Msg::FormEditDomain, &[&d.to_unicode()]),
+            FormKind::EditDomain(d) => lang.fmt(Msg::FormEditDomain, &[&d.name.to_unicode()]),
             FormKind::AddAliasDomain => lang.t(Msg::FormAddAliasDomain).into(),
-            FormKind::EditAliasDomain(d) => lang.fmt(Msg::FormEditAliasDomain, &[&d.to_unicode()]),
+            FormKind::EditAliasDomain(a) => {
+                lang.fmt(Msg::FormEditAliasDomain, &[&a.name.to_unicode()])
+            }
             FormKind::AddMailbox => lang.t(Msg::FormAddMailbox).into(),
-            FormKind::EditMailbox(a) => lang.fmt(Msg::FormEditMailbox, &[&a.to_unicode()]),
-            FormKind::Password(a) => lang.fmt(Msg::FormPassword, &[&a.to_unicode()]),
+            FormKind::EditMailbox(m) => lang.fmt(Msg::FormEditMailbox, &[&m.address.to_unicode()]),
+            FormKind::Password(m) => lang.fmt(Msg::FormPassword, &[&m.address.to_unicode()]),
             FormKind::AddAlias => lang.t(Msg::FormAddAlias).into(),
-            FormKind::EditAlias(a, _) => lang.fmt(Msg::FormEditAlias, &[&a.to_string()]),
+            FormKind::EditAlias(a) => {
+                lang.fmt(Msg::FormEditAlias, &[&super::text::alias(&a.address)])
+            }
         }
     }
 
@@ -349,19 +410,37 @@ impl Form {
         ok
     }
 
+    /// Whether `value` fits field `i`, as the model's parsers judge it;
+    /// what is wrong, from the catalogue.
     fn check(&self, i: usize, value: &str, lang: Lang) -> Result<(), String> {
-        // Inline, the field's label says what; the reason is enough.
-        let why = |e: Error| e.why;
+        let v = value.trim();
         match self.fields[i].check {
             Check::Text => Ok(()),
-            Check::Domain => DomainName::parse(value.trim()).map(drop).map_err(why),
+            Check::Domain => DomainName::parse(v)
+                .map(drop)
+                .map_err(|_| domain_problem(v, lang)),
             Check::Count => parse_count(value, lang).map(drop),
-            Check::Size => Size::parse(value).map(drop).map_err(why),
-            Check::OptionalSize => parse_optional_size(value).map(drop).map_err(why),
-            Check::Address => Address::parse(value.trim()).map(drop).map_err(why),
-            Check::AliasAddress => AliasAddress::parse(value.trim()).map(drop).map_err(why),
-            Check::Targets => parse_targets(value).map(drop).map_err(why),
-            Check::Password => Password::new(value.to_string()).map(drop).map_err(why),
+            Check::Size => Size::parse(value).map(drop).map_err(|_| size_problem(lang)),
+            Check::OptionalSize => parse_optional_size(value)
+                .map(drop)
+                .map_err(|_| size_problem(lang)),
+            Check::Address => Address::parse(v)
+                .map(drop)
+                .map_err(|_| address_problem(v, lang)),
+            Check::AliasAddress => {
+                AliasAddress::parse(v)
+                    .map(drop)
+                    .map_err(|_| match v.strip_prefix('@') {
+                        Some(domain) => domain_problem(domain, lang),
+                        None => address_problem(v, lang),
+                    })
+            }
+            Check::Targets => parse_targets(value)
+                .map(drop)
+                .map_err(|_| targets_problem(value, lang)),
+            Check::Password => Password::new(value.to_string())
+                .map(drop)
+                .map_err(|_| password_problem(value, lang)),
             Check::SameAs(other) => {
                 if self.fields[other].value() == value {
                     Ok(())
@@ -374,7 +453,7 @@ impl Form {
 
     /// Checks every shown field; on success, the job that applies the form.
     /// On failure the first bad field gets the focus.
-    pub fn submit(&mut self, lang: Lang) -> Option<Job> {
+    pub fn submit(&mut self, lang: Lang) -> Submitted {
         let mut first_bad = None;
         for i in self.shown() {
             let optional = matches!(self.fields[i].check, Check::Text | Check::OptionalSize);
@@ -385,19 +464,23 @@ impl Form {
         }
         if let Some(i) = first_bad {
             self.focus = i;
-            return None;
+            return Submitted::Invalid;
         }
         match self.build() {
-            Ok(job) => Some(job),
-            Err((i, e)) => {
-                self.fields[i].error = Some(e.why);
+            Ok(Some(job)) => Submitted::Job(job),
+            Ok(None) => Submitted::Unchanged,
+            Err((i, _)) => {
+                let value = self.fields[i].value().to_string();
+                let why = self.check(i, &value, lang).err();
+                self.fields[i].error = Some(why.unwrap_or_else(|| lang.t(Msg::ErrRequired).into()));
                 self.focus = i;
-                None
+                Submitted::Invalid
             }
         }
     }
 
-    fn build(&self) -> Result<Job, (usize, Error)> {
+    /// The job the form asks for; none for an edit that changes nothing.
+    fn build(&self) -> Result<Option<Job>, (usize, Error)> {
         let v = |i: usize| self.fields[i].value().trim();
         let count = |i: usize| {
             at(
@@ -405,7 +488,9 @@ impl Form {
                 parse_count(v(i), Lang::En).map_err(|e| Error::invalid("", e)),
             )
         };
-        Ok(match &self.kind {
+        // An edit sends only what the user changed.
+        let changed = |i: usize| self.changed(i);
+        Ok(Some(match &self.kind {
             FormKind::AddDomain => Job::AddDomain(
                 at(0, DomainName::parse(v(0)))?,
                 DomainSettings {
@@ -416,69 +501,81 @@ impl Form {
                     default_quota: at(5, Size::parse(v(5)))?,
                 },
             ),
-            FormKind::EditDomain(name) => Job::EditDomain(
-                name.clone(),
-                DomainPatch {
-                    description: Some(v(0).to_string()),
+            FormKind::EditDomain(domain) => {
+                let patch = DomainPatch {
+                    description: changed(0).then(|| v(0).to_string()),
                     active: None,
-                    max_mailboxes: Some(count(1)?),
-                    max_aliases: Some(count(2)?),
-                    quota: Some(at(3, Size::parse(v(3)))?),
-                    default_quota: Some(at(4, Size::parse(v(4)))?),
-                },
-            ),
+                    max_mailboxes: changed(1).then(|| count(1)).transpose()?,
+                    max_aliases: changed(2).then(|| count(2)).transpose()?,
+                    quota: changed(3).then(|| at(3, Size::parse(v(3)))).transpose()?,
+                    default_quota: changed(4).then(|| at(4, Size::parse(v(4)))).transpose()?,
+                };
+                if patch.is_empty() {
+                    return Ok(None);
+                }
+                Job::EditDomain(domain.clone(), patch)
+            }
             FormKind::AddAliasDomain => Job::AddAliasDomain(
                 at(0, DomainName::parse(v(0)))?,
                 at(1, DomainName::parse(v(1)))?,
             ),
-            FormKind::EditAliasDomain(name) => Job::EditAliasDomain(
-                name.clone(),
-                AliasDomainPatch {
-                    target: Some(at(0, DomainName::parse(v(0)))?),
+            FormKind::EditAliasDomain(alias) => {
+                let target = at(0, DomainName::parse(v(0)))?;
+                if target == alias.target {
+                    return Ok(None);
+                }
+                let patch = AliasDomainPatch {
+                    target: Some(target),
                     active: None,
-                },
-            ),
+                };
+                Job::EditAliasDomain(alias.clone(), patch)
+            }
             FormKind::AddMailbox => Job::AddMailbox(MailboxRequest {
                 address: at(0, Address::parse(v(0)))?,
                 name: v(1).to_string(),
                 quota: at(2, parse_optional_size(v(2)))?,
                 password: self.password_input(3, 4)?,
             }),
-            FormKind::EditMailbox(address) => Job::EditMailbox(
-                address.clone(),
-                MailboxPatch {
-                    name: Some(v(0).to_string()),
-                    quota: Some(at(1, Size::parse(v(1)))?),
+            FormKind::EditMailbox(mailbox) => {
+                let patch = MailboxPatch {
+                    name: changed(0).then(|| v(0).to_string()),
+                    quota: changed(1).then(|| at(1, Size::parse(v(1)))).transpose()?,
                     ..Default::default()
-                },
-            ),
-            FormKind::Password(address) => {
-                Job::SetPassword(address.clone(), self.password_input(0, 1)?)
+                };
+                if patch.is_empty() {
+                    return Ok(None);
+                }
+                Job::EditMailbox(mailbox.clone(), patch)
+            }
+            FormKind::Password(mailbox) => {
+                Job::SetPassword(mailbox.clone(), self.password_input(0, 1)?)
             }
             FormKind::AddAlias => Job::AddAlias(
                 at(0, AliasAddress::parse(v(0)))?,
                 at(1, parse_targets(v(1)))?,
             ),
-            FormKind::EditAlias(address, before) => {
+            FormKind::EditAlias(alias) => {
+                let before = &alias.targets;
                 let after = at(0, parse_targets(v(0)))?;
-                Job::EditAlias(
-                    address.clone(),
-                    AliasPatch {
-                        add_targets: after
-                            .iter()
-                            .filter(|t| !before.contains(t))
-                            .cloned()
-                            .collect(),
-                        remove_targets: before
-                            .iter()
-                            .filter(|t| !after.contains(t))
-                            .cloned()
-                            .collect(),
-                        active: None,
-                    },
-                )
+                let patch = AliasPatch {
+                    add_targets: after
+                        .iter()
+                        .filter(|t| !before.contains(t))
+                        .cloned()
+                        .collect(),
+                    remove_targets: before
+                        .iter()
+                        .filter(|t| !after.contains(t))
+                        .cloned()
+                        .collect(),
+                    active: None,
+                };
+                if patch == AliasPatch::default() {
+                    return Ok(None);
+                }
+                Job::EditAlias(alias.clone(), patch)
             }
-        })
+        }))
     }
 
     fn password_input(&self, choice: usize, plain: usize) -> Result<PasswordInput, (usize, Error)> {
@@ -523,4 +620,92 @@ fn parse_targets(value: &str) -> Result<Vec<Address>, Error> {
             .with_hint("give at least one address, e.g. someone@example.org"));
     }
     Ok(targets)
+}
+
+// What is wrong with a value the model refused, said from the catalogue.
+// The model's parser decides whether a value is valid; these only say why.
+
+fn domain_problem(value: &str, lang: Lang) -> String {
+    let v = value.trim().trim_end_matches('.');
+    let msg = if v.is_empty() {
+        Msg::ErrRequired
+    } else if v
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "@_,;:/\\!?*'\"()<>[]".contains(c))
+    {
+        Msg::ErrDomainChars
+    } else if !v.contains('.') {
+        Msg::ErrDomainLabels
+    } else if v.starts_with('.') || v.contains("..") {
+        Msg::ErrDomainDots
+    } else {
+        match idna::domain_to_ascii(v) {
+            Err(_) => Msg::ErrDomain,
+            Ok(ascii) => {
+                let labels: Vec<&str> = ascii.split('.').collect();
+                if ascii.len() > 253 || labels.iter().any(|l| l.len() > 63) {
+                    Msg::ErrDomainLong
+                } else if labels
+                    .iter()
+                    .any(|l| l.starts_with('-') || l.ends_with('-'))
+                {
+                    Msg::ErrDomainHyphen
+                } else if !ascii
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                {
+                    Msg::ErrDomainChars
+                } else {
+                    Msg::ErrDomain
+                }
+            }
+        }
+    };
+    lang.t(msg).to_string()
+}
+
+fn address_problem(value: &str, lang: Lang) -> String {
+    let v = value.trim();
+    let Some((local, domain)) = v.rsplit_once('@') else {
+        return lang.t(Msg::ErrAddressNoAt).to_string();
+    };
+    if local.is_empty() {
+        lang.t(Msg::ErrLocalPartEmpty).to_string()
+    } else if local.len() > 64 {
+        lang.t(Msg::ErrLocalPartLong).to_string()
+    } else if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        lang.t(Msg::ErrLocalPartDots).to_string()
+    } else if LocalPart::parse(local).is_err() {
+        lang.t(Msg::ErrLocalPart).to_string()
+    } else if DomainName::parse(domain).is_err() {
+        domain_problem(domain, lang)
+    } else {
+        lang.t(Msg::ErrAddressLong).to_string()
+    }
+}
+
+fn size_problem(lang: Lang) -> String {
+    lang.t(Msg::ErrSize).to_string()
+}
+
+fn password_problem(value: &str, lang: Lang) -> String {
+    if value.is_empty() {
+        lang.t(Msg::ErrRequired).to_string()
+    } else if value.chars().any(char::is_control) {
+        lang.t(Msg::ErrPasswordControl).to_string()
+    } else {
+        let least = crate::password::MIN_LENGTH.to_string();
+        lang.fmt(Msg::ErrPasswordShort, &[&least])
+    }
+}
+
+fn targets_problem(value: &str, lang: Lang) -> String {
+    let bad = value
+        .split([',', ' '])
+        .map(str::trim)
+        .find(|t| !t.is_empty() && Address::parse(t).is_err());
+    match bad {
+        Some(t) => lang.fmt(Msg::ErrTarget, &[t, &address_problem(t, lang)]),
+        None => lang.t(Msg::ErrTargetsNone).to_string(),
+    }
 }

@@ -4,16 +4,17 @@
 //! loop; password hashing and DKIM key generation inside ops already run on
 //! the blocking pool.
 
-use super::action::{Done, Job, Outcome};
-use super::state::MailboxRow;
+use super::action::{Conflict, Done, Job, Outcome};
+use super::state::{Holdings, MailboxRow, Subject};
+use super::text;
 use super::update::done;
 use crate::dkim::{Algorithm, StoredKey};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::i18n::{
     Lang,
     Msg::{self, *},
 };
-use crate::model::{AliasPatch, DomainName, Mailbox};
+use crate::model::{AliasDomainPatch, AliasPatch, DomainName, DomainPatch, Mailbox, MailboxPatch};
 use crate::ops::Ops;
 use crate::ops::dkim::{self, Step};
 use crate::ops::dns::DnsChecker;
@@ -133,36 +134,66 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
             Outcome::Aliases(domain, r)
         }
         Job::LoadAudit(limit) => Outcome::Audit(ops.audit(limit).await),
+        Job::LoadHoldings(domain) => {
+            let r = holdings(ops, &domain).await;
+            Outcome::Holdings(domain, r)
+        }
+        Job::LoadForwarders(address) => {
+            let r = ops
+                .aliases_targeting(&address)
+                .await
+                .map(|aliases| Holdings {
+                    forwarded_by: aliases.into_iter().map(|a| a.address).collect(),
+                    ..Holdings::default()
+                });
+            Outcome::Forwarders(address, r)
+        }
         Job::AddDomain(name, settings) => changed(
             ops.add_domain(name, settings)
                 .await
                 .map(|d| done(DoneAdded, ObjDomain, d.name.to_unicode())),
         ),
-        Job::EditDomain(name, patch) => changed(
-            ops.edit_domain(name, patch, None)
-                .await
-                .map(|d| done(DoneChanged, ObjDomain, d.name.to_unicode())),
-        ),
-        Job::SetDomainActive(name, on) => changed(
-            ops.set_domain_active(name, on)
-                .await
-                .map(|d| done(active_verb(on), ObjDomain, d.name.to_unicode())),
-        ),
+        Job::EditDomain(seen, patch) => {
+            let r = ops
+                .edit_domain(seen.name.clone(), patch, Some(seen.version))
+                .await;
+            let r = r.map(|d| done(DoneChanged, ObjDomain, d.name.to_unicode()));
+            settle(ops, Subject::Domain(seen), r).await
+        }
+        Job::SetDomainActive(seen, on) => {
+            let patch = DomainPatch {
+                active: Some(on),
+                ..Default::default()
+            };
+            let r = ops
+                .edit_domain(seen.name.clone(), patch, Some(seen.version))
+                .await;
+            let r = r.map(|d| done(active_verb(on), ObjDomain, d.name.to_unicode()));
+            settle(ops, Subject::Domain(seen), r).await
+        }
         Job::AddAliasDomain(name, target) => changed(
             ops.add_alias_domain(name, target)
                 .await
                 .map(|a| done(DoneAdded, ObjAliasDomain, a.name.to_unicode())),
         ),
-        Job::EditAliasDomain(name, patch) => changed(
-            ops.edit_alias_domain(name, patch, None)
-                .await
-                .map(|a| done(DoneChanged, ObjAliasDomain, a.name.to_unicode())),
-        ),
-        Job::SetAliasDomainActive(name, on) => changed(
-            ops.set_alias_domain_active(name, on)
-                .await
-                .map(|a| done(active_verb(on), ObjAliasDomain, a.name.to_unicode())),
-        ),
+        Job::EditAliasDomain(seen, patch) => {
+            let r = ops
+                .edit_alias_domain(seen.name.clone(), patch, Some(seen.version))
+                .await;
+            let r = r.map(|a| done(DoneChanged, ObjAliasDomain, a.name.to_unicode()));
+            settle(ops, Subject::AliasDomain(seen), r).await
+        }
+        Job::SetAliasDomainActive(seen, on) => {
+            let patch = AliasDomainPatch {
+                active: Some(on),
+                ..Default::default()
+            };
+            let r = ops
+                .edit_alias_domain(seen.name.clone(), patch, Some(seen.version))
+                .await;
+            let r = r.map(|a| done(active_verb(on), ObjAliasDomain, a.name.to_unicode()));
+            settle(ops, Subject::AliasDomain(seen), r).await
+        }
         Job::RemoveAliasDomain(name) => changed(
             ops.remove_alias_domain(name.clone())
                 .await
@@ -172,54 +203,124 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
             password,
             ..done(DoneAdded, ObjMailbox, m.address.to_unicode())
         })),
-        Job::EditMailbox(address, patch) => changed(
-            ops.edit_mailbox(address, patch, None)
-                .await
-                .map(|m| done(DoneChanged, ObjMailbox, m.address.to_unicode())),
-        ),
-        Job::SetPassword(address, input) => changed(ops.set_password(address, input).await.map(
-            |(m, password)| Done {
+        Job::EditMailbox(seen, patch) => {
+            let r = ops
+                .edit_mailbox(seen.address.clone(), patch, Some(seen.version))
+                .await;
+            let r = r.map(|m| done(DoneChanged, ObjMailbox, m.address.to_unicode()));
+            settle(ops, Subject::Mailbox(seen), r).await
+        }
+        Job::SetPassword(seen, input) => {
+            let r = ops
+                .set_password_at(seen.address.clone(), input, Some(seen.version))
+                .await;
+            let r = r.map(|(m, password)| Done {
                 password,
                 ..done(DonePassword, ObjMailbox, m.address.to_unicode())
-            },
-        )),
-        Job::SetMailboxActive(address, on) => changed(
-            ops.set_mailbox_active(address, on)
-                .await
-                .map(|m| done(active_verb(on), ObjMailbox, m.address.to_unicode())),
-        ),
-        Job::RemoveMailbox(address) => changed(
-            ops.remove_mailbox(address.clone(), false)
+            });
+            settle(ops, Subject::Mailbox(seen), r).await
+        }
+        Job::SetMailboxActive(seen, on) => {
+            let patch = MailboxPatch {
+                active: Some(on),
+                ..Default::default()
+            };
+            let r = ops
+                .edit_mailbox(seen.address.clone(), patch, Some(seen.version))
+                .await;
+            let r = r.map(|m| done(active_verb(on), ObjMailbox, m.address.to_unicode()));
+            settle(ops, Subject::Mailbox(seen), r).await
+        }
+        Job::RemoveMailbox(address, detach) => changed(
+            ops.remove_mailbox(address.clone(), detach)
                 .await
                 .map(|()| done(DoneRemoved, ObjMailbox, address.to_unicode())),
         ),
         Job::AddAlias(address, targets) => changed(
             ops.add_alias(address, targets)
                 .await
-                .map(|a| done(DoneAdded, ObjAlias, a.address.to_string())),
+                .map(|a| done(DoneAdded, ObjAlias, text::alias(&a.address))),
         ),
-        Job::EditAlias(address, patch) => changed(
-            ops.edit_alias(address, patch, None)
-                .await
-                .map(|a| done(DoneChanged, ObjAlias, a.address.to_string())),
-        ),
-        Job::SetAliasActive(address, on) => {
+        Job::EditAlias(seen, patch) => {
+            let r = ops
+                .edit_alias(seen.address.clone(), patch, Some(seen.version))
+                .await;
+            let r = r.map(|a| done(DoneChanged, ObjAlias, text::alias(&a.address)));
+            settle(ops, Subject::Alias(seen), r).await
+        }
+        Job::SetAliasActive(seen, on) => {
             let patch = AliasPatch {
                 active: Some(on),
                 ..Default::default()
             };
-            changed(
-                ops.edit_alias(address, patch, None)
-                    .await
-                    .map(|a| done(active_verb(on), ObjAlias, a.address.to_string())),
-            )
+            let r = ops
+                .edit_alias(seen.address.clone(), patch, Some(seen.version))
+                .await;
+            let r = r.map(|a| done(active_verb(on), ObjAlias, text::alias(&a.address)));
+            settle(ops, Subject::Alias(seen), r).await
         }
         Job::RemoveAlias(address) => changed(
             ops.remove_alias(address.clone())
                 .await
-                .map(|()| done(DoneRemoved, ObjAlias, address.to_string())),
+                .map(|()| done(DoneRemoved, ObjAlias, text::alias(&address))),
         ),
     }
+}
+
+/// How many audit entries are searched for the newest one about an object
+/// that met a conflict: the change that caused it is recent.
+const CONFLICT_AUDIT: u64 = 200;
+
+/// The outcome of a change to `seen`: a conflict is told with the object as
+/// it is now and the newest audit entry about it.
+async fn settle(ops: &Ops, seen: Subject, result: Result<Done>) -> Outcome {
+    match result {
+        Err(e) if e.kind == ErrorKind::Conflict => {
+            let fresh = match &seen {
+                Subject::Domain(d) => ops.domain(&d.name).await.map(|d| Subject::Domain(d.into())),
+                Subject::Mailbox(m) => ops
+                    .mailbox(&m.address)
+                    .await
+                    .map(|m| Subject::Mailbox(m.into())),
+                Subject::Alias(a) => ops.alias(&a.address).await.map(Subject::Alias),
+                Subject::AliasDomain(a) => {
+                    ops.alias_domain(&a.name).await.map(Subject::AliasDomain)
+                }
+            };
+            let fresh = match fresh {
+                Ok(fresh) => Some(fresh),
+                Err(gone) if gone.kind == ErrorKind::NotFound => None,
+                Err(other) => return Outcome::Failed(other),
+            };
+            // Only admins read the audit log; others learn what, not who.
+            let object = seen.ascii();
+            let latest = ops
+                .audit(CONFLICT_AUDIT)
+                .await
+                .ok()
+                .and_then(|entries| entries.into_iter().find(|e| e.object == object));
+            Outcome::Conflict(Box::new(Conflict {
+                seen,
+                fresh,
+                latest,
+                error: e,
+            }))
+        }
+        other => changed(other),
+    }
+}
+
+/// Everything a domain holds, for the dialog that deletes it with them.
+async fn holdings(ops: &Ops, domain: &DomainName) -> Result<Holdings> {
+    let mailboxes = ops.mailboxes(Some(domain)).await?;
+    let aliases = ops.aliases(Some(domain)).await?;
+    let alias_domains = ops.domain(domain).await?.alias_domains;
+    Ok(Holdings {
+        mailboxes: mailboxes.into_iter().map(|m| m.address).collect(),
+        aliases: aliases.into_iter().map(|a| a.address).collect(),
+        alias_domains,
+        forwarded_by: Vec::new(),
+    })
 }
 
 async fn rotate_dkim(dns: &DnsChecker, domain: &DomainName, round: u64) -> Result<Done> {

@@ -507,7 +507,7 @@ pub fn contexts(state: &State) -> Vec<Ctx> {
             }
             return ctx;
         }
-        Some(Overlay::Confirm(_)) => return vec![C::Dialog],
+        Some(Overlay::Confirm(_) | Overlay::Conflict(_)) => return vec![C::Dialog],
         Some(Overlay::Typed(_)) => return vec![C::Typed],
         Some(Overlay::Help | Overlay::Error(_) | Overlay::Password { .. }) => {
             return vec![C::Modal];

@@ -16,6 +16,7 @@ mod jobs;
 pub mod keymap;
 pub mod render;
 pub mod state;
+pub mod text;
 pub mod theme;
 pub mod update;
 

@@ -3,6 +3,7 @@
 //! indices of the rows the filter lets through, so a keystroke in a
 //! 100,000-row list re-filters precomputed lowercase keys, not the rows.
 
+use super::action::Conflict;
 use super::forms::Form;
 use super::theme::Theme;
 use crate::dns::DomainReport;
@@ -86,7 +87,7 @@ impl<T> Loaded<T> {
                 self.value = Some(v);
                 self.error = None;
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(super::text::error_line(&e)),
         }
     }
 }
@@ -101,6 +102,8 @@ pub struct MailboxRow {
     pub active: bool,
     /// Relative to the mail root, where its quota usage is read.
     pub maildir: String,
+    /// The version read: a change made from this row carries it.
+    pub version: i64,
 }
 
 impl From<Mailbox> for MailboxRow {
@@ -111,6 +114,7 @@ impl From<Mailbox> for MailboxRow {
             quota: m.quota,
             active: m.active,
             maildir: m.maildir,
+            version: m.version,
         }
     }
 }
@@ -166,6 +170,14 @@ impl ListState {
     pub fn set_keys(&mut self, keys: Vec<(usize, String)>) {
         self.keys = keys;
         self.refilter(false);
+    }
+
+    /// Replaces the search key of source row `i` and re-applies the filter.
+    pub fn set_key(&mut self, i: usize, key: String) {
+        if let Some(entry) = self.keys.iter_mut().find(|(k, _)| *k == i) {
+            entry.1 = key;
+            self.refilter(false);
+        }
     }
 
     /// Sets the filter; when it only grew, narrows the current result
@@ -237,76 +249,97 @@ pub enum PromptKind {
     Command,
 }
 
-/// What a confirmation is about.
+/// An object as the user saw it when they asked for a change to it: the
+/// change carries its version, dialogs name it, and a conflict is told
+/// against it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Subject {
-    Domain {
-        name: DomainName,
-        active: bool,
-        mailboxes: u64,
-        aliases: u64,
-    },
-    Mailbox {
-        address: Address,
-        active: bool,
-    },
-    Alias {
-        address: AliasAddress,
-        active: bool,
-    },
-    AliasDomain {
-        name: DomainName,
-        active: bool,
-    },
+    Domain(Box<Domain>),
+    Mailbox(MailboxRow),
+    Alias(Alias),
+    AliasDomain(AliasDomain),
 }
 
 impl Subject {
     /// The object's kind, as a word.
     pub fn kind(&self) -> Msg {
         match self {
-            Subject::Domain { .. } => Msg::ObjDomain,
-            Subject::Mailbox { .. } => Msg::ObjMailbox,
-            Subject::Alias { .. } => Msg::ObjAlias,
-            Subject::AliasDomain { .. } => Msg::ObjAliasDomain,
+            Subject::Domain(_) => Msg::ObjDomain,
+            Subject::Mailbox(_) => Msg::ObjMailbox,
+            Subject::Alias(_) => Msg::ObjAlias,
+            Subject::AliasDomain(_) => Msg::ObjAliasDomain,
         }
     }
 
     /// The object's name, as people read it.
     pub fn shown(&self) -> String {
         match self {
-            Subject::Domain { name, .. } | Subject::AliasDomain { name, .. } => name.to_unicode(),
-            Subject::Mailbox { address, .. } => address.to_unicode(),
-            Subject::Alias { address, .. } => match address {
-                AliasAddress::Address(a) => a.to_unicode(),
-                AliasAddress::CatchAll(d) => format!("@{}", d.to_unicode()),
-            },
+            Subject::Domain(d) => d.name.to_unicode(),
+            Subject::AliasDomain(a) => a.name.to_unicode(),
+            Subject::Mailbox(m) => m.address.to_unicode(),
+            Subject::Alias(a) => super::text::alias(&a.address),
+        }
+    }
+
+    /// The object's name as the directory (and its audit log) writes it.
+    pub fn ascii(&self) -> String {
+        match self {
+            Subject::Domain(d) => d.name.to_string(),
+            Subject::AliasDomain(a) => a.name.to_string(),
+            Subject::Mailbox(m) => m.address.to_string(),
+            Subject::Alias(a) => a.address.to_string(),
         }
     }
 
     /// What may be typed to confirm a delete: the name as shown, or its
     /// ASCII (punycode) form, which is easier to type over some links.
     pub fn accepted(&self) -> Vec<String> {
-        let ascii = match self {
-            Subject::Domain { name, .. } | Subject::AliasDomain { name, .. } => name.to_string(),
-            Subject::Mailbox { address, .. } => address.to_string(),
-            Subject::Alias { address, .. } => address.to_string(),
-        };
-        vec![self.shown(), ascii]
+        vec![self.shown(), self.ascii()]
     }
 
     /// Irreversible deletes (mailboxes and domains) need the name typed.
     pub fn needs_typed_confirmation(&self) -> bool {
-        matches!(self, Subject::Domain { .. } | Subject::Mailbox { .. })
+        matches!(self, Subject::Domain(_) | Subject::Mailbox(_))
     }
 
     /// Whether the object is active, for objects that can be disabled.
     pub fn active(&self) -> Option<bool> {
+        Some(match self {
+            Subject::Domain(d) => d.active,
+            Subject::Mailbox(m) => m.active,
+            Subject::Alias(a) => a.active,
+            Subject::AliasDomain(a) => a.active,
+        })
+    }
+
+    /// The version it was read at.
+    pub fn version(&self) -> i64 {
         match self {
-            Subject::Domain { active, .. }
-            | Subject::Mailbox { active, .. }
-            | Subject::Alias { active, .. }
-            | Subject::AliasDomain { active, .. } => Some(*active),
+            Subject::Domain(d) => d.version,
+            Subject::Mailbox(m) => m.version,
+            Subject::Alias(a) => a.version,
+            Subject::AliasDomain(a) => a.version,
         }
+    }
+}
+
+/// What deleting an object takes with it: for a domain, all it holds;
+/// for a mailbox, its place in the aliases that forward to it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Holdings {
+    pub mailboxes: Vec<Address>,
+    pub aliases: Vec<AliasAddress>,
+    pub alias_domains: Vec<DomainName>,
+    /// The aliases a deleted mailbox is taken out of.
+    pub forwarded_by: Vec<AliasAddress>,
+}
+
+impl Holdings {
+    pub fn is_empty(&self) -> bool {
+        self.mailboxes.is_empty()
+            && self.aliases.is_empty()
+            && self.alias_domains.is_empty()
+            && self.forwarded_by.is_empty()
     }
 }
 
@@ -336,6 +369,9 @@ pub struct Confirm {
     pub subject: Subject,
     pub choices: Vec<Choice>,
     pub focus: usize,
+    /// For a domain: what goes with it, read when the dialog opens. It
+    /// cannot be deleted before the dialog has said so.
+    pub holdings: Option<Loaded<Holdings>>,
 }
 
 /// The typed confirmation of an irreversible delete.
@@ -344,6 +380,19 @@ pub struct TypedConfirm {
     pub subject: Subject,
     pub input: Input,
     pub mismatch: bool,
+    /// For a domain: what goes with it (as the dialog before said).
+    pub holdings: Option<Holdings>,
+}
+
+/// A change refused because someone changed the object first: what changed
+/// and by whom, and the choice to reload (focus 0) or cancel.
+#[derive(Debug, Clone)]
+pub struct ConflictDialog {
+    pub conflict: Conflict,
+    /// The form whose save met the conflict, as the user left it; none
+    /// when the change came from the disable dialog.
+    pub form: Option<Box<Form>>,
+    pub focus: usize,
 }
 
 /// What is drawn over the current view.
@@ -353,6 +402,7 @@ pub enum Overlay {
     Form(Box<Form>),
     Confirm(Confirm),
     Typed(TypedConfirm),
+    Conflict(Box<ConflictDialog>),
     Error(Error),
     /// A generated password, shown once.
     Password {
@@ -502,13 +552,15 @@ impl State {
             .max(1) as usize
     }
 
-    /// Lines of the detail pane under the DNS and DKIM lists (the selected
-    /// check's message and fix, the selected key's record): enough for a
-    /// 2048-bit DKIM record at 80 columns, a third of taller terminals.
+    /// Lines of the detail pane under the DNS, DKIM and audit lists (the
+    /// selected check's message and fix, the selected key's record, the
+    /// selected entry's before and after): enough for a 2048-bit DKIM
+    /// record at 80 columns, a third of taller terminals.
     pub fn detail_lines(&self) -> u16 {
         let least = match self.list_id() {
             Some(ListId::DomainDns) => 9,
             Some(ListId::DomainDkim) => 11,
+            Some(ListId::Audit) => 8,
             _ => return 0,
         };
         (self.height / 3).clamp(least, 14)

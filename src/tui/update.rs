@@ -3,8 +3,9 @@
 //! run, quit, suspend) for the event loop. It never waits on anything.
 
 use super::action::{Action, Done, Effect, Job, Outcome};
-use super::forms::{FieldKind, Form};
+use super::forms::{FieldKind, Form, Submitted};
 use super::state::*;
+use super::text;
 use crate::i18n::Msg;
 use crate::model::*;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
@@ -98,10 +99,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             open_form(state, Form::add_alias_domain(target.as_ref()));
         }
         Action::Edit => edit(state),
-        Action::Delete => delete(state),
+        Action::Delete => delete(state, &mut fx),
         Action::Password => {
             if let Some(m) = selected_mailbox(state) {
-                let form = Form::password(&m.address);
+                let form = Form::password(m);
                 open_form(state, form);
             }
         }
@@ -117,12 +118,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::FocusLeft | Action::FocusRight => {
-            if let Some(Overlay::Confirm(c)) = &mut state.overlay {
-                let n = c.choices.len();
-                c.focus = if matches!(action, Action::FocusRight) {
-                    (c.focus + 1).min(n - 1)
+            let buttons = match &mut state.overlay {
+                Some(Overlay::Confirm(c)) => Some((&mut c.focus, c.choices.len())),
+                Some(Overlay::Conflict(c)) => Some((&mut c.focus, CONFLICT_CHOICES.len())),
+                _ => None,
+            };
+            if let Some((focus, n)) = buttons {
+                *focus = if matches!(action, Action::FocusRight) {
+                    (*focus + 1).min(n - 1)
                 } else {
-                    c.focus.saturating_sub(1)
+                    focus.saturating_sub(1)
                 };
             }
         }
@@ -133,6 +138,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
     fx
 }
+
+/// The conflict dialog's buttons: Reload first, and focused.
+pub const CONFLICT_CHOICES: [Msg; 2] = [Msg::ButtonReload, Msg::ButtonCancel];
 
 fn tick(state: &mut State) {
     state.tick += 1;
@@ -168,17 +176,7 @@ fn run(state: &mut State, fx: &mut Vec<Effect>, job: Job) {
 fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
     if state.is_contact() {
         // A contact's world is the role's domain list: no directory reads.
-        let keys = state
-            .contact_domains()
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (i, d.to_unicode().to_lowercase()))
-            .collect();
-        state
-            .lists
-            .entry(ListId::Domains)
-            .or_default()
-            .set_keys(keys);
+        rebuild_keys(state, ListId::Domains);
     }
     match state.view().clone() {
         View::Domains => {
@@ -212,12 +210,12 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
                     run(state, fx, Job::LoadMailboxes(name.clone()));
                     run(state, fx, Job::LoadAliases(name.clone()));
                 }
-                rebuild_alias_domain_keys(state);
+                rebuild_keys(state, ListId::DomainAliasDomains);
             }
             if !state.data.dns.contains_key(&name) {
                 check_dns(state, fx, name.clone());
             }
-            rebuild_dns_keys(state);
+            rebuild_keys(state, ListId::DomainDns);
             if tab == Tab::Dkim
                 && state.data.domain_dkim.value.is_none()
                 && !state.data.domain_dkim.loading
@@ -338,20 +336,10 @@ fn reload_after_change(state: &mut State, fx: &mut Vec<Effect>) {
 
 fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
     state.jobs = state.jobs.saturating_sub(1);
-    let height = state.list_height();
     match outcome {
         Outcome::Domains(r) => {
             state.data.domains.set(r);
-            let keys = state.data.domains.value.as_ref().map(|ds| {
-                ds.iter()
-                    .enumerate()
-                    .map(|(i, d)| {
-                        let key = format!("{} {} {}", d.name.to_unicode(), d.name, d.description);
-                        (i, key.to_lowercase())
-                    })
-                    .collect()
-            });
-            set_keys(state, ListId::Domains, keys, height);
+            rebuild_keys(state, ListId::Domains);
             sweep_dns(state, fx);
             if let Some(domains) = &state.data.domains.value {
                 let names = domains.iter().map(|d| d.name.clone()).collect();
@@ -367,40 +355,31 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
                 return; // a newer check is on its way
             }
             entry.report.set(r);
+            // The DNS column reads differently now: so does its search key.
+            refresh_domain_key(state, &domain);
             if state.data.domain.as_ref() == Some(&domain) {
-                rebuild_dns_keys(state);
+                rebuild_keys(state, ListId::DomainDns);
             }
         }
         Outcome::Dkim(domain, r) => {
             if state.data.domain.as_ref() == Some(&domain) {
                 state.data.domain_dkim.set(r);
-                let keys = state.data.domain_dkim.value.as_ref().map(|keys| {
-                    keys.iter()
-                        .enumerate()
-                        .map(|(i, k)| {
-                            let key = format!("{} {}", k.key.selector, k.key.state.as_str());
-                            (i, key.to_lowercase())
-                        })
-                        .collect()
-                });
-                set_keys(state, ListId::DomainDkim, keys, height);
+                rebuild_keys(state, ListId::DomainDkim);
             }
         }
         Outcome::AliasDomains(r) => {
             state.data.alias_domains.set(r);
-            rebuild_alias_domain_keys(state);
+            rebuild_keys(state, ListId::DomainAliasDomains);
             sweep_dns(state, fx);
         }
         Outcome::AllMailboxes(r) => {
             state.data.all_mailboxes.set(r);
-            let keys = mailbox_keys(state.data.all_mailboxes.value.as_deref());
-            set_keys(state, ListId::AllMailboxes, keys, height);
+            rebuild_keys(state, ListId::AllMailboxes);
         }
         Outcome::Mailboxes(d, r) => {
             if state.data.domain.as_ref() == Some(&d) {
                 state.data.domain_mailboxes.set(r);
-                let keys = mailbox_keys(state.data.domain_mailboxes.value.as_deref());
-                set_keys(state, ListId::DomainMailboxes, keys, height);
+                rebuild_keys(state, ListId::DomainMailboxes);
                 if let Some(rows) = &state.data.domain_mailboxes.value {
                     let maildirs = rows.iter().map(|m| m.maildir.clone()).collect();
                     state.data.domain_usage.loading = true;
@@ -413,48 +392,41 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
                 .data
                 .usage_by_domain
                 .set(Ok(usage.into_iter().collect()));
+            rebuild_keys(state, ListId::Domains);
         }
         Outcome::Usage(d, usage) => {
             if state.data.domain.as_ref() == Some(&d) {
                 state.data.domain_usage.set(Ok(usage));
+                rebuild_keys(state, ListId::DomainMailboxes);
             }
         }
         Outcome::Aliases(d, r) => {
             if state.data.domain.as_ref() == Some(&d) {
                 state.data.domain_aliases.set(r);
-                let keys = state.data.domain_aliases.value.as_ref().map(|aliases| {
-                    aliases
-                        .iter()
-                        .enumerate()
-                        .map(|(i, a)| {
-                            let targets: Vec<String> =
-                                a.targets.iter().map(|t| t.to_unicode()).collect();
-                            (
-                                i,
-                                format!("{} {}", a.address, targets.join(" ")).to_lowercase(),
-                            )
-                        })
-                        .collect()
-                });
-                set_keys(state, ListId::DomainAliases, keys, height);
+                rebuild_keys(state, ListId::DomainAliases);
             }
         }
         Outcome::Audit(r) => {
             state.data.audit.set(r);
-            let keys = state.data.audit.value.as_ref().map(|entries| {
-                entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| {
-                        (
-                            i,
-                            format!("{} {} {} {}", e.at, e.actor, e.action, e.object)
-                                .to_lowercase(),
-                        )
-                    })
-                    .collect()
-            });
-            set_keys(state, ListId::Audit, keys, height);
+            rebuild_keys(state, ListId::Audit);
+        }
+        Outcome::Holdings(domain, r) => {
+            if let Some(Overlay::Confirm(c)) = &mut state.overlay
+                && let Subject::Domain(d) = &c.subject
+                && d.name == domain
+                && let Some(holdings) = &mut c.holdings
+            {
+                holdings.set(r);
+            }
+        }
+        Outcome::Forwarders(address, r) => {
+            if let Some(Overlay::Confirm(c)) = &mut state.overlay
+                && let Subject::Mailbox(m) = &c.subject
+                && m.address == address
+                && let Some(holdings) = &mut c.holdings
+            {
+                holdings.set(r);
+            }
         }
         Outcome::Changed(done) => {
             let text = state
@@ -479,10 +451,27 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
             }
             reload_after_change(state, fx);
         }
+        Outcome::Conflict(conflict) => {
+            // The form that met it (if any) is kept for Reload.
+            let form = match state.overlay.take() {
+                Some(Overlay::Form(mut form)) if form.pending => {
+                    form.pending = false;
+                    Some(form)
+                }
+                _ => None,
+            };
+            state.overlay = Some(Overlay::Conflict(Box::new(ConflictDialog {
+                conflict: *conflict,
+                form,
+                focus: 0,
+            })));
+            // The lists show the object as it is now.
+            reload_after_change(state, fx);
+        }
         Outcome::Failed(e) => match &mut state.overlay {
             Some(Overlay::Form(form)) if form.pending => {
                 form.pending = false;
-                form.error = Some(e.to_string());
+                form.error = Some(text::error(&e, state.lang));
             }
             _ => state.overlay = Some(Overlay::Error(e)),
         },
@@ -497,53 +486,135 @@ fn set_keys(state: &mut State, id: ListId, keys: Option<Vec<(usize, String)>>, h
     }
 }
 
-fn mailbox_keys(mailboxes: Option<&[MailboxRow]>) -> Option<Vec<(usize, String)>> {
-    mailboxes.map(|ms| {
-        ms.iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let mut key = m.address.to_unicode();
-                key.push(' ');
-                key.push_str(&m.name);
-                (i, key.to_lowercase())
-            })
-            .collect()
-    })
+/// The search key of row `i` of list `id`: the row as displayed (see
+/// [`super::render::row_text`]) and, for IDN names, their A-label form,
+/// which is easier to type over some links.
+fn search_key(state: &State, id: ListId, i: usize) -> Option<String> {
+    let mut key = super::render::row_text(state, id, i)?;
+    let ascii = match id {
+        ListId::Domains if state.is_contact() => {
+            state.contact_domains().get(i).map(|d| d.to_string())
+        }
+        ListId::Domains => state
+            .data
+            .domains
+            .value
+            .as_ref()?
+            .get(i)
+            .map(|d| d.name.to_string()),
+        ListId::DomainMailboxes => state
+            .data
+            .domain_mailboxes
+            .value
+            .as_ref()?
+            .get(i)
+            .map(|m| m.address.to_string()),
+        ListId::AllMailboxes => state
+            .data
+            .all_mailboxes
+            .value
+            .as_ref()?
+            .get(i)
+            .map(|m| m.address.to_string()),
+        ListId::DomainAliases => state
+            .data
+            .domain_aliases
+            .value
+            .as_ref()?
+            .get(i)
+            .map(|a| a.address.to_string()),
+        ListId::DomainAliasDomains => state
+            .data
+            .alias_domains
+            .value
+            .as_ref()?
+            .get(i)
+            .map(|a| a.name.to_string()),
+        ListId::Audit => state
+            .data
+            .audit
+            .value
+            .as_ref()?
+            .get(i)
+            .map(|e| e.object.clone()),
+        ListId::DomainDns | ListId::DomainDkim => None,
+    };
+    if let Some(ascii) = ascii.filter(|a| a.contains("xn--")) {
+        key.push(' ');
+        key.push_str(&ascii);
+    }
+    Some(key.to_lowercase())
 }
 
-/// The open domain's DNS checks, searchable by status, id and message.
-fn rebuild_dns_keys(state: &mut State) {
-    let Some(open) = state.data.domain.as_ref() else {
-        return;
-    };
-    let keys = state.dns_report(open).map(|report| {
-        report
-            .checks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let key = format!("{} {} {}", c.status.as_str(), c.id, c.message);
-                (i, key.to_lowercase())
-            })
-            .collect()
-    });
-    let height = state.list_height();
-    set_keys(state, ListId::DomainDns, keys, height);
+/// Rows of list `id` it shows at all: a domain's alias domains are those
+/// pointing at the open domain.
+fn belongs(state: &State, id: ListId, i: usize) -> bool {
+    match id {
+        ListId::DomainAliasDomains => {
+            let alias = state
+                .data
+                .alias_domains
+                .value
+                .as_ref()
+                .and_then(|all| all.get(i));
+            alias.is_some_and(|a| Some(&a.target) == state.data.domain.as_ref())
+        }
+        _ => true,
+    }
 }
 
-fn rebuild_alias_domain_keys(state: &mut State) {
-    let Some(open) = state.data.domain.clone() else {
+/// Builds list `id`'s search keys from its rows, once its data is in.
+fn rebuild_keys(state: &mut State, id: ListId) {
+    let Some(n) = super::render::row_count(state, id) else {
         return;
     };
-    let keys = state.data.alias_domains.value.as_ref().map(|all| {
-        all.iter()
-            .enumerate()
-            .filter(|(_, a)| a.target == open)
-            .map(|(i, a)| (i, a.name.to_unicode().to_lowercase()))
-            .collect()
-    });
+    let keys = (0..n)
+        .filter(|&i| belongs(state, id, i))
+        .filter_map(|i| search_key(state, id, i).map(|k| (i, k)))
+        .collect();
     let height = state.list_height();
-    set_keys(state, ListId::DomainAliasDomains, keys, height);
+    set_keys(state, id, Some(keys), height);
+}
+
+/// After a DNS answer: the search key of that domain's row alone (the
+/// domain list of a large directory gets one answer per domain).
+fn refresh_domain_key(state: &mut State, domain: &DomainName) {
+    let domains: Vec<(ListId, Option<usize>)> = vec![
+        (
+            ListId::Domains,
+            if state.is_contact() {
+                state.contact_domains().iter().position(|d| d == domain)
+            } else {
+                state
+                    .data
+                    .domains
+                    .value
+                    .as_ref()
+                    .and_then(|all| all.iter().position(|d| &d.name == domain))
+            },
+        ),
+        (
+            ListId::DomainAliasDomains,
+            state
+                .data
+                .alias_domains
+                .value
+                .as_ref()
+                .and_then(|all| all.iter().position(|a| &a.name == domain))
+                .filter(|&i| belongs(state, ListId::DomainAliasDomains, i)),
+        ),
+    ];
+    for (id, i) in domains {
+        let Some(i) = i else { continue };
+        let Some(key) = search_key(state, id, i) else {
+            continue;
+        };
+        let height = state.list_height();
+        if let Some(list) = state.lists.get_mut(&id) {
+            list.set_key(i, key);
+            list.clamp(height);
+        }
+    }
 }
 
 // ---- navigation ----
@@ -725,35 +796,26 @@ fn nothing_selected(state: &mut State) {
     }
 }
 
-fn delete(state: &mut State) {
+fn delete(state: &mut State, fx: &mut Vec<Effect>) {
     let subject = match state.list_id() {
-        Some(ListId::Domains) => selected_domain(state).map(|d| Subject::Domain {
-            name: d.name.clone(),
-            active: d.active,
-            mailboxes: d.mailboxes,
-            aliases: d.aliases,
-        }),
+        Some(ListId::Domains) => selected_domain(state).map(|d| Subject::Domain(d.clone().into())),
         Some(ListId::DomainMailboxes | ListId::AllMailboxes) => {
-            selected_mailbox(state).map(|m| Subject::Mailbox {
-                address: m.address.clone(),
-                active: m.active,
-            })
+            selected_mailbox(state).map(|m| Subject::Mailbox(m.clone()))
         }
-        Some(ListId::DomainAliases) => selected_alias(state).map(|a| Subject::Alias {
-            address: a.address.clone(),
-            active: a.active,
-        }),
+        Some(ListId::DomainAliases) => selected_alias(state).map(|a| Subject::Alias(a.clone())),
         Some(ListId::DomainAliasDomains) => {
-            selected_alias_domain(state).map(|a| Subject::AliasDomain {
-                name: a.name.clone(),
-                active: a.active,
-            })
+            selected_alias_domain(state).map(|a| Subject::AliasDomain(a.clone()))
         }
         _ => None,
     };
     let Some(subject) = subject else {
         return nothing_selected(state);
     };
+    open_confirm(state, fx, subject);
+}
+
+/// The disable/delete dialog on `subject`, Cancel focused.
+fn open_confirm(state: &mut State, fx: &mut Vec<Effect>, subject: Subject) {
     let mut choices = vec![Choice::Cancel];
     match subject.active() {
         Some(true) => choices.push(Choice::Disable),
@@ -761,10 +823,25 @@ fn delete(state: &mut State) {
         None => {}
     }
     choices.push(Choice::Delete);
+    // A domain's dialog says what goes with it, a mailbox's which aliases
+    // it leaves: read it now.
+    let load = match &subject {
+        Subject::Domain(d) => Some(Job::LoadHoldings(d.name.clone())),
+        Subject::Mailbox(m) => Some(Job::LoadForwarders(m.address.clone())),
+        _ => None,
+    };
+    let holdings = load.map(|job| {
+        run(state, fx, job);
+        Loaded {
+            loading: true,
+            ..Loaded::default()
+        }
+    });
     state.overlay = Some(Overlay::Confirm(Confirm {
         subject,
         choices,
         focus: 0,
+        holdings,
     }));
 }
 
@@ -777,60 +854,105 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
     }
     match state.overlay.take() {
         Some(Overlay::Form(mut form)) => {
-            if !form.pending
-                && let Some(job) = form.submit(state.lang)
-            {
-                form.pending = true;
-                form.error = None;
-                run(state, fx, job);
+            if form.pending {
+                state.overlay = Some(Overlay::Form(form));
+                return;
             }
-            state.overlay = Some(Overlay::Form(form));
+            match form.submit(state.lang) {
+                Submitted::Invalid => state.overlay = Some(Overlay::Form(form)),
+                Submitted::Unchanged => {
+                    let text = state.t(Msg::NothingChanged).to_string();
+                    flash(state, text, false);
+                }
+                Submitted::Job(job) => {
+                    form.pending = true;
+                    form.error = None;
+                    run(state, fx, job);
+                    state.overlay = Some(Overlay::Form(form));
+                }
+            }
         }
         Some(Overlay::Confirm(c)) => match c.choices[c.focus] {
             Choice::Cancel => {}
             Choice::Disable | Choice::Enable => {
                 let on = c.choices[c.focus] == Choice::Enable;
                 let job = match c.subject {
-                    Subject::Domain { name, .. } => Job::SetDomainActive(name, on),
-                    Subject::Mailbox { address, .. } => Job::SetMailboxActive(address, on),
-                    Subject::Alias { address, .. } => Job::SetAliasActive(address, on),
-                    Subject::AliasDomain { name, .. } => Job::SetAliasDomainActive(name, on),
+                    Subject::Domain(d) => Job::SetDomainActive(d, on),
+                    Subject::Mailbox(m) => Job::SetMailboxActive(m, on),
+                    Subject::Alias(a) => Job::SetAliasActive(a, on),
+                    Subject::AliasDomain(a) => Job::SetAliasDomainActive(a, on),
                 };
                 run(state, fx, job);
             }
-            Choice::Delete if c.subject.needs_typed_confirmation() => {
-                state.overlay = Some(Overlay::Typed(TypedConfirm {
-                    subject: c.subject,
-                    input: Input::default(),
-                    mismatch: false,
-                }));
+            Choice::Delete => {
+                // A domain goes only once the dialog has said what goes
+                // with it.
+                let holdings = match &c.holdings {
+                    Some(Loaded {
+                        value: Some(h),
+                        loading: false,
+                        ..
+                    }) => Some(h.clone()),
+                    Some(_) => {
+                        state.overlay = Some(Overlay::Confirm(c));
+                        return;
+                    }
+                    None => None,
+                };
+                if c.subject.needs_typed_confirmation() {
+                    state.overlay = Some(Overlay::Typed(TypedConfirm {
+                        subject: c.subject,
+                        input: Input::default(),
+                        mismatch: false,
+                        holdings,
+                    }));
+                } else {
+                    run(state, fx, remove_job(c.subject, holdings.as_ref()));
+                }
             }
-            Choice::Delete => run(state, fx, remove_job(c.subject)),
         },
         Some(Overlay::Typed(mut t)) => {
             let typed = t.input.value().trim().to_string();
             if t.subject.accepted().contains(&typed) {
-                run(state, fx, remove_job(t.subject));
+                run(state, fx, remove_job(t.subject, t.holdings.as_ref()));
             } else {
                 t.mismatch = true;
                 state.overlay = Some(Overlay::Typed(t));
+            }
+        }
+        Some(Overlay::Conflict(c)) => {
+            if CONFLICT_CHOICES[c.focus] == Msg::ButtonReload {
+                reload_conflict(state, fx, *c);
             }
         }
         other => state.overlay = other,
     }
 }
 
-fn remove_job(subject: Subject) -> Job {
+/// Reload, after a conflict: the form again on the object as it is now
+/// (the user's changes to other fields kept), or the disable dialog again.
+fn reload_conflict(state: &mut State, fx: &mut Vec<Effect>, c: ConflictDialog) {
+    let Some(fresh) = c.conflict.fresh else {
+        return; // removed meanwhile: the reloaded list shows it gone
+    };
+    match c.form.and_then(|form| form.reopen(&fresh)) {
+        Some(form) => open_form(state, form),
+        // The same question, on the object as it is now.
+        None => open_confirm(state, fx, fresh),
+    }
+}
+
+fn remove_job(subject: Subject, holdings: Option<&Holdings>) -> Job {
     match subject {
-        Subject::Domain {
-            name,
-            mailboxes,
-            aliases,
-            ..
-        } => Job::RemoveDomain(name, mailboxes + aliases > 0),
-        Subject::Mailbox { address, .. } => Job::RemoveMailbox(address),
-        Subject::Alias { address, .. } => Job::RemoveAlias(address),
-        Subject::AliasDomain { name, .. } => Job::RemoveAliasDomain(name),
+        // What it holds goes with it, as the dialog said.
+        Subject::Domain(d) => Job::RemoveDomain(d.name, holdings.is_some_and(|h| !h.is_empty())),
+        // Out of the aliases that forward to it, as the dialog said.
+        Subject::Mailbox(m) => Job::RemoveMailbox(
+            m.address,
+            holdings.is_some_and(|h| !h.forwarded_by.is_empty()),
+        ),
+        Subject::Alias(a) => Job::RemoveAlias(a.address),
+        Subject::AliasDomain(a) => Job::RemoveAliasDomain(a.name),
     }
 }
 

@@ -56,6 +56,21 @@ fn start_knot() -> Knot {
 }
 
 /// A DNS checker asking `server` only, quickly, for `actor`, with the
+/// Copies the folder `from` (files and folders, modes kept) to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 /// DKIM keys of `key_dir`.
 pub fn dns_checker(server: SocketAddr, actor: Actor, key_dir: &Path) -> DnsChecker {
     let config = support::dns_service::service_config(key_dir);
@@ -168,7 +183,17 @@ impl Fixture {
     /// What the TUI of `role` runs its jobs against: no directory for a
     /// contact, as `postier tui` does.
     pub fn services(&self, role: &str, lang: Lang) -> Services {
-        self.services_with_keys(role, lang, &fixtures().join("tui/keys"))
+        self.services_with_keys(role, lang, &self.key_dir())
+    }
+
+    /// This fixture's own copy of `fixtures/tui/keys`: a change (a removed
+    /// domain retires its keys) never touches the checked-in files.
+    pub fn key_dir(&self) -> PathBuf {
+        let dir = self._dir.path().join("keys");
+        if !dir.exists() {
+            copy_tree(&fixtures().join("tui/keys"), &dir);
+        }
+        dir
     }
 
     /// The same, with the DKIM key store at `key_dir` (for tests that

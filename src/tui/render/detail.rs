@@ -1,20 +1,26 @@
-//! The detail pane under the DNS and DKIM lists: the selected check's
-//! whole message and its fix, or the selected key's record to publish,
-//! wrapped rather than cut. Only a top rule frames it, so that the record
-//! lines copy without border characters.
+//! The detail pane under the DNS, DKIM and audit lists: the selected
+//! check's whole message and its fix, the selected key's record to publish,
+//! or what the selected audit entry changed (before → after), wrapped
+//! rather than cut. Only a top rule frames it, so that the record lines
+//! copy without border characters.
 
 use super::super::state::{ListId, State};
-use super::tables::{dns_status, key_state, published};
-use crate::i18n::Msg;
+use super::super::text;
+use super::dialogs::when;
+use super::tables::{approx_size, dns_status, key_state, published};
+use crate::i18n::{Lang, Msg};
+use crate::model::Size;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use serde_json::Value;
 
 pub fn detail(frame: &mut Frame, state: &State, area: Rect) {
     let lines = match state.list_id() {
         Some(ListId::DomainDns) => dns_check(state),
         Some(ListId::DomainDkim) => dkim_key(state),
+        Some(ListId::Audit) => audit_entry(state),
         _ => return,
     };
     let block = Block::new()
@@ -77,6 +83,141 @@ fn dkim_key(state: &State) -> Option<Vec<Line<'static>>> {
     if let Some(after) = key.key.retire_after {
         let date = after.format("%Y-%m-%d").to_string();
         lines.push(Line::raw(state.lang.fmt(Msg::DetailRetireAfter, &[&date])));
+    }
+    Some(lines)
+}
+
+/// Fields never shown: no password or hash, whatever an entry holds. The
+/// scheme's name is no secret.
+fn secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    (key.contains("password") && key != "password_scheme")
+        || key.contains("hash")
+        || key.contains("secret")
+}
+
+/// A field's name in the user's language, where the catalogue has it.
+fn label(key: &str, lang: Lang) -> String {
+    let msg = match key {
+        "name" => Msg::AttrName,
+        "description" => Msg::AttrDescription,
+        "active" => Msg::AttrActive,
+        "quota_bytes" => Msg::AttrQuota,
+        "default_quota_bytes" => Msg::AttrDefaultQuota,
+        "max_mailboxes" => Msg::AttrMaxMailboxes,
+        "max_aliases" => Msg::AttrMaxAliases,
+        "targets" => Msg::AttrTargets,
+        "target" => Msg::AttrTargetDomain,
+        other => return other.to_string(),
+    };
+    lang.t(msg).to_string()
+}
+
+/// Fields every change touches: they tell nothing of the change.
+fn bookkeeping(key: &str) -> bool {
+    matches!(key, "version" | "created_at" | "updated_at")
+}
+
+/// A JSON value as people read it: sizes rounded, domains in U-labels,
+/// lists of objects by their names, secrets left out.
+fn shown(key: &str, value: &Value, lang: Lang) -> String {
+    match value {
+        Value::Null => "-".into(),
+        Value::Bool(b) => lang.t(if *b { Msg::On } else { Msg::Off }).into(),
+        Value::Number(n) if key.ends_with("_bytes") => match n.as_i64() {
+            Some(bytes) => approx_size(Size::from_stored(bytes), lang),
+            None => n.to_string(),
+        },
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => text::unicode(s),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                // Objects in a list (what a cascade removed): their name.
+                Value::Object(o) => ["address", "name", "object"]
+                    .iter()
+                    .find_map(|k| o.get(*k))
+                    .map(|v| shown(key, v, lang))
+                    .unwrap_or_else(|| shown(key, &strip_secrets(item), lang)),
+                other => shown(key, other, lang),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(_) => text::unicode(&strip_secrets(value).to_string()),
+    }
+}
+
+fn strip_secrets(value: &Value) -> Value {
+    match value {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(k, _)| !secret(k))
+                .map(|(k, v)| (k.clone(), strip_secrets(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(strip_secrets).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The fields of an entry's before/after: changed ones as `key: before →
+/// after`, or all of them for what was added or removed.
+fn audit_entry(state: &State) -> Option<Vec<Line<'static>>> {
+    let entry = state
+        .data
+        .audit
+        .value
+        .as_ref()?
+        .get(selected(state, ListId::Audit)?)?;
+    let lang = state.lang;
+    let bold = state.theme.column_title();
+    let mut lines = vec![Line::from(vec![
+        Span::styled(entry.action.clone(), bold),
+        Span::raw(" "),
+        Span::raw(lang.fmt(
+            Msg::AuditBy,
+            &[
+                &text::unicode(&entry.object),
+                &entry.actor,
+                &when(&entry.at),
+            ],
+        )),
+    ])];
+    let empty = serde_json::Map::new();
+    let fields = |v: &Option<Value>| match v {
+        Some(Value::Object(o)) => o.clone(),
+        _ => empty.clone(),
+    };
+    let (before, after) = (fields(&entry.before), fields(&entry.after));
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.dedup();
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        if !seen.insert(key) || secret(key) || bookkeeping(key) {
+            continue;
+        }
+        let line = match (before.get(key), after.get(key)) {
+            (Some(b), Some(a)) if b == a => continue,
+            (Some(b), Some(a)) => lang.fmt(
+                Msg::ChangedFromTo,
+                &[
+                    &label(key, lang),
+                    &shown(key, b, lang),
+                    &shown(key, a, lang),
+                ],
+            ),
+            (Some(v), None) | (None, Some(v)) => {
+                lang.fmt(Msg::FieldValue, &[&label(key, lang), &shown(key, v, lang)])
+            }
+            (None, None) => continue,
+        };
+        lines.push(Line::raw(line));
+    }
+    if lines.len() == 1 {
+        lines.push(Line::styled(
+            state.t(Msg::AuditNoDetail).to_string(),
+            state.theme.dim(),
+        ));
     }
     Some(lines)
 }

@@ -1,12 +1,18 @@
 //! What is drawn over a view: help (from the keymap), forms, the
-//! disable/delete dialog (Cancel focused), the typed confirmation, errors,
+//! disable/delete dialog (Cancel focused; for a domain, what goes with it),
+//! the typed confirmation, a conflict with someone else's change, errors,
 //! and the one-time display of a generated password.
 
 use super::super::forms::{FieldKind, Form};
 use super::super::keymap::{self, key_name};
-use super::super::state::{Confirm, State, Subject, TypedConfirm};
+use super::super::state::{
+    Confirm, ConflictDialog, Holdings, Loaded, State, Subject, TypedConfirm,
+};
+use super::super::text;
+use super::super::update::CONFLICT_CHOICES;
+use super::tables::approx_size;
 use crate::error::Error;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -47,6 +53,24 @@ fn wrapped_height(text: &str, width: u16) -> u16 {
             used = w;
         } else {
             used += if used > 0 { 1 + w } else { w };
+        }
+    }
+    lines
+}
+
+/// `text` cut into lines of at most `width` columns, by words (as
+/// [`wrapped_height`] counts them).
+fn wrap_words(text: &str, width: u16) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let Some(line) = lines.last_mut() else { break };
+        if !line.is_empty() && line.width() + 1 + word.width() > width as usize {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
         }
     }
     lines
@@ -125,7 +149,20 @@ pub fn form(frame: &mut Frame, state: &State, form: &Form, area: Rect) {
         .as_deref()
         .map(|e| wrapped_height(e, inner_width))
         .unwrap_or(0);
-    let height = shown.len() as u16 * 2 + 2 + error_lines + 2;
+    // A field's error goes beside its label, or below its value when it
+    // does not fit there.
+    let below = |i: usize| -> Option<Vec<String>> {
+        let field = &form.fields[i];
+        let e = field.error.as_deref()?;
+        let beside = state.t(field.label).width() + 4 + e.width();
+        (beside > inner_width as usize).then(|| wrap_words(e, inner_width.saturating_sub(4)))
+    };
+    let below_lines: u16 = shown
+        .iter()
+        .filter_map(|&i| below(i))
+        .map(|e| e.len() as u16)
+        .sum();
+    let height = shown.len() as u16 * 2 + below_lines + 2 + error_lines + 2;
     let inner = dialog(frame, state, area, width, height, &form.title(state.lang));
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor = None;
@@ -140,7 +177,8 @@ pub fn form(frame: &mut Frame, state: &State, form: &Form, area: Rect) {
                 Style::new()
             },
         )];
-        if let Some(e) = &field.error {
+        let error_below = below(i);
+        if let (Some(e), None) = (&field.error, &error_below) {
             label.push(Span::styled(
                 format!("  {} {e}", theme.cross()),
                 theme.error(),
@@ -202,6 +240,14 @@ pub fn form(frame: &mut Frame, state: &State, form: &Form, area: Rect) {
             }
         };
         lines.push(value);
+        for (n, part) in error_below.into_iter().flatten().enumerate() {
+            let lead = if n == 0 {
+                format!("  {} ", theme.cross())
+            } else {
+                "    ".to_string()
+            };
+            lines.push(Line::styled(format!("{lead}{part}"), theme.error()));
+        }
     }
     let fields_height = lines.len() as u16;
     frame.render_widget(Paragraph::new(lines), inner);
@@ -233,46 +279,230 @@ fn subject_line(state: &State, subject: &Subject) -> String {
     format!("{} {}", state.t(subject.kind()), subject.shown())
 }
 
+/// How many names of each kind the domain dialog lists.
+const FIRST_FEW: usize = 3;
+
+/// `a, b, c and 4 more`.
+fn first_few(names: Vec<String>, lang: Lang) -> String {
+    let more = names.len().saturating_sub(FIRST_FEW);
+    let mut text = names
+        .into_iter()
+        .take(FIRST_FEW)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if more > 0 {
+        text.push(' ');
+        text.push_str(&lang.fmt(Msg::HoldsMore, &[&more.to_string()]));
+    }
+    text
+}
+
+/// What goes with a domain, as the delete dialog says it: lines and
+/// whether each is a warning.
+fn holdings_lines(state: &State, holdings: &Loaded<Holdings>) -> Vec<(String, bool)> {
+    let lang = state.lang;
+    let Some(h) = &holdings.value else {
+        return vec![match &holdings.error {
+            Some(e) => (lang.fmt(Msg::HoldsFailed, &[e]), true),
+            None => (state.t(Msg::HoldsReading).to_string(), false),
+        }];
+    };
+    if !h.forwarded_by.is_empty() {
+        let names: Vec<String> = h.forwarded_by.iter().map(text::alias).collect();
+        let n = names.len().to_string();
+        return vec![(
+            lang.fmt(Msg::HoldsForwarders, &[&n, &first_few(names, lang)]),
+            true,
+        )];
+    }
+    if h.is_empty() {
+        return vec![(state.t(Msg::HoldsNothing).to_string(), false)];
+    }
+    let mut lines = vec![(state.t(Msg::HoldsIntro).to_string(), true)];
+    let mut kind = |msg: Msg, names: Vec<String>| {
+        if !names.is_empty() {
+            let n = names.len().to_string();
+            lines.push((lang.fmt(msg, &[&n, &first_few(names, lang)]), false));
+        }
+    };
+    kind(
+        Msg::HoldsMailboxes,
+        h.mailboxes.iter().map(|a| a.to_unicode()).collect(),
+    );
+    kind(
+        Msg::HoldsAliases,
+        h.aliases.iter().map(text::alias).collect(),
+    );
+    kind(
+        Msg::HoldsAliasDomains,
+        h.alias_domains.iter().map(|d| d.to_unicode()).collect(),
+    );
+    lines
+}
+
+/// A row of buttons, the focused one in brackets.
+fn buttons(state: &State, labels: &[Msg], focus: usize) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (n, label) in labels.iter().enumerate() {
+        let label = state.t(*label);
+        if n == focus {
+            spans.push(Span::styled(
+                format!("[ {label} ]"),
+                state.theme.focused_button(),
+            ));
+        } else {
+            spans.push(Span::raw(format!("  {label}  ")));
+        }
+        spans.push(Span::raw("  "));
+    }
+    Line::from(spans).centered()
+}
+
 pub fn confirm(frame: &mut Frame, state: &State, c: &Confirm, area: Rect) {
     let theme = state.theme;
     let width = 60u16.min(area.width.saturating_sub(4));
     let question = state
         .lang
         .fmt(Msg::ConfirmQuestion, &[&subject_line(state, &c.subject)]);
-    let cascade = match &c.subject {
-        Subject::Domain {
-            mailboxes, aliases, ..
-        } if mailboxes + aliases > 0 => Some(state.lang.fmt(
-            Msg::ConfirmCascade,
-            &[&mailboxes.to_string(), &aliases.to_string()],
-        )),
-        _ => None,
-    };
+    let holdings = c
+        .holdings
+        .as_ref()
+        // A mailbox no alias forwards to takes nothing with it.
+        .filter(|h| {
+            !matches!(c.subject, Subject::Mailbox(_))
+                || h.loading
+                || h.error.is_some()
+                || h.value.as_ref().is_some_and(|v| !v.is_empty())
+        })
+        .map(|h| holdings_lines(state, h))
+        .unwrap_or_default();
     let text_width = width.saturating_sub(4);
     let height = 4
         + wrapped_height(&question, text_width)
-        + cascade
-            .as_deref()
-            .map(|t| wrapped_height(t, text_width))
-            .unwrap_or(0);
+        + holdings
+            .iter()
+            .map(|(t, _)| wrapped_height(t, text_width))
+            .sum::<u16>();
     let title = c.subject.shown();
     let inner = dialog(frame, state, area, width, height + 1, &title);
     let mut lines = vec![Line::raw(question)];
-    if let Some(cascade) = cascade {
-        lines.push(Line::styled(cascade, theme.error()));
+    for (text, warn) in holdings {
+        lines.push(if warn {
+            Line::styled(text, theme.error())
+        } else {
+            Line::raw(text)
+        });
     }
     lines.push(Line::raw(""));
-    let mut buttons = Vec::new();
-    for (n, choice) in c.choices.iter().enumerate() {
-        let label = state.t(choice.label());
-        if n == c.focus {
-            buttons.push(Span::styled(format!("[ {label} ]"), theme.focused_button()));
+    let labels: Vec<Msg> = c.choices.iter().map(|choice| choice.label()).collect();
+    lines.push(buttons(state, &labels, c.focus));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// What people see of an object, field by field, to tell what changed.
+fn attributes(subject: &Subject, lang: Lang) -> Vec<(Msg, String)> {
+    let on = |b: bool| lang.t(if b { Msg::On } else { Msg::Off }).to_string();
+    let limit = |n: u64| {
+        if n == 0 {
+            lang.t(Msg::Unlimited).to_string()
         } else {
-            buttons.push(Span::raw(format!("  {label}  ")));
+            n.to_string()
         }
-        buttons.push(Span::raw("  "));
+    };
+    match subject {
+        Subject::Domain(d) => vec![
+            (Msg::AttrDescription, d.description.clone()),
+            (Msg::AttrActive, on(d.active)),
+            (Msg::AttrMaxMailboxes, limit(d.max_mailboxes)),
+            (Msg::AttrMaxAliases, limit(d.max_aliases)),
+            (Msg::AttrQuota, approx_size(d.quota, lang)),
+            (Msg::AttrDefaultQuota, approx_size(d.default_quota, lang)),
+        ],
+        Subject::Mailbox(m) => vec![
+            (Msg::AttrName, m.name.clone()),
+            (Msg::AttrQuota, approx_size(m.quota, lang)),
+            (Msg::AttrActive, on(m.active)),
+        ],
+        Subject::Alias(a) => {
+            let targets: Vec<String> = a.targets.iter().map(|t| t.to_unicode()).collect();
+            vec![
+                (Msg::AttrTargets, targets.join(", ")),
+                (Msg::AttrActive, on(a.active)),
+            ]
+        }
+        Subject::AliasDomain(a) => vec![
+            (Msg::AttrTargetDomain, a.target.to_unicode()),
+            (Msg::AttrActive, on(a.active)),
+        ],
     }
-    lines.push(Line::from(buttons).centered());
+}
+
+/// An audit timestamp as people read it: `2025-05-01 12:00:00`.
+pub fn when(at: &str) -> String {
+    at.chars().take(19).collect::<String>().replace('T', " ")
+}
+
+pub fn conflict(frame: &mut Frame, state: &State, c: &ConflictDialog, area: Rect) {
+    let theme = state.theme;
+    let lang = state.lang;
+    let seen = &c.conflict.seen;
+    let kind = state.t(seen.kind());
+    let name = seen.shown();
+    let headline = match (&c.conflict.fresh, &c.conflict.latest) {
+        (None, _) => lang.fmt(Msg::ConflictGone, &[kind, &name]),
+        (Some(_), Some(entry)) => lang.fmt(
+            Msg::ConflictBy,
+            &[kind, &name, &entry.actor, &when(&entry.at)],
+        ),
+        (Some(_), None) => lang.fmt(Msg::ConflictBySomeone, &[kind, &name]),
+    };
+    let mut body: Vec<(String, Style)> = vec![(headline, theme.error())];
+    if let Some(fresh) = &c.conflict.fresh {
+        let changes: Vec<String> = attributes(seen, lang)
+            .into_iter()
+            .zip(attributes(fresh, lang))
+            .filter(|((_, before), (_, after))| before != after)
+            .map(|((label, before), (_, after))| {
+                lang.fmt(Msg::ChangedFromTo, &[state.t(label), &before, &after])
+            })
+            .collect();
+        if changes.is_empty() {
+            body.push((state.t(Msg::ConflictNothingVisible).into(), Style::new()));
+        } else {
+            body.push((state.t(Msg::ConflictWhat).into(), theme.column_title()));
+            body.extend(
+                changes
+                    .into_iter()
+                    .map(|l| (format!("  {l}"), Style::new())),
+            );
+        }
+        let reload = if c.form.is_some() {
+            Msg::ConflictReloadForm
+        } else {
+            Msg::ConflictReloadDialog
+        };
+        body.push((state.t(reload).into(), theme.dim()));
+    }
+    let width = 64u16.min(area.width.saturating_sub(4));
+    let text_width = width.saturating_sub(4);
+    let height = 5 + body
+        .iter()
+        .map(|(t, _)| wrapped_height(t, text_width))
+        .sum::<u16>();
+    let inner = dialog(
+        frame,
+        state,
+        area,
+        width,
+        height,
+        state.t(Msg::ConflictTitle),
+    );
+    let mut lines: Vec<Line> = body
+        .into_iter()
+        .map(|(t, style)| Line::styled(t, style))
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(buttons(state, &CONFLICT_CHOICES, c.focus));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -282,7 +512,26 @@ pub fn typed(frame: &mut Frame, state: &State, t: &TypedConfirm, area: Rect) {
     let width = 64u16.min(area.width.saturating_sub(4));
     let prompt = state.lang.fmt(Msg::TypedPrompt, &[&shown]);
     let text_width = width.saturating_sub(4);
-    let height = 6 + wrapped_height(&prompt, text_width);
+    // A domain's: what goes with it, once more.
+    let summary = t.holdings.as_ref().filter(|h| !h.is_empty()).map(|h| {
+        if !h.forwarded_by.is_empty() {
+            let n = h.forwarded_by.len().to_string();
+            return state.lang.fmt(Msg::HoldsForwardersSummary, &[&n]);
+        }
+        state.lang.fmt(
+            Msg::HoldsSummary,
+            &[
+                &h.mailboxes.len().to_string(),
+                &h.aliases.len().to_string(),
+                &h.alias_domains.len().to_string(),
+            ],
+        )
+    });
+    let summary_height = summary
+        .as_deref()
+        .map(|s| wrapped_height(s, text_width))
+        .unwrap_or(0);
+    let height = 6 + summary_height + wrapped_height(&prompt, text_width);
     let title = state
         .lang
         .fmt(Msg::TypedTitle, &[&subject_line(state, &t.subject)]);
@@ -291,15 +540,19 @@ pub fn typed(frame: &mut Frame, state: &State, t: &TypedConfirm, area: Rect) {
     let value_width = inner.width.saturating_sub(lead.width() as u16) as usize;
     let scroll = t.input.visual_scroll(value_width.saturating_sub(1));
     let value: String = t.input.value().chars().skip(scroll).collect();
-    let mut lines = vec![
-        Line::styled(prompt, theme.error()),
-        Line::raw(""),
-        Line::from(vec![
-            Span::raw(lead),
-            Span::styled(format!("{value:<value_width$}"), theme.focused_field()),
-        ]),
-    ];
-    let input_y = inner.y + wrapped_height(&lines[0].to_string(), inner.width) + 1;
+    let mut lines = Vec::new();
+    let mut above = wrapped_height(&prompt, inner.width);
+    if let Some(summary) = summary {
+        above += wrapped_height(&summary, inner.width);
+        lines.push(Line::raw(summary));
+    }
+    lines.push(Line::styled(prompt, theme.error()));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::raw(lead),
+        Span::styled(format!("{value:<value_width$}"), theme.focused_field()),
+    ]));
+    let input_y = inner.y + above + 1;
     lines.push(if t.mismatch {
         Line::styled(
             format!("{} {}", theme.cross(), state.t(Msg::TypedMismatch)),
@@ -325,15 +578,16 @@ pub fn error(frame: &mut Frame, state: &State, e: &Error, area: Rect) {
     let theme = state.theme;
     let width = 64u16.min(area.width.saturating_sub(4));
     let text_width = width.saturating_sub(4);
-    let main = format!("{}: {}", e.what, e.why);
+    let main = text::error_line(e);
+    let hint = text::hint(e, state.lang);
     let mut height = 5 + wrapped_height(&main, text_width);
-    if let Some(h) = &e.hint {
+    if let Some(h) = &hint {
         height += wrapped_height(h, text_width);
     }
     let inner = dialog(frame, state, area, width, height, state.t(Msg::ErrorTitle));
     let mut lines = vec![Line::styled(main, theme.error())];
-    if let Some(h) = &e.hint {
-        lines.push(Line::raw(h.clone()));
+    if let Some(h) = hint {
+        lines.push(Line::raw(h));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(state.t(Msg::ErrorClose), theme.dim()));

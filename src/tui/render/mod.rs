@@ -14,7 +14,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-pub use tables::{Column, fit_columns};
+pub use tables::{Column, fit_columns, row_count, row_text};
 
 pub fn render(frame: &mut Frame, state: &State) {
     let area = frame.area();
@@ -49,6 +49,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Some(Overlay::Form(form)) => dialogs::form(frame, state, form, area),
         Some(Overlay::Confirm(c)) => dialogs::confirm(frame, state, c, area),
         Some(Overlay::Typed(t)) => dialogs::typed(frame, state, t, area),
+        Some(Overlay::Conflict(c)) => dialogs::conflict(frame, state, c, area),
         Some(Overlay::Error(e)) => dialogs::error(frame, state, e, area),
         Some(Overlay::Password { subject, password }) => {
             dialogs::password(frame, state, subject, password.expose(), area)

@@ -133,7 +133,7 @@ fn columns(state: &State, id: ListId) -> &'static [Column] {
 /// How full mailbox `i` of the open domain is: `120M 24%`, `…` while
 /// reading, `?` when it cannot be told (no maildirsize yet, unreadable).
 /// Nearly full (90% and more) is a warning, full is bad.
-fn used_cell(state: &State, i: usize, quota: Size) -> Cell<'static> {
+fn used_cell(state: &State, i: usize, quota: Size) -> Span<'static> {
     let usage = &state.data.domain_usage;
     let read = usage.value.as_ref().and_then(|all| all.get(i));
     used(read, usage.loading, quota, state.lang, state.theme)
@@ -146,7 +146,7 @@ fn used(
     quota: Size,
     lang: Lang,
     theme: Theme,
-) -> Cell<'static> {
+) -> Span<'static> {
     let Some(u) = usage else {
         let shown = if loading {
             Msg::DnsChecking
@@ -160,14 +160,14 @@ fn used(
     };
     let used = Size::from_stored(bytes.min(i64::MAX as u64) as i64).approx();
     match u.percent_of(quota) {
-        None => Cell::from(used),
+        None => Span::raw(used),
         Some(p) => {
             let status = match p {
                 100.. => Status::Bad,
                 90.. => Status::Warn,
                 _ => Status::Good,
             };
-            Cell::from(Span::styled(format!("{used} {p}%"), theme.status(status)))
+            Span::styled(format!("{used} {p}%"), theme.status(status))
         }
     }
 }
@@ -200,13 +200,13 @@ pub fn key_state(state: KeyState) -> Msg {
     }
 }
 
-fn styled((msg, status): (Msg, Status), lang: Lang, theme: Theme) -> Cell<'static> {
-    Cell::from(Span::styled(lang.t(msg), theme.status(status)))
+fn styled((msg, status): (Msg, Status), lang: Lang, theme: Theme) -> Span<'static> {
+    Span::styled(lang.t(msg), theme.status(status))
 }
 
 /// The DNS column of a domain: its status once checked, `…` while
 /// checking, `-` before.
-fn dns_badge(state: &State, domain: &DomainName) -> Cell<'static> {
+fn dns_badge(state: &State, domain: &DomainName) -> Span<'static> {
     let (lang, theme) = (state.lang, state.theme);
     let entry = state.data.dns.get(domain);
     match entry.and_then(|e| e.report.value.as_ref()) {
@@ -238,22 +238,53 @@ fn of_limit(n: String, limit: Option<String>) -> String {
     }
 }
 
-fn active_cell(active: bool, lang: Lang, theme: Theme) -> Cell<'static> {
+fn active_cell(active: bool, lang: Lang, theme: Theme) -> Span<'static> {
     let (msg, status) = if active {
         (Msg::On, Status::Good)
     } else {
         (Msg::Off, Status::Bad)
     };
-    Cell::from(Span::styled(lang.t(msg), theme.status(status)))
+    Span::styled(lang.t(msg), theme.status(status))
 }
 
-/// The cells of source row `i` of list `id`.
-fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
+/// How many rows list `id` has, once its data is in.
+pub fn row_count(state: &State, id: ListId) -> Option<usize> {
+    let d = &state.data;
+    match id {
+        ListId::Domains if state.is_contact() => Some(state.contact_domains().len()),
+        ListId::Domains => d.domains.value.as_ref().map(Vec::len),
+        ListId::DomainMailboxes => d.domain_mailboxes.value.as_ref().map(Vec::len),
+        ListId::AllMailboxes => d.all_mailboxes.value.as_ref().map(Vec::len),
+        ListId::DomainAliases => d.domain_aliases.value.as_ref().map(Vec::len),
+        ListId::DomainAliasDomains => d.alias_domains.value.as_ref().map(Vec::len),
+        ListId::DomainDns => state.dns_report(d.domain.as_ref()?).map(|r| r.checks.len()),
+        ListId::DomainDkim => d.domain_dkim.value.as_ref().map(Vec::len),
+        ListId::Audit => d.audit.value.as_ref().map(Vec::len),
+    }
+}
+
+/// Row `i` of list `id` as it reads on screen, every column (shown or not)
+/// in the user's language: what the filter searches, so that it matches
+/// what is displayed (`/échec` finds the failing domains in French).
+pub fn row_text(state: &State, id: ListId, i: usize) -> Option<String> {
+    let spans = cells(state, id, i)?;
+    let mut text = String::new();
+    for span in spans {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&span.content);
+    }
+    Some(text)
+}
+
+/// The cells of source row `i` of list `id`, one span each.
+fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Span<'static>>> {
     let (lang, theme) = (state.lang, state.theme);
     Some(match id {
         ListId::Domains if state.is_contact() => {
             let d = state.contact_domains().get(i)?;
-            vec![Cell::from(d.to_unicode()), dns_badge(state, d)]
+            vec![Span::raw(d.to_unicode()), dns_badge(state, d)]
         }
         ListId::Domains => {
             let d = state.data.domains.value.as_ref()?.get(i)?;
@@ -265,11 +296,11 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
                 (!d.quota.is_unlimited()).then(|| approx_size(d.quota, lang)),
             );
             vec![
-                Cell::from(d.name.to_unicode()),
+                Span::raw(d.name.to_unicode()),
                 active_cell(d.active, lang, theme),
-                Cell::from(count(d.mailboxes, d.max_mailboxes)),
-                Cell::from(count(d.aliases, d.max_aliases)),
-                Cell::from(quota),
+                Span::raw(count(d.mailboxes, d.max_mailboxes)),
+                Span::raw(count(d.aliases, d.max_aliases)),
+                Span::raw(quota),
                 used(
                     usage.value.as_ref().and_then(|all| all.get(&d.name)),
                     usage.loading,
@@ -278,7 +309,7 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
                     theme,
                 ),
                 dns_badge(state, &d.name),
-                Cell::from(d.description.clone()),
+                Span::raw(d.description.clone()),
             ]
         }
         ListId::DomainMailboxes | ListId::AllMailboxes => {
@@ -289,9 +320,9 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
             };
             let m = source.value.as_ref()?.get(i)?;
             let mut cells = vec![
-                Cell::from(m.address.to_unicode()),
-                Cell::from(m.name.clone()),
-                Cell::from(approx_size(m.quota, lang)),
+                Span::raw(m.address.to_unicode()),
+                Span::raw(m.name.clone()),
+                Span::raw(approx_size(m.quota, lang)),
                 active_cell(m.active, lang, theme),
             ];
             if id == ListId::DomainMailboxes {
@@ -309,16 +340,16 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
             };
             let targets: Vec<String> = a.targets.iter().map(|t| t.to_unicode()).collect();
             vec![
-                Cell::from(address),
-                Cell::from(targets.join(", ")),
+                Span::raw(address),
+                Span::raw(targets.join(", ")),
                 active_cell(a.active, lang, theme),
             ]
         }
         ListId::DomainAliasDomains => {
             let a = state.data.alias_domains.value.as_ref()?.get(i)?;
             vec![
-                Cell::from(a.name.to_unicode()),
-                Cell::from(a.target.to_unicode()),
+                Span::raw(a.name.to_unicode()),
+                Span::raw(a.target.to_unicode()),
                 active_cell(a.active, lang, theme),
                 dns_badge(state, &a.name),
             ]
@@ -330,17 +361,17 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
                 .get(i)?;
             vec![
                 styled(dns_status(c.status), lang, theme),
-                Cell::from(c.id.clone()),
-                Cell::from(c.message.clone()),
+                Span::raw(c.id.clone()),
+                Span::raw(c.message.clone()),
             ]
         }
         ListId::DomainDkim => {
             let k = state.data.domain_dkim.value.as_ref()?.get(i)?;
             vec![
-                Cell::from(k.key.selector.to_string()),
-                Cell::from(k.key.algorithm.tag()),
-                Cell::from(lang.t(key_state(k.key.state))),
-                Cell::from(k.key.created.format("%Y-%m-%d").to_string()),
+                Span::raw(k.key.selector.to_string()),
+                Span::raw(k.key.algorithm.tag()),
+                Span::raw(lang.t(key_state(k.key.state))),
+                Span::raw(k.key.created.format("%Y-%m-%d").to_string()),
                 styled(published(k.published), lang, theme),
             ]
         }
@@ -348,10 +379,10 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Cell<'static>>> {
             let e = state.data.audit.value.as_ref()?.get(i)?;
             let when: String = e.at.chars().take(19).collect::<String>().replace('T', " ");
             vec![
-                Cell::from(when),
-                Cell::from(e.actor.clone()),
-                Cell::from(e.action.clone()),
-                Cell::from(e.object.clone()),
+                Span::raw(when),
+                Span::raw(e.actor.clone()),
+                Span::raw(e.action.clone()),
+                Span::raw(super::super::text::unicode(&e.object)),
             ]
         }
     })
@@ -495,7 +526,10 @@ pub fn list(frame: &mut Frame, state: &State, area: Rect) {
             .take(height)
             .filter_map(|&i| cells(state, id, i))
             .map(|all| {
-                let picked: Vec<Cell> = fitted.iter().map(|&(c, _)| all[c].clone()).collect();
+                let picked: Vec<Cell> = fitted
+                    .iter()
+                    .map(|&(c, _)| Cell::from(all[c].clone()))
+                    .collect();
                 Row::new(picked)
             })
             .collect()
