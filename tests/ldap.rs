@@ -445,6 +445,75 @@ async fn limits_hold_across_processes() {
     assert!(leases.trim().is_empty(), "{leases}");
 }
 
+/// A mailbox and an alias at one address, added at once by two processes
+/// (each its own state store): exactly one of them stays, every round,
+/// whether both write at once (a domain without limits) or the mailbox
+/// under the domain's lease (a domain with a mailbox limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailbox_and_an_alias_racing_across_processes_never_share_an_address() {
+    let Some(slapd) = Slapd::start() else { return };
+    let one = open(&slapd, &slapd.config("one.db")).await.unwrap();
+    let two = open(&slapd, &slapd.config("two.db")).await.unwrap();
+    for (name, max_mailboxes) in [("free.race.test", 0), ("leased.race.test", 100)] {
+        let settings = DomainSettings {
+            max_mailboxes,
+            ..Default::default()
+        };
+        admin(one.clone())
+            .add_domain(domain(name), settings)
+            .await
+            .unwrap();
+        for round in 0..15 {
+            let addr = format!("x{round}@{name}");
+            let barrier = Arc::new(tokio::sync::Barrier::new(2));
+            let (ops, req, start) = (
+                admin(one.clone()),
+                request(&addr, PasswordInput::Hash(hash(3))),
+                barrier.clone(),
+            );
+            let mailbox = tokio::spawn(async move {
+                start.wait().await;
+                ops.add_mailbox(req).await.map(drop)
+            });
+            let (ops, alias, start) = (
+                admin(two.clone()),
+                AliasAddress::parse(&addr).unwrap(),
+                barrier,
+            );
+            let alias = tokio::spawn(async move {
+                start.wait().await;
+                ops.add_alias(alias, vec![address("out@elsewhere.test")])
+                    .await
+                    .map(drop)
+            });
+            let mut won = 0;
+            for outcome in [mailbox.await.unwrap(), alias.await.unwrap()] {
+                match outcome {
+                    Ok(()) => won += 1,
+                    Err(e) => assert_eq!(e.kind, ErrorKind::AlreadyExists, "{e}"),
+                }
+            }
+            assert_eq!(won, 1, "{addr}: both or neither");
+            let as_mailbox = one.mailbox(&address(&addr)).await.is_ok();
+            let as_alias = one
+                .alias(&AliasAddress::parse(&addr).unwrap())
+                .await
+                .is_ok();
+            assert!(
+                as_mailbox != as_alias,
+                "{addr}: mailbox {as_mailbox}, alias {as_alias}"
+            );
+        }
+    }
+    let leases = ldapsearch(
+        &slapd,
+        &format!("ou=locks,{BASE_DN}"),
+        "(objectClass=postierLock)",
+        &["1.1"],
+    );
+    assert!(leases.trim().is_empty(), "{leases}");
+}
+
 #[tokio::test]
 async fn settings_resolve_from_the_config_table() {
     let Some(slapd) = Slapd::start() else { return };
