@@ -9,7 +9,7 @@ use crate::directory::ldap::entry::{self, attr, class};
 use crate::directory::ldap::filter;
 use crate::directory::ldap::run::Run;
 use crate::directory::rules::{self, check_version, lost_race, not_found_domain};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::*;
 use serde_json::Value;
 
@@ -193,28 +193,52 @@ pub async fn remove(run: &mut Run<'_>, address: &Address, detach: bool) -> Outco
         map.insert("detached_from".into(), json(&names));
     }
     run.intent(Some(before)).await?;
+    let mut taken_out = Vec::new();
+    let mut removed = Ok(());
     for alias in &detached {
-        detach_from(run, &alias.address, address).await?;
+        match detach_from(run, &alias.address, address).await {
+            Ok(Some(before)) => taken_out.push(before),
+            Ok(None) => {}
+            Err(e) => {
+                removed = Err(e);
+                break;
+            }
+        }
     }
-    match run.delete(&dn, None).await? {
-        Written::Done(_) => Ok((Applied::Removed, None)),
-        Written::NoSuchObject if run.resuming => Ok((Applied::Removed, None)),
-        _ => Err(Error::not_found(what)),
+    if removed.is_ok() {
+        removed = match run.delete(&dn, None).await? {
+            Written::Done(_) => Ok(()),
+            Written::NoSuchObject if run.resuming => Ok(()),
+            _ => Err(Error::not_found(what)),
+        };
+    }
+    match removed {
+        Ok(()) => Ok((Applied::Removed, None)),
+        Err(e) if e.kind == ErrorKind::Unavailable => Err(e),
+        Err(e) => {
+            reattach(run, &taken_out).await?;
+            Err(e)
+        }
     }
 }
 
 /// Takes `target` out of the alias at `address` (a new version), on the
-/// version read; an alias gone, or no longer naming it, is left alone.
-async fn detach_from(run: &mut Run<'_>, address: &AliasAddress, target: &Address) -> Result<()> {
+/// version read, and hands back the alias as it was; an alias gone, or no
+/// longer naming it, is left alone.
+async fn detach_from(
+    run: &mut Run<'_>,
+    address: &AliasAddress,
+    target: &Address,
+) -> Result<Option<Alias>> {
     let what = format!("alias {address}");
     let dn = run.dit().alias(address);
     for _ in 0..RETRIES {
         let Some(e) = run.reader().entry(&dn, class::ALIAS).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let before = entry::alias_from(&e)?;
         if !before.targets.contains(target) {
-            return Ok(());
+            return Ok(None);
         }
         // Its only target meanwhile: refused, as it would have been at first.
         rules::detach_plan(target, std::slice::from_ref(&before), true)?;
@@ -227,9 +251,26 @@ async fn detach_from(run: &mut Run<'_>, address: &AliasAddress, target: &Address
             .modify(&dn, entry::alias_mods(&after, &token), Some(&expected))
             .await?
         {
-            Written::Done(_) | Written::NoSuchObject => return Ok(()),
+            Written::Done(_) => return Ok(Some(before)),
+            Written::NoSuchObject => return Ok(None),
             _ => continue,
         }
     }
     Err(lost_race(&what))
+}
+
+/// Undoes [`detach_from`] for a removal that is refused after all: each
+/// alias gets its targets back (a new version), unless someone changed it
+/// since, whose change then stands.
+async fn reattach(run: &mut Run<'_>, aliases: &[Alias]) -> Result<()> {
+    let mine = filter::eq(attr::CHANGE, &run.token);
+    for before in aliases {
+        let mut restored = before.clone();
+        restored.version = before.version + 2;
+        let dn = run.dit().alias(&before.address);
+        let token = run.token.clone();
+        run.modify(&dn, entry::alias_mods(&restored, &token), Some(&mine))
+            .await?;
+    }
+    Ok(())
 }
