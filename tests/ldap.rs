@@ -10,7 +10,7 @@ mod support;
 
 use postier::config::DirectoryConfig;
 use postier::directory::Directory;
-use postier::directory::ldap::{LdapDirectory, LdapSettings};
+use postier::directory::ldap::{LdapDirectory, LdapSettings, Step};
 use postier::error::ErrorKind;
 use postier::model::*;
 use postier::ops::{Actor, MailboxRequest, Ops, PasswordInput};
@@ -443,6 +443,148 @@ async fn limits_hold_across_processes() {
         &["1.1"],
     );
     assert!(leases.trim().is_empty(), "{leases}");
+}
+
+/// A mailbox and an alias at one address, added at once by two processes
+/// (each its own state store): exactly one of them stays, every round,
+/// whether both write at once (a domain without limits) or the mailbox
+/// under the domain's lease (a domain with a mailbox limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailbox_and_an_alias_racing_across_processes_never_share_an_address() {
+    let Some(slapd) = Slapd::start() else { return };
+    let one = open(&slapd, &slapd.config("one.db")).await.unwrap();
+    let two = open(&slapd, &slapd.config("two.db")).await.unwrap();
+    for (name, max_mailboxes) in [("free.race.test", 0), ("leased.race.test", 100)] {
+        let settings = DomainSettings {
+            max_mailboxes,
+            ..Default::default()
+        };
+        admin(one.clone())
+            .add_domain(domain(name), settings)
+            .await
+            .unwrap();
+        for round in 0..15 {
+            let addr = format!("x{round}@{name}");
+            let barrier = Arc::new(tokio::sync::Barrier::new(2));
+            let (ops, req, start) = (
+                admin(one.clone()),
+                request(&addr, PasswordInput::Hash(hash(3))),
+                barrier.clone(),
+            );
+            let mailbox = tokio::spawn(async move {
+                start.wait().await;
+                ops.add_mailbox(req).await.map(drop)
+            });
+            let (ops, alias, start) = (
+                admin(two.clone()),
+                AliasAddress::parse(&addr).unwrap(),
+                barrier,
+            );
+            let alias = tokio::spawn(async move {
+                start.wait().await;
+                ops.add_alias(alias, vec![address("out@elsewhere.test")])
+                    .await
+                    .map(drop)
+            });
+            let mut won = 0;
+            for outcome in [mailbox.await.unwrap(), alias.await.unwrap()] {
+                match outcome {
+                    Ok(()) => won += 1,
+                    Err(e) => assert_eq!(e.kind, ErrorKind::AlreadyExists, "{e}"),
+                }
+            }
+            assert_eq!(won, 1, "{addr}: both or neither");
+            let as_mailbox = one.mailbox(&address(&addr)).await.is_ok();
+            let as_alias = one
+                .alias(&AliasAddress::parse(&addr).unwrap())
+                .await
+                .is_ok();
+            assert!(
+                as_mailbox != as_alias,
+                "{addr}: mailbox {as_mailbox}, alias {as_alias}"
+            );
+        }
+    }
+    let leases = ldapsearch(
+        &slapd,
+        &format!("ou=locks,{BASE_DN}"),
+        "(objectClass=postierLock)",
+        &["1.1"],
+    );
+    assert!(leases.trim().is_empty(), "{leases}");
+}
+
+/// `mailbox rm --detach` refused half-way: once it has taken the mailbox
+/// out of the first alias, someone (by hand) leaves the second alias
+/// forwarding to it alone. The removal is refused naming that alias, and
+/// puts the first alias's targets back: nothing of it is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detach_refused_half_way_puts_the_aliases_back() {
+    let Some(slapd) = Slapd::start() else { return };
+    let setup = open(&slapd, &slapd.config("setup.db")).await.unwrap();
+    let ops = admin(setup.clone());
+    ops.add_domain(domain("detach.test"), DomainSettings::default())
+        .await
+        .unwrap();
+    for m in ["gone", "stay"] {
+        let req = request(&format!("{m}@detach.test"), PasswordInput::Hash(hash(4)));
+        ops.add_mailbox(req).await.unwrap();
+    }
+    let (gone, stay) = (address("gone@detach.test"), address("stay@detach.test"));
+    let first = AliasAddress::parse("first@detach.test").unwrap();
+    let second = AliasAddress::parse("second@detach.test").unwrap();
+    ops.add_alias(first.clone(), vec![gone.clone(), stay.clone()])
+        .await
+        .unwrap();
+    ops.add_alias(second.clone(), vec![stay.clone(), gone.clone()])
+        .await
+        .unwrap();
+
+    let ldif = slapd.path().join("only-target.ldif");
+    std::fs::write(
+        &ldif,
+        format!(
+            "dn: postierAddress=second@detach.test,ou=detach.test,ou=domains,{BASE_DN}\n\
+             changetype: modify\nreplace: postierAliasTarget\npostierAliasTarget: gone@detach.test\n\
+             -\nreplace: postierVersion\npostierVersion: 7\n"
+        ),
+    )
+    .unwrap();
+    let mut modify = slapd.tool("ldapmodify");
+    modify.arg("-f").arg(&ldif);
+    let modify = std::sync::Mutex::new(Some(modify));
+    let observer: postier::directory::ldap::Observer = Arc::new(move |step: &Step| {
+        if let Step::Wrote { dn } = step
+            && dn.starts_with("postierAddress=first@")
+            && let Some(mut cmd) = modify.lock().unwrap().take()
+        {
+            let out = cmd.output().expect("ldapmodify");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    });
+    let settings = LdapSettings::resolve(&slapd.ldap_url(), &slapd.config("state.db")).unwrap();
+    let dir = LdapDirectory::connect_observed(settings, Some(observer))
+        .await
+        .unwrap();
+    let e = admin(Arc::new(dir))
+        .remove_mailbox(gone.clone(), true)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Refused, "{e}");
+    assert!(e.why.contains("second@detach.test"), "{e}");
+
+    let put_back = setup.alias(&first).await.unwrap();
+    assert_eq!(put_back.targets, vec![gone.clone(), stay]);
+    assert_eq!(put_back.version, 3, "taken out, then put back");
+    assert_eq!(
+        setup.alias(&second).await.unwrap().targets,
+        vec![gone.clone()]
+    );
+    assert!(setup.mailbox(&gone).await.is_ok());
 }
 
 #[tokio::test]

@@ -45,15 +45,18 @@ enum Scenario {
     RemoveDomainCascade,
     /// An empty domain, without cascading.
     RemoveDomain,
+    /// A mailbox two aliases forward to, taken out of them first.
+    RemoveMailboxDetach,
 }
 
-const ALL: [Scenario; 6] = [
+const ALL: [Scenario; 7] = [
     Scenario::AddMailbox,
     Scenario::AddMailboxLimited,
     Scenario::AddAlias,
     Scenario::EditMailbox,
     Scenario::RemoveDomainCascade,
     Scenario::RemoveDomain,
+    Scenario::RemoveMailboxDetach,
 ];
 
 impl Scenario {
@@ -84,6 +87,7 @@ impl Scenario {
             Scenario::RemoveDomainCascade | Scenario::RemoveDomain => {
                 ("domain.rm", self.domain(run).to_string())
             }
+            Scenario::RemoveMailboxDetach => ("mailbox.rm", self.address(run, "gone").to_string()),
         }
     }
 
@@ -101,10 +105,25 @@ impl Scenario {
         };
         ops.add_domain(domain.clone(), settings).await.unwrap();
         match self {
-            Scenario::AddMailbox
-            | Scenario::AddMailboxLimited
-            | Scenario::AddAlias
-            | Scenario::RemoveDomain => {}
+            Scenario::AddMailbox | Scenario::AddMailboxLimited | Scenario::RemoveDomain => {}
+            Scenario::AddAlias => {
+                // Targets in a hosted domain must exist.
+                for (n, target) in targets(self, run).into_iter().enumerate() {
+                    ops.add_mailbox(request(target, n as u32)).await.unwrap();
+                }
+            }
+            Scenario::RemoveMailboxDetach => {
+                for local in ["gone", "stay"] {
+                    ops.add_mailbox(request(self.address(run, local), 4))
+                        .await
+                        .unwrap();
+                }
+                for (local, forward) in detach_sources(self, run) {
+                    ops.add_alias(AliasAddress::Address(self.address(run, local)), forward)
+                        .await
+                        .unwrap();
+                }
+            }
             Scenario::EditMailbox => {
                 ops.add_mailbox(request(self.address(run, "old"), 1))
                     .await
@@ -148,6 +167,9 @@ impl Scenario {
                 .map(drop),
             Scenario::RemoveDomainCascade => {
                 ops.remove_domain(self.domain(run), true).await.map(drop)
+            }
+            Scenario::RemoveMailboxDetach => {
+                ops.remove_mailbox(self.address(run, "gone"), true).await
             }
             Scenario::RemoveDomain => ops.remove_domain(self.domain(run), false).await.map(drop),
         };
@@ -199,6 +221,28 @@ impl Scenario {
                         .all(|m| m.domain() != &domain)
                 );
             }
+            Scenario::RemoveMailboxDetach => {
+                let gone = self.address(run, "gone");
+                assert_eq!(
+                    dir.mailbox(&gone).await.unwrap_err().kind,
+                    postier::error::ErrorKind::NotFound
+                );
+                let mut names = Vec::new();
+                for (local, mut forward) in detach_sources(self, run) {
+                    let alias = AliasAddress::Address(self.address(run, local));
+                    let a = dir.alias(&alias).await.unwrap();
+                    forward.retain(|t| t != &gone);
+                    assert_eq!((a.version, &a.targets), (2, &forward), "{alias}");
+                    names.push(alias.to_string());
+                }
+                let audit = dir.audit(u64::MAX).await.unwrap();
+                let removal = audit
+                    .iter()
+                    .find(|a| a.action == "mailbox.rm" && a.object == gone.to_string())
+                    .expect("the removal's audit entry");
+                let before = removal.before.as_ref().expect("its before");
+                assert_eq!(before["detached_from"], serde_json::json!(names));
+            }
         }
     }
 }
@@ -226,6 +270,17 @@ fn targets(s: Scenario, run: usize) -> Vec<Address> {
         .iter()
         .map(|l| s.address(run, l))
         .collect()
+}
+
+/// The aliases that forward to the mailbox removed with detach, by
+/// address: each keeps a target of its own.
+fn detach_sources(s: Scenario, run: usize) -> Vec<(&'static str, Vec<Address>)> {
+    let (gone, stay) = (s.address(run, "gone"), s.address(run, "stay"));
+    let outside = Address::parse("friend@elsewhere.example").unwrap();
+    vec![
+        ("both", vec![gone.clone(), stay.clone()]),
+        ("list", vec![stay, gone, outside]),
+    ]
 }
 
 fn edit_patch() -> MailboxPatch {

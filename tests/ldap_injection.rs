@@ -203,31 +203,49 @@ async fn free_text_is_stored_and_read_back_literally() {
 async fn hostile_local_parts_name_exactly_one_entry() {
     let Some(slapd) = Slapd::start() else { return };
     let (dir, admin) = open(&slapd).await;
+    // An address is a mailbox or an alias, never both: the hostile
+    // mailboxes live in example.org, the aliases with the same local parts
+    // in example.net.
     let org = DomainName::parse("example.org").unwrap();
-    admin
-        .add_domain(org.clone(), DomainSettings::default())
-        .await
-        .unwrap();
-    // Decoys that a widened search or a mis-escaped DN would hit.
+    let net = DomainName::parse("example.net").unwrap();
+    for d in [&org, &net] {
+        admin
+            .add_domain(d.clone(), DomainSettings::default())
+            .await
+            .unwrap();
+    }
+    // Decoys that a widened search or a mis-escaped DN would hit: in each
+    // domain, mailboxes and aliases of the local parts around.
     for decoy in ["a", "b", "uid", "hash"] {
-        admin
-            .add_mailbox(mailbox(&format!("{decoy}@example.org"), "decoy"))
-            .await
-            .unwrap();
-        admin
-            .add_alias(
-                AliasAddress::parse(&format!("{decoy}@example.org")).unwrap(),
-                vec![Address::parse("decoy@elsewhere.test").unwrap()],
-            )
-            .await
-            .unwrap();
+        for (mailbox_at, alias_at) in [
+            (
+                format!("{decoy}@example.org"),
+                format!("{decoy}@example.net"),
+            ),
+            (
+                format!("{decoy}.box@example.net"),
+                format!("{decoy}.list@example.org"),
+            ),
+        ] {
+            admin
+                .add_mailbox(mailbox(&mailbox_at, "decoy"))
+                .await
+                .unwrap();
+            admin
+                .add_alias(
+                    AliasAddress::parse(&alias_at).unwrap(),
+                    vec![Address::parse("decoy@elsewhere.test").unwrap()],
+                )
+                .await
+                .unwrap();
+        }
     }
     let decoys = 4;
 
     for (i, local) in HOSTILE_LOCAL.iter().enumerate() {
         let addr = format!("{local}@example.org");
         let address = Address::parse(&addr).unwrap();
-        let alias = AliasAddress::parse(&addr).unwrap();
+        let alias = AliasAddress::parse(&format!("{local}@example.net")).unwrap();
         // Absent: a read finds nothing, even though decoys exist.
         let e = dir.mailbox(&address).await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::NotFound, "{local}: {e}");
@@ -253,6 +271,15 @@ async fn hostile_local_parts_name_exactly_one_entry() {
         let (m, _) = admin.add_mailbox(mailbox(&addr, local)).await.unwrap();
         assert_eq!(m.address, address);
         assert_eq!(m.maildir, format!("example.org/{local}/"));
+        // Neither class may take the other's address, nor a decoy's.
+        let taken = admin
+            .add_alias(
+                AliasAddress::Address(address.clone()),
+                vec![Address::parse("x@elsewhere.test").unwrap()],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(taken.kind, ErrorKind::AlreadyExists, "{local}: {taken}");
         let target = Address::parse(&format!("{local}@elsewhere.test")).unwrap();
         let a = admin
             .add_alias(alias.clone(), vec![target.clone(), address.clone()])
@@ -308,22 +335,32 @@ async fn hostile_local_parts_name_exactly_one_entry() {
             || text.lines().any(|l| l.starts_with("uid:: "));
         assert!(uid_ok, "{local}: {text}");
 
+        let taken = admin
+            .add_mailbox(mailbox(&alias.to_string(), local))
+            .await
+            .unwrap_err();
+        assert_eq!(taken.kind, ErrorKind::AlreadyExists, "{local}: {taken}");
+
         // Removed: exactly itself; the decoys stay.
         admin.remove_alias(alias.clone()).await.unwrap();
         admin.remove_mailbox(address.clone(), false).await.unwrap();
-        assert_eq!(
-            dir.mailboxes(Some(&org)).await.unwrap().len(),
-            decoys,
-            "{local} {i}"
-        );
-        assert_eq!(
-            dir.aliases(Some(&org)).await.unwrap().len(),
-            decoys,
-            "{local} {i}"
-        );
+        for d in [&org, &net] {
+            assert_eq!(
+                dir.mailboxes(Some(d)).await.unwrap().len(),
+                decoys,
+                "{local} {i}"
+            );
+            assert_eq!(
+                dir.aliases(Some(d)).await.unwrap().len(),
+                decoys,
+                "{local} {i}"
+            );
+        }
     }
-    let d = dir.domain(&org).await.unwrap();
-    assert_eq!((d.mailboxes, d.aliases), (decoys as u64, decoys as u64));
+    for d in [&org, &net] {
+        let d = dir.domain(d).await.unwrap();
+        assert_eq!((d.mailboxes, d.aliases), (decoys as u64, decoys as u64));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

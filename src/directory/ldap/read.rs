@@ -238,41 +238,96 @@ impl Reader<'_> {
             .await
     }
 
-    /// The domain entry and the domain's lease, read together (one search,
-    /// so one consistent view): what a change that wrote without the lease
-    /// checks afterwards.
-    pub async fn domain_and_lease(&self, name: &DomainName) -> Result<(Option<Domain>, bool)> {
+    /// Is `address` a mailbox or an alias (in its domain's entry)?
+    pub async fn has_address(&self, address: &Address) -> Result<bool> {
+        let found = self
+            .conn
+            .search(
+                &self.dit.domain(address.domain()),
+                Scope::OneLevel,
+                &filter::and([
+                    filter::or([filter::class(class::MAILBOX), filter::class(class::ALIAS)]),
+                    filter::eq(attr::ADDRESS, &address.to_string()),
+                ]),
+                &["1.1"],
+            )
+            .await?;
+        Ok(!found.is_empty())
+    }
+
+    /// The aliases that have `target` among their targets, by address.
+    pub async fn aliases_targeting(&self, target: &Address) -> Result<Vec<Alias>> {
+        let found = self
+            .conn
+            .search(
+                &self.dit.domains(),
+                Scope::Subtree,
+                &filter::and([
+                    filter::class(class::ALIAS),
+                    filter::eq(attr::ALIAS_TARGET, &target.to_string()),
+                ]),
+                &ENTITY,
+            )
+            .await?;
+        let mut all = found
+            .iter()
+            .map(entry::alias_from)
+            .collect::<Result<Vec<_>>>()?;
+        all.retain(|a| a.targets.contains(target));
+        all.sort_by_cached_key(|a| a.address.to_string());
+        Ok(all)
+    }
+
+    /// The domain entry, the domain's lease and the entries `rival` (a
+    /// filter) finds, read together (one search, so one consistent view):
+    /// what a change that wrote without the lease checks afterwards.
+    pub async fn settling(&self, name: &DomainName, rival: Option<String>) -> Result<Settling> {
+        let mut wanted = vec![
+            filter::and([
+                filter::class(class::DOMAIN),
+                filter::eq(attr::ASSOCIATED_DOMAIN, name.as_ascii()),
+            ]),
+            filter::and([
+                filter::class(class::LOCK),
+                filter::eq(attr::CN, name.as_ascii()),
+            ]),
+        ];
+        wanted.extend(rival.clone());
         let found = self
             .conn
             .search(
                 self.dit.base(),
                 Scope::Subtree,
-                &filter::or([
-                    filter::and([
-                        filter::class(class::DOMAIN),
-                        filter::eq(attr::ASSOCIATED_DOMAIN, name.as_ascii()),
-                    ]),
-                    filter::and([
-                        filter::class(class::LOCK),
-                        filter::eq(attr::CN, name.as_ascii()),
-                    ]),
-                ]),
+                &filter::or(wanted),
                 &ENTITY,
             )
             .await?;
         let dn = self.dit.domain(name);
         let lock_dn = self.dit.lock(name);
-        let mut domain = None;
-        let mut leased = false;
+        let mut seen = Settling::default();
         for e in &found {
             if e.has_class(class::DOMAIN) && e.dn.eq_ignore_ascii_case(&dn) {
-                domain = Some(entry::domain_from(e)?);
+                seen.domain = Some(entry::domain_from(e)?);
             } else if e.has_class(class::LOCK) && e.dn.eq_ignore_ascii_case(&lock_dn) {
-                leased = true;
+                seen.leased = true;
+            } else if !e.has_class(class::DOMAIN) && !e.has_class(class::LOCK) {
+                // Only the rival filter finds other entries.
+                seen.rivalled = rival.is_some();
             }
         }
-        Ok((domain, leased))
+        Ok(seen)
     }
+}
+
+/// What [`Reader::settling`] saw.
+#[derive(Default)]
+pub struct Settling {
+    /// The hosted domain (without counts), if it still is one.
+    pub domain: Option<Domain>,
+    /// Another change holds the domain's lease.
+    pub leased: bool,
+    /// An entry of the other class has the address just written.
+    pub rivalled: bool,
 }
 
 /// Counts of a domain's members.

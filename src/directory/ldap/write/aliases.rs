@@ -1,11 +1,14 @@
 //! Aliases and catch-alls: add (under the domain's lease when it limits
-//! aliases, else written at once and settled), edit, remove. Targets keep
-//! the order they were given in.
+//! aliases, else written at once and settled; never at a mailbox's
+//! address), edit, remove. Targets keep the order they were given in; a
+//! new target in a hosted domain, or in an alias domain's target domain,
+//! must be a mailbox or an alias there.
 
-use super::{Member, Outcome, RETRIES, counted, hosted_for_adding, json, settle};
+use super::{Member, Outcome, RETRIES, Rival, counted, hosted_for_adding, json, settle};
 use crate::directory::ldap::conn::Written;
 use crate::directory::ldap::entry::{self, Entry, attr, class};
 use crate::directory::ldap::filter;
+use crate::directory::ldap::read::Slot;
 use crate::directory::ldap::run::Run;
 use crate::directory::rules::{self, check_targets, check_version, lost_race, not_found_domain};
 use crate::error::{Error, Result};
@@ -26,11 +29,13 @@ pub async fn add(run: &mut Run<'_>, address: &AliasAddress, targets: &[Address])
         let alias = in_order(run, &dn, e, targets).await?;
         return settled(run, &dn, alias).await;
     }
-    let d = hosted_for_adding(run, address.domain()).await?;
+    let rival = Rival::mailbox_at(run, address);
+    let d = hosted_for_adding(run, address.domain(), rival.as_ref()).await?;
     if run.reader().entry(&dn, class::ALIAS).await?.is_some() {
         return Err(already_exists(address));
     }
     check_targets(address, targets)?;
+    check_targets_exist(run, address, targets).await?;
     if Member::Alias.limited(&d) {
         let lease = run.lease(address.domain()).await?;
         let result = add_leased(run, address, targets, &dn).await;
@@ -46,10 +51,18 @@ async fn add_leased(
     targets: &[Address],
     dn: &str,
 ) -> Outcome {
-    let d = counted(run, address.domain()).await?;
-    if run.reader().entry(dn, class::ALIAS).await?.is_some() {
+    let reader = run.reader();
+    let rival = Rival::mailbox_at(run, address);
+    let (d, mine, rivalled) = tokio::join!(
+        counted(run, address.domain()),
+        reader.entry(dn, class::ALIAS),
+        Rival::found(rival.as_ref(), &reader)
+    );
+    let d = d?;
+    if mine?.is_some() {
         return Err(already_exists(address));
     }
+    Rival::refuse_if(rival.as_ref(), rivalled?)?;
     rules::admit_alias(&d)?;
     let alias = write_new(run, address, targets, dn).await?;
     Ok((Applied::Alias(alias.clone()), Some(json(&alias))))
@@ -103,15 +116,39 @@ async fn in_order(run: &mut Run<'_>, dn: &str, e: Entry, targets: &[Address]) ->
 async fn settled(run: &mut Run<'_>, dn: &str, alias: Alias) -> Outcome {
     let domain = alias.address.domain().clone();
     let after = json(&alias);
+    let rival = Rival::mailbox_at(run, &alias.address);
+    let applied = Applied::Alias(alias);
     settle(
         run,
         dn,
         &domain,
         Member::Alias,
-        Applied::Alias(alias),
+        rival.as_ref(),
+        applied,
         after,
     )
     .await
+}
+
+/// Each of `targets` in a hosted domain must be a mailbox or an alias, and
+/// one in an alias domain must be so in its target domain; addresses
+/// elsewhere are free. `own` (the alias itself) counts as existing.
+async fn check_targets_exist(run: &Run<'_>, own: &AliasAddress, targets: &[Address]) -> Result<()> {
+    let reader = run.reader();
+    for target in targets {
+        if matches!(own, AliasAddress::Address(a) if a == target) {
+            continue;
+        }
+        let resolved = match reader.slot(target.domain()).await? {
+            Slot::Domain(_) => target.clone(),
+            Slot::AliasDomain(a) => Address::new(target.local().clone(), a.target)?,
+            Slot::Absent => continue,
+        };
+        if !reader.has_address(&resolved).await? {
+            return Err(rules::unknown_target(own, target));
+        }
+    }
+    Ok(())
 }
 
 pub async fn edit(
@@ -141,15 +178,22 @@ pub async fn edit(
             }
             targets.retain(|t| t != gone);
         }
-        for added in &patch.add_targets {
-            if !targets.contains(added) {
-                targets.push(added.clone());
+        let mut added = Vec::new();
+        for target in &patch.add_targets {
+            if !targets.contains(target) {
+                targets.push(target.clone());
+                added.push(target.clone());
             }
         }
+        let active = patch.active.unwrap_or(before.active);
+        if targets == before.targets && active == before.active {
+            return Err(rules::nothing_to_change(&what));
+        }
         check_targets(address, &targets)?;
+        check_targets_exist(run, address, &added).await?;
         let mut after = before.clone();
         after.targets = targets;
-        after.active = patch.active.unwrap_or(before.active);
+        after.active = active;
         after.version = before.version + 1;
         run.intent(Some(json(&before))).await?;
         let expected = filter::eq(attr::VERSION, &before.version.to_string());

@@ -1,14 +1,15 @@
 //! Mailboxes: add (under the domain's lease when a limit applies, else
-//! written at once and settled), edit (under the lease when the quota
-//! changes), remove.
+//! written at once and settled; never at an alias's address), edit (under
+//! the lease when the quota changes), remove (taken out of the aliases
+//! that forward to it first, when asked to).
 
-use super::{Member, Outcome, RETRIES, counted, hosted_for_adding, json, settle};
+use super::{Member, Outcome, RETRIES, Rival, counted, hosted_for_adding, json, settle};
 use crate::directory::ldap::conn::Written;
 use crate::directory::ldap::entry::{self, attr, class};
 use crate::directory::ldap::filter;
 use crate::directory::ldap::run::Run;
 use crate::directory::rules::{self, check_version, lost_race, not_found_domain};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::*;
 use serde_json::Value;
 
@@ -28,7 +29,8 @@ pub async fn add(run: &mut Run<'_>, new: &NewMailbox) -> Outcome {
         let member = Member::Mailbox { quota: m.quota };
         return settled(run, &dn, m, member).await;
     }
-    let d = hosted_for_adding(run, address.domain()).await?;
+    let rival = Rival::alias_at(run, address);
+    let d = hosted_for_adding(run, address.domain(), Some(&rival)).await?;
     let member = Member::Mailbox {
         quota: rules::effective_quota(&d, new.quota),
     };
@@ -44,10 +46,18 @@ pub async fn add(run: &mut Run<'_>, new: &NewMailbox) -> Outcome {
 
 /// Checks and writes under the domain's lease.
 async fn add_leased(run: &mut Run<'_>, new: &NewMailbox, dn: &str) -> Outcome {
-    let d = counted(run, new.address.domain()).await?;
-    if run.reader().entry(dn, class::MAILBOX).await?.is_some() {
+    let reader = run.reader();
+    let rival = Rival::alias_at(run, &new.address);
+    let (d, mine, rivalled) = tokio::join!(
+        counted(run, new.address.domain()),
+        reader.entry(dn, class::MAILBOX),
+        Rival::found(Some(&rival), &reader)
+    );
+    let d = d?;
+    if mine?.is_some() {
         return Err(already_exists(&new.address));
     }
+    Rival::refuse_if(Some(&rival), rivalled?)?;
     let quota = rules::effective_quota(&d, new.quota);
     rules::admit_mailbox(&d, quota)?;
     let m = write_new(run, new, quota, dn).await?;
@@ -75,7 +85,9 @@ async fn write_new(run: &mut Run<'_>, new: &NewMailbox, quota: Size, dn: &str) -
 async fn settled(run: &mut Run<'_>, dn: &str, m: Mailbox, member: Member) -> Outcome {
     let domain = m.domain().clone();
     let after = json(&m);
-    settle(run, dn, &domain, member, Applied::Mailbox(m), after).await
+    let rival = Rival::alias_at(run, &m.address);
+    let applied = Applied::Mailbox(m);
+    settle(run, dn, &domain, member, Some(&rival), applied, after).await
 }
 
 pub async fn edit(
@@ -157,11 +169,108 @@ fn edited(after: Mailbox, patch: &MailboxPatch) -> (Applied, Option<Value>) {
     (Applied::Mailbox(after), Some(after_json))
 }
 
-pub async fn remove(run: &mut Run<'_>, address: &Address, _detach: bool) -> Outcome {
+/// Removes a mailbox. One that aliases forward to is refused, naming
+/// them, unless `detach`: then it is taken out of each of them, and only
+/// then deleted, so a run resumed after a crash finds the aliases still
+/// naming it and goes on. The intent's `before` lists them
+/// (`detached_from`) before the first write.
+pub async fn remove(run: &mut Run<'_>, address: &Address, detach: bool) -> Outcome {
     let dn = run.dit().mailbox(address);
     let what = format!("mailbox {address}");
-    super::remove_entry(run, &dn, class::MAILBOX, what, |e| {
-        Ok(json(&entry::mailbox_from(e)?))
-    })
-    .await
+    let Some(e) = run.reader().entry(&dn, class::MAILBOX).await? else {
+        if run.resuming {
+            return Ok((Applied::Removed, None));
+        }
+        return Err(Error::not_found(what));
+    };
+    let sources = run.reader().aliases_targeting(address).await?;
+    let detached = rules::detach_plan(address, &sources, detach)?;
+    let mut before = json(&entry::mailbox_from(&e)?);
+    if !detached.is_empty()
+        && let Value::Object(map) = &mut before
+    {
+        let names: Vec<String> = detached.iter().map(|a| a.address.to_string()).collect();
+        map.insert("detached_from".into(), json(&names));
+    }
+    run.intent(Some(before)).await?;
+    let mut taken_out = Vec::new();
+    let mut removed = Ok(());
+    for alias in &detached {
+        match detach_from(run, &alias.address, address).await {
+            Ok(Some(before)) => taken_out.push(before),
+            Ok(None) => {}
+            Err(e) => {
+                removed = Err(e);
+                break;
+            }
+        }
+    }
+    if removed.is_ok() {
+        removed = match run.delete(&dn, None).await? {
+            Written::Done(_) => Ok(()),
+            Written::NoSuchObject if run.resuming => Ok(()),
+            _ => Err(Error::not_found(what)),
+        };
+    }
+    match removed {
+        Ok(()) => Ok((Applied::Removed, None)),
+        Err(e) if e.kind == ErrorKind::Unavailable => Err(e),
+        Err(e) => {
+            reattach(run, &taken_out).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Takes `target` out of the alias at `address` (a new version), on the
+/// version read, and hands back the alias as it was; an alias gone, or no
+/// longer naming it, is left alone.
+async fn detach_from(
+    run: &mut Run<'_>,
+    address: &AliasAddress,
+    target: &Address,
+) -> Result<Option<Alias>> {
+    let what = format!("alias {address}");
+    let dn = run.dit().alias(address);
+    for _ in 0..RETRIES {
+        let Some(e) = run.reader().entry(&dn, class::ALIAS).await? else {
+            return Ok(None);
+        };
+        let before = entry::alias_from(&e)?;
+        if !before.targets.contains(target) {
+            return Ok(None);
+        }
+        // Its only target meanwhile: refused, as it would have been at first.
+        rules::detach_plan(target, std::slice::from_ref(&before), true)?;
+        let mut after = before.clone();
+        after.targets.retain(|t| t != target);
+        after.version = before.version + 1;
+        let expected = filter::eq(attr::VERSION, &before.version.to_string());
+        let token = run.token.clone();
+        match run
+            .modify(&dn, entry::alias_mods(&after, &token), Some(&expected))
+            .await?
+        {
+            Written::Done(_) => return Ok(Some(before)),
+            Written::NoSuchObject => return Ok(None),
+            _ => continue,
+        }
+    }
+    Err(lost_race(&what))
+}
+
+/// Undoes [`detach_from`] for a removal that is refused after all: each
+/// alias gets its targets back (a new version), unless someone changed it
+/// since, whose change then stands.
+async fn reattach(run: &mut Run<'_>, aliases: &[Alias]) -> Result<()> {
+    let mine = filter::eq(attr::CHANGE, &run.token);
+    for before in aliases {
+        let mut restored = before.clone();
+        restored.version = before.version + 2;
+        let dn = run.dit().alias(&before.address);
+        let token = run.token.clone();
+        run.modify(&dn, entry::alias_mods(&restored, &token), Some(&mine))
+            .await?;
+    }
+    Ok(())
 }

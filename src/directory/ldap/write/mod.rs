@@ -9,13 +9,20 @@
 //! ([`settle`]): if the domain got a limit or a lease meanwhile, it takes
 //! the lease, checks with everything counted, and undoes its write if the
 //! check fails. Either way, no limit is ever overshot.
+//!
+//! An address is a mailbox or an alias, never both ([`Rival`]): a new one
+//! is refused when the other class has its address, looked up while the
+//! domain is read. Two changes racing past that look both find the other
+//! when they settle (or the lease, held by the other); each then takes
+//! the lease and looks again, and one that still finds the other undoes
+//! its own write under the lease, so exactly one of them stays.
 
 mod aliases;
 mod domains;
 mod mailboxes;
 
 use super::conn::Written;
-use super::entry::{Entry, attr};
+use super::entry::{Entry, attr, class};
 use super::filter;
 use super::read::{Reader, Slot};
 use super::run::Run;
@@ -95,12 +102,88 @@ async fn hosted_in(reader: &Reader<'_>, name: &DomainName) -> Result<Domain> {
 }
 
 /// [`hosted`] for a change that adds to the domain, which it will write in
-/// any case: the intent is recorded while the domain is read.
-async fn hosted_for_adding(run: &mut Run<'_>, name: &DomainName) -> Result<Domain> {
+/// any case: the intent is recorded, and the entry `rival` looked for,
+/// while the domain is read.
+async fn hosted_for_adding(
+    run: &mut Run<'_>,
+    name: &DomainName,
+    rival: Option<&Rival>,
+) -> Result<Domain> {
     let reader = run.reader();
-    let (domain, recorded) = tokio::join!(hosted_in(&reader, name), run.intent(None));
+    let (domain, rivalled, recorded) = tokio::join!(
+        hosted_in(&reader, name),
+        Rival::found(rival, &reader),
+        run.intent(None)
+    );
     recorded?;
-    domain
+    let domain = domain?;
+    Rival::refuse_if(rival, rivalled?)?;
+    Ok(domain)
+}
+
+/// The entry of the other class at a new mailbox's or alias's address
+/// (an alias for a mailbox, a mailbox for an alias), which must not exist:
+/// Postfix would hand the mailbox's mail to the alias.
+struct Rival {
+    address: Address,
+    dn: String,
+    class: &'static str,
+}
+
+impl Rival {
+    /// The alias a new mailbox at `address` must not meet.
+    fn alias_at(run: &Run<'_>, address: &Address) -> Rival {
+        Rival {
+            address: address.clone(),
+            dn: run.dit().alias(&AliasAddress::Address(address.clone())),
+            class: class::ALIAS,
+        }
+    }
+
+    /// The mailbox a new alias at `address` must not meet; none for a
+    /// catch-all.
+    fn mailbox_at(run: &Run<'_>, address: &AliasAddress) -> Option<Rival> {
+        let AliasAddress::Address(address) = address else {
+            return None;
+        };
+        Some(Rival {
+            address: address.clone(),
+            dn: run.dit().mailbox(address),
+            class: class::MAILBOX,
+        })
+    }
+
+    /// Is there such an entry (`false` when there is no rival)?
+    async fn found(rival: Option<&Rival>, reader: &Reader<'_>) -> Result<bool> {
+        match rival {
+            Some(r) => Ok(reader.entry(&r.dn, r.class).await?.is_some()),
+            None => Ok(false),
+        }
+    }
+
+    /// Refuses the new entry when its rival was `found`.
+    fn refuse_if(rival: Option<&Rival>, found: bool) -> Result<()> {
+        match rival {
+            Some(r) if found => Err(r.refusal()),
+            _ => Ok(()),
+        }
+    }
+
+    fn refusal(&self) -> Error {
+        if self.class == class::ALIAS {
+            rules::address_is_alias(&self.address)
+        } else {
+            rules::address_is_mailbox(&self.address)
+        }
+    }
+
+    /// Finds the rival in a search.
+    fn filter(&self) -> String {
+        filter::and([
+            filter::class(self.class),
+            filter::eq(attr::ADDRESS, &self.address.to_string()),
+        ])
+    }
 }
 
 /// [`hosted`] with its counts and alias domains.
@@ -174,42 +257,68 @@ async fn remove_entry(
 }
 
 /// After `member` was written at `dn` in `domain` without the lease:
-/// checks it (see [`check_written`]) and reports `applied`, or undoes the
-/// write (if it is still this change's) and reports the refusal.
+/// checks it (see [`check_written`]) and reports `applied`, or (its write
+/// undone) the refusal.
 async fn settle(
     run: &mut Run<'_>,
     dn: &str,
     domain: &DomainName,
     member: Member,
+    rival: Option<&Rival>,
     applied: Applied,
     after: Value,
 ) -> Outcome {
-    match check_written(run, domain, member).await {
-        Ok(()) => Ok((applied, Some(after))),
-        Err(e) if e.kind == ErrorKind::Unavailable => Err(e),
-        Err(e) => {
-            let mine = filter::eq(attr::CHANGE, &run.token);
-            run.delete(dn, Some(&mine)).await?;
-            Err(e)
-        }
-    }
+    check_written(run, dn, domain, member, rival).await?;
+    Ok((applied, Some(after)))
 }
 
-/// After `member` was written to `domain` without the lease: if a limit
-/// now applies or another change holds the lease, takes the lease and
-/// checks with everything counted. An error means the write must be undone.
-async fn check_written(run: &mut Run<'_>, domain: &DomainName, member: Member) -> Result<()> {
-    let (d, leased) = run.reader().domain_and_lease(domain).await?;
-    let Some(d) = d else {
-        return Err(not_found_domain(domain));
+/// After `member` was written at `dn` in `domain` without the lease: if a
+/// limit now applies, another change holds the lease or `rival` showed up,
+/// takes the lease and checks again with everything counted. A write that
+/// fails the check is undone before the lease is given back, so a rival
+/// checking next sees it gone.
+async fn check_written(
+    run: &mut Run<'_>,
+    dn: &str,
+    domain: &DomainName,
+    member: Member,
+    rival: Option<&Rival>,
+) -> Result<()> {
+    let seen = run
+        .reader()
+        .settling(domain, rival.map(Rival::filter))
+        .await?;
+    let Some(d) = seen.domain else {
+        return undo(run, dn, not_found_domain(domain)).await;
     };
-    if !leased && !member.limited(&d) {
+    if !seen.leased && !seen.rivalled && !member.limited(&d) {
         return Ok(());
     }
     let lease = run.lease(domain).await?;
-    let checked = match counted(run, domain).await {
-        Ok(d) => member.admit_written(d),
-        Err(e) => Err(e),
+    let checked = match check_leased(run, domain, member, rival).await {
+        Err(e) if e.kind != ErrorKind::Unavailable => undo(run, dn, e).await,
+        checked => checked,
     };
     run.release(lease, checked).await
+}
+
+/// [`check_written`] under the lease: no rival, and within the limits.
+async fn check_leased(
+    run: &Run<'_>,
+    domain: &DomainName,
+    member: Member,
+    rival: Option<&Rival>,
+) -> Result<()> {
+    let reader = run.reader();
+    let (d, rivalled) = tokio::join!(counted(run, domain), Rival::found(rival, &reader));
+    Rival::refuse_if(rival, rivalled?)?;
+    member.admit_written(d?)
+}
+
+/// Deletes this change's entry at `dn` (if it is still its own), then
+/// reports `refusal`.
+async fn undo(run: &mut Run<'_>, dn: &str, refusal: Error) -> Result<()> {
+    let mine = filter::eq(attr::CHANGE, &run.token);
+    run.delete(dn, Some(&mine)).await?;
+    Err(refusal)
 }
