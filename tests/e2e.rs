@@ -265,6 +265,25 @@ fn scenario(s: &MailStack) {
         french.contains("Bonjour Alice") && french.contains("alice-pass-2"),
         "{french}"
     );
+    // A welcome can go to the member's other address, read before the new
+    // mailbox is (dave's here, bob's is over quota); it still comes from
+    // the service's postmaster, not the recipient domain's.
+    let elsewhere = s.json(&[
+        "mail",
+        "welcome",
+        "alice@example.org",
+        "--to",
+        "dave@example.org",
+    ]);
+    let elsewhere = s.wait_for_mail(
+        "dave@example.org",
+        elsewhere["message_id"].as_str().expect("message id"),
+    );
+    assert!(elsewhere.contains("Hello Alice"), "{elsewhere}");
+    assert!(
+        !elsewhere.contains("From: postier <postmaster@example.org>"),
+        "{elsewhere}"
+    );
 
     transports(s);
 

@@ -113,6 +113,9 @@ pub enum MailCmd {
         /// Include this password (one line on stdin; checked against the mailbox).
         #[arg(long)]
         password_stdin: bool,
+        /// Send it to this address instead (the member's outside address).
+        #[arg(long, value_name = "ADDRESS")]
+        to: Option<String>,
     },
 }
 

@@ -28,8 +28,10 @@ pub async fn run(ctx: &Context, cmd: &MailCmd) -> Result<()> {
             address,
             language,
             password_stdin,
+            to,
         } => {
             let address = Address::parse(address)?;
+            let to = to.as_deref().map(Address::parse).transpose()?;
             let mailbox = ctx.ops.mailbox(&address).await?;
             let asked = language
                 .as_deref()
@@ -43,8 +45,13 @@ pub async fn run(ctx: &Context, cmd: &MailCmd) -> Result<()> {
                 None
             };
             let transport = Transport::from_config(&ctx.config.mail.sender)?;
-            let outgoing =
-                mailer::welcome_message(&ctx.config.mail, &mailbox, language, password.as_ref())?;
+            let outgoing = mailer::welcome_message(
+                &ctx.config.mail,
+                &mailbox,
+                to.as_ref(),
+                language,
+                password.as_ref(),
+            )?;
             send(ctx, &transport, outgoing, Msg::MailWelcomeMessage).await
         }
     }

@@ -46,10 +46,13 @@ pub fn test_message(config: &MailConfig, to: &Address) -> Result<Outgoing> {
     compose(config, to, None, text, &token)
 }
 
-/// The welcome message for `mailbox`; `password` only if the admin asked.
+/// The welcome message for `mailbox`, sent to it or to `to` (a member's
+/// outside address, read before they can read the new mailbox);
+/// `password` only if the admin asked.
 pub fn welcome_message(
     config: &MailConfig,
     mailbox: &Mailbox,
+    to: Option<&Address>,
     language: Language,
     password: Option<&Password>,
 ) -> Result<Outgoing> {
@@ -63,7 +66,7 @@ pub fn welcome_message(
     };
     let text = templates::welcome(&welcome, language);
     let name = (!mailbox.name.is_empty()).then(|| mailbox.name.clone());
-    compose(config, &mailbox.address, name, text, &token())
+    compose(config, to.unwrap_or(&mailbox.address), name, text, &token())
 }
 
 /// A unique, findable tag: `postier.<time>.<random>`.
@@ -73,6 +76,49 @@ fn token() -> String {
     format!("postier.{now}.{random:016x}")
 }
 
+/// `From:` of every message postier sends: `[mail.sender] from`, else the
+/// service's own postmaster — at the domain of its first `[mail]
+/// mx_hosts` entry (`mx1.example.net` → `postmaster@example.net`), else at
+/// this host's name. Never the recipient's domain: a test message to an
+/// outside address must not claim to come from that domain.
+pub fn sender(config: &MailConfig) -> Result<lettre::message::Mailbox> {
+    if let Some(from) = &config.sender.from {
+        return from.parse().map_err(|e| {
+            Error::invalid(format!("[mail.sender] from {from:?}"), format!("{e}"))
+                .with_hint("write an address, e.g. \"Postmaster <postmaster@example.net>\"")
+        });
+    }
+    let service = config
+        .mx_hosts
+        .first()
+        .and_then(|mx| mx.trim_end_matches('.').split_once('.'))
+        .map(|(_, domain)| domain.to_string())
+        .filter(|domain| domain.contains('.'))
+        .or_else(host_name)
+        .ok_or_else(|| {
+            Error::invalid(
+                "[mail.sender] from",
+                "is not set and no service domain is known",
+            )
+            .with_hint("set [mail.sender] from = \"Postmaster <postmaster@example.net>\"")
+        })?;
+    let address = lettre::Address::new("postmaster", &service).map_err(|e| {
+        Error::invalid(format!("postmaster@{service}"), e.to_string())
+            .with_hint("set [mail.sender] from in the config")
+    })?;
+    Ok(lettre::message::Mailbox::new(
+        Some("postier".into()),
+        address,
+    ))
+}
+
+/// This host's name, if it has one.
+fn host_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 fn compose(
     config: &MailConfig,
     to: &Address,
@@ -80,17 +126,7 @@ fn compose(
     text: Text,
     token: &str,
 ) -> Result<Outgoing> {
-    let from: lettre::message::Mailbox = match &config.sender.from {
-        Some(from) => from.parse().map_err(|e| {
-            Error::invalid(format!("[mail.sender] from {from:?}"), format!("{e}"))
-                .with_hint("write an address, e.g. \"Postmaster <postmaster@example.net>\"")
-        })?,
-        None => lettre::message::Mailbox::new(
-            Some("postier".into()),
-            lettre::Address::new("postmaster", to.domain().as_ascii())
-                .map_err(|e| Error::invalid(format!("domain {}", to.domain()), e.to_string()))?,
-        ),
-    };
+    let from = sender(config)?;
     let recipient = lettre::Address::new(to.local().as_str(), to.domain().as_ascii())
         .map_err(|e| Error::invalid(format!("address {to}"), e.to_string()))?;
     let message_id = format!("<{token}@{}>", from.email.domain());
@@ -132,10 +168,15 @@ mod tests {
         );
     }
 
+    /// `mail test someone@gmail.com` once sent `From: postmaster@gmail.com`.
     #[test]
-    fn test_message_is_findable_and_from_postmaster() {
-        let to = Address::parse("bob@example.org").unwrap();
-        let out = test_message(&MailConfig::default(), &to).unwrap();
+    fn test_message_is_from_the_services_postmaster_whatever_the_recipient() {
+        let to = Address::parse("someone@gmail.example").unwrap();
+        let config = MailConfig {
+            mx_hosts: vec!["mx1.example.org".into()],
+            ..MailConfig::default()
+        };
+        let out = test_message(&config, &to).unwrap();
         let text = String::from_utf8(out.message.formatted()).unwrap();
         assert!(
             text.contains(&format!("Message-ID: {}", out.message_id)),
