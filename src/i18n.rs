@@ -336,8 +336,8 @@ catalogue! {
     CliDefaultQuotaShared => "default quota set to {}: the total quota of {} shared by the {} mailboxes allowed (change it with --default-quota)", "quota par défaut fixé à {} : le quota total de {} partagé entre les {} boîtes permises (à changer avec --default-quota)";
     CliCreatedDefaultDirectory => "created a new, empty directory at {} (the default location; set [directory] url or --directory to use another)", "nouvel annuaire vide créé dans {} (l'emplacement par défaut ; [directory] url ou --directory en désignent un autre)";
     ShowQuotaUsed => "quota used", "quota utilisé";
-    QuotaUsedBytes => "{} bytes", "{} octets";
-    QuotaUsedOf => "{} bytes ({}% of {})", "{} octets ({} % de {})";
+    QuotaUsedBytes => "{} ({} bytes)", "{} ({} octets)";
+    QuotaUsedOf => "{} of {} ({}%; {} bytes)", "{} sur {} ({} % ; {} octets)";
     QuotaUnknown => "unknown ({})", "inconnu ({})";
     // `stack render` and `mail`
     ColMode => "MODE", "MODE";

@@ -1128,3 +1128,103 @@ fn a_removed_domains_dkim_keys_leave_the_signer_tables() {
     assert_eq!(shown["keys"][0]["state"], "retiring");
     assert!(shown["keys"][0]["retire_after"].is_string());
 }
+
+/// What a new admin looked for and did not find: a search across
+/// domains, who forwards to an address, how full each mailbox is, and the
+/// audit log narrowed by who, what and when.
+#[test]
+fn search_forwarders_usage_and_audit_filters() {
+    let env = Env::new();
+    let mail_root = env.dir.path().join("vmail");
+    std::fs::write(
+        env.dir.path().join("postier.toml"),
+        format!("[stack]\nmail_root = \"{}\"\n", mail_root.display()),
+    )
+    .unwrap();
+    env.ok(&["domain", "add", "one.org"]);
+    env.ok(&["domain", "add", "two.org"]);
+    for (address, name) in [
+        ("marie@one.org", "Marie Dupont"),
+        ("marc@two.org", "Marc"),
+        ("paul@two.org", "Paul Marie"),
+    ] {
+        env.ok(&[
+            "mailbox",
+            "add",
+            address,
+            "--name",
+            name,
+            "--quota",
+            "2M",
+            "--password-hash",
+            Env::hash(),
+        ]);
+    }
+    env.ok(&[
+        "alias",
+        "add",
+        "info@two.org",
+        "marie@one.org",
+        "paul@two.org",
+    ]);
+    env.ok(&["alias", "add", "team@one.org", "marc@two.org"]);
+
+    let found = env.json(&["mailbox", "list", "--search", "MARIE"]);
+    let found: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["marie@one.org", "paul@two.org"]);
+
+    let forwarders = env.json(&["alias", "list", "--target", "marie@one.org"]);
+    assert_eq!(forwarders.as_array().unwrap().len(), 1);
+    assert_eq!(forwarders[0]["address"], "info@two.org");
+
+    // Dovecot's count of marie's mail: 1 MiB of her 2M.
+    let maildir = mail_root.join("one.org").join("marie");
+    std::fs::create_dir_all(&maildir).unwrap();
+    std::fs::write(maildir.join("maildirsize"), "2097152S\n1048576 3\n").unwrap();
+    let table = env.ok(&["mailbox", "list", "one.org"]);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("marie@one.org"))
+        .unwrap();
+    assert!(row.contains(" 1M 50% "), "{table}");
+    let shown = env.ok(&["mailbox", "show", "marie@one.org"]);
+    assert!(shown.contains("1M of 2M (50%; 1048576 bytes)"), "{shown}");
+
+    let audit = env.json(&["audit", "--object", "two.org", "--limit", "2"]);
+    let objects: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["object"].as_str().unwrap())
+        .collect();
+    assert_eq!(objects, ["info@two.org", "paul@two.org"]);
+    assert!(
+        env.json(&["audit", "--actor", "nobody-else"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        env.json(&["audit", "--since", "2999-01-01"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        env.json(&["audit", "--since", "2000-01-01"])
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    let err = env.fails(&["audit", "--since", "yesterday"], 2);
+    assert_eq!(
+        err.trim_end(),
+        "postier: date \"yesterday\": is not a date (write YYYY-MM-DD, e.g. 2026-11-30, or an RFC 3339 time)"
+    );
+}

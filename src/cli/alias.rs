@@ -23,9 +23,16 @@ pub async fn run(ctx: &Context, cmd: &AliasCmd) -> Result<()> {
                 .await?;
             report(ctx, &a, Msg::DoneAdded)
         }
-        AliasCmd::List { domain } => {
+        AliasCmd::List { domain, target } => {
             let domain = domain.as_deref().map(DomainName::parse).transpose()?;
-            let all = ctx.ops.aliases(domain.as_ref()).await?;
+            let mut all = match target {
+                // Who forwards to it, in every domain.
+                Some(target) => ctx.ops.aliases_targeting(&Address::parse(target)?).await?,
+                None => ctx.ops.aliases(domain.as_ref()).await?,
+            };
+            if let (Some(_), Some(d)) = (target, &domain) {
+                all.retain(|a| a.address.domain() == d);
+            }
             if ctx.json {
                 return output::json(&all);
             }

@@ -72,6 +72,16 @@ pub enum Command {
         /// How many entries.
         #[arg(long, default_value_t = 50)]
         limit: u64,
+        /// Only the changes this login made.
+        #[arg(long, value_name = "LOGIN")]
+        actor: Option<String>,
+        /// Only the changes to objects whose name holds TEXT (an address,
+        /// a domain, in either form).
+        #[arg(long, value_name = "TEXT")]
+        object: Option<String>,
+        /// Only the changes since DATE (YYYY-MM-DD, UTC) or an RFC 3339 time.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
     },
     /// The terminal UI (also what `postier` alone opens on a terminal).
     Tui {
@@ -236,8 +246,13 @@ pub enum MailboxCmd {
         #[command(flatten)]
         password: PasswordSource,
     },
-    /// List mailboxes, of one domain or of all.
-    List { domain: Option<String> },
+    /// List mailboxes, of one domain or of all, with how full each is.
+    List {
+        domain: Option<String>,
+        /// Only those whose address or name holds TEXT (any domain).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+    },
     /// Show one mailbox.
     Show { address: String },
     /// Change a mailbox's name or quota.
@@ -280,7 +295,12 @@ pub enum AliasCmd {
         targets: Vec<String>,
     },
     /// List aliases, of one domain or of all.
-    List { domain: Option<String> },
+    List {
+        domain: Option<String>,
+        /// Only those that forward to ADDRESS.
+        #[arg(long, value_name = "ADDRESS")]
+        target: Option<String>,
+    },
     /// Show one alias.
     Show { address: String },
     /// Add or remove targets.

@@ -10,6 +10,7 @@ use crate::model::{Address, DomainName, Mailbox, MailboxPatch, PasswordHash, Siz
 use crate::ops::{MailboxRequest, PasswordInput};
 use crate::password::Password;
 use crate::stack::quota::{self, QuotaUsage};
+use futures::StreamExt;
 use std::io::{BufRead, IsTerminal};
 
 pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
@@ -32,25 +33,46 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
             let (mailbox, generated) = ctx.ops.add_mailbox(req).await?;
             report(ctx, &mailbox, Msg::DoneAdded, generated)
         }
-        MailboxCmd::List { domain } => {
+        MailboxCmd::List { domain, search } => {
             let domain = domain.as_deref().map(DomainName::parse).transpose()?;
-            let mailboxes = ctx.ops.mailboxes(domain.as_ref()).await?;
+            let mut mailboxes = match search {
+                Some(text) => ctx.ops.search_mailboxes(text).await?,
+                None => ctx.ops.mailboxes(domain.as_ref()).await?,
+            };
+            if let (Some(_), Some(d)) = (search, &domain) {
+                mailboxes.retain(|m| m.domain() == d);
+            }
             if ctx.json {
                 return output::json(&mailboxes);
             }
             let l = ctx.lang;
+            // How full each is, read a few at a time as Dovecot counts it.
+            let reader = quota::reader(&ctx.config.stack);
+            let usage: Vec<QuotaUsage> = futures::stream::iter(&mailboxes)
+                .map(|m| reader.usage(&m.maildir))
+                .buffered(16)
+                .collect()
+                .await;
             let rows = mailboxes
                 .iter()
-                .map(|m| {
+                .zip(&usage)
+                .map(|(m, used)| {
                     vec![
                         m.address.to_unicode(),
                         m.name.clone(),
                         quota(ctx, m),
+                        used_cell(m, used),
                         output::on_off(l, m.active),
                     ]
                 })
                 .collect();
-            let header = [Msg::ColAddress, Msg::ColName, Msg::ColQuota, Msg::ColActive];
+            let header = [
+                Msg::ColAddress,
+                Msg::ColName,
+                Msg::ColQuota,
+                Msg::ColUsed,
+                Msg::ColActive,
+            ];
             output::table(&header.map(|m| l.t(m)), rows);
             Ok(())
         }
@@ -197,14 +219,36 @@ fn quota(ctx: &Context, m: &Mailbox) -> String {
 fn quota_used(ctx: &Context, m: &Mailbox, usage: &QuotaUsage) -> String {
     let l = ctx.lang;
     match usage {
-        QuotaUsage::UsedBytes(b) => match usage.percent_of(m.quota) {
-            None => l.fmt(Msg::QuotaUsedBytes, &[&b.to_string()]),
-            Some(percent) => l.fmt(
-                Msg::QuotaUsedOf,
-                &[&b.to_string(), &percent.to_string(), &m.quota.human()],
-            ),
-        },
+        QuotaUsage::UsedBytes(b) => {
+            let approx = Size::from_stored(i64::try_from(*b).unwrap_or(i64::MAX)).approx();
+            match usage.percent_of(m.quota) {
+                None => l.fmt(Msg::QuotaUsedBytes, &[&approx, &b.to_string()]),
+                Some(percent) => l.fmt(
+                    Msg::QuotaUsedOf,
+                    &[
+                        &approx,
+                        &m.quota.human(),
+                        &percent.to_string(),
+                        &b.to_string(),
+                    ],
+                ),
+            }
+        }
         QuotaUsage::Unknown(why) => l.fmt(Msg::QuotaUnknown, &[why]),
+    }
+}
+
+/// The USED column: `12.3M 49%`, `12.3M` with no quota, `?` unknown.
+fn used_cell(m: &Mailbox, usage: &QuotaUsage) -> String {
+    match usage {
+        QuotaUsage::UsedBytes(b) => {
+            let approx = Size::from_stored(i64::try_from(*b).unwrap_or(i64::MAX)).approx();
+            match usage.percent_of(m.quota) {
+                Some(percent) => format!("{approx} {percent}%"),
+                None => approx,
+            }
+        }
+        QuotaUsage::Unknown(_) => "?".to_string(),
     }
 }
 

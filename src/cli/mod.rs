@@ -228,8 +228,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Dns(_) | Command::Dkim(_) | Command::Tui { .. } => {}
-        Command::Audit { limit } => {
-            let entries = ctx.ops.audit(*limit).await?;
+        Command::Audit {
+            limit,
+            actor,
+            object,
+            since,
+        } => {
+            let query = crate::ops::AuditQuery {
+                limit: *limit,
+                actor: actor.clone(),
+                object: object.clone(),
+                since: since
+                    .as_deref()
+                    .map(crate::ops::AuditQuery::parse_since)
+                    .transpose()?,
+            };
+            let entries = ctx.ops.audit_matching(&query).await?;
             if ctx.json {
                 output::json(&entries)?;
             } else {

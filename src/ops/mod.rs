@@ -36,6 +36,45 @@ pub struct MailboxRequest {
     pub password: PasswordInput,
 }
 
+/// Which audit entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub limit: u64,
+    pub actor: Option<String>,
+    /// Part of the object's name, in either form.
+    pub object: Option<String>,
+    /// RFC 3339 UTC time: entries at or after it.
+    pub since: Option<String>,
+}
+
+impl AuditQuery {
+    /// `since` from `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
+    pub fn parse_since(text: &str) -> Result<String> {
+        let text = text.trim();
+        let time = chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .or_else(|_| {
+                chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+            })
+            .map_err(|_| {
+                Error::invalid(format!("date {text:?}"), "is not a date")
+                    .with_hint("write YYYY-MM-DD, e.g. 2026-11-30, or an RFC 3339 time")
+            })?;
+        Ok(time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    }
+
+    fn matches(&self, entry: &AuditEntry) -> bool {
+        let actor = self.actor.as_ref().is_none_or(|a| &entry.actor == a);
+        let object = self.object.as_ref().is_none_or(|text| {
+            let text = text.to_lowercase();
+            entry.object.contains(&text)
+                || unicode_names(&entry.object).to_lowercase().contains(&text)
+        });
+        actor && object
+    }
+}
+
 /// The operations layer, bound to one directory and one caller.
 #[derive(Clone)]
 pub struct Ops {
@@ -382,11 +421,46 @@ impl Ops {
         Ok(all)
     }
 
+    /// Mailboxes of every domain the caller manages whose address (in
+    /// either form) or name holds `text`, ignoring case.
+    pub async fn search_mailboxes(&self, text: &str) -> Result<Vec<Mailbox>> {
+        let needle = text.trim().to_lowercase();
+        let mut all = self.mailboxes(None).await?;
+        all.retain(|m| {
+            m.address.to_string().contains(&needle)
+                || m.address.to_unicode().to_lowercase().contains(&needle)
+                || m.name.to_lowercase().contains(&needle)
+        });
+        Ok(all)
+    }
+
     // ---- history ----
 
     pub async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>> {
         self.actor.require_admin("audit log")?;
         self.dir.audit(limit).await
+    }
+
+    /// The newest `query.limit` audit entries that match it.
+    pub async fn audit_matching(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.actor.require_admin("audit log")?;
+        let mut found = Vec::new();
+        for entry in self.dir.audit(u64::MAX).await? {
+            if query
+                .since
+                .as_deref()
+                .is_some_and(|since| entry.at.as_str() < since)
+            {
+                break; // newest first: the rest are older still
+            }
+            if query.matches(&entry) {
+                found.push(entry);
+                if found.len() as u64 >= query.limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
     }
 }
 
