@@ -395,6 +395,9 @@ pub struct DkimConfig {
     pub default_selector: String,
     /// Days a rotated-out key stays published before it is removed.
     pub grace_days: u32,
+    /// The signer's group (e.g. `opendkim`, `_rspamd`): key files are made
+    /// readable by it (0640, folders 0750); none: owner only.
+    pub signer_group: Option<String>,
 }
 
 impl Default for DkimConfig {
@@ -403,7 +406,26 @@ impl Default for DkimConfig {
             key_dir: PathBuf::from("/var/lib/postier/dkim"),
             default_selector: "s1".into(),
             grace_days: 7,
+            signer_group: None,
         }
+    }
+}
+
+impl DkimConfig {
+    /// The group id of `signer_group`, or an error naming it.
+    pub fn signer_gid(&self) -> Result<Option<u32>> {
+        let Some(name) = &self.signer_group else {
+            return Ok(None);
+        };
+        users::get_group_by_name(name)
+            .map(|g| Some(g.gid()))
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("[dkim] signer_group {name:?}"),
+                    "is not a group on this host",
+                )
+                .with_hint("name the group your DKIM signer runs as (getent group opendkim)")
+            })
     }
 }
 

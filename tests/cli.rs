@@ -1228,3 +1228,65 @@ fn search_forwarders_usage_and_audit_filters() {
         "postier: date \"yesterday\": is not a date (write YYYY-MM-DD, e.g. 2026-11-30, or an RFC 3339 time)"
     );
 }
+
+/// `dkim tables --out DIR` failed when DIR did not exist; keys were
+/// readable by their owner only, so the signer could not load them.
+#[test]
+fn dkim_keys_for_the_signers_group_and_tables_into_a_new_folder() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let env = Env::new();
+    let keys = env.dir.path().join("dkim");
+    let config = |group: &str| {
+        std::fs::write(
+            env.dir.path().join("postier.toml"),
+            format!(
+                "[dkim]\nkey_dir = \"{}\"\nsigner_group = \"{group}\"\n",
+                keys.display()
+            ),
+        )
+        .unwrap()
+    };
+    config("no-such-group-here");
+    env.ok(&["domain", "add", "signed.org"]);
+    let err = env.fails(
+        &["dkim", "generate", "signed.org", "--algorithm", "ed25519"],
+        2,
+    );
+    assert!(
+        err.contains("[dkim] signer_group \"no-such-group-here\": is not a group on this host"),
+        "{err}"
+    );
+    config("mail");
+    env.ok(&["dkim", "generate", "signed.org", "--algorithm", "ed25519"]);
+    let mail_gid = users::get_group_by_name("mail")
+        .expect("Debian's mail group")
+        .gid();
+    let key = std::fs::metadata(keys.join("signed.org").join("s1.key")).unwrap();
+    assert_eq!(
+        (key.permissions().mode() & 0o777, key.gid()),
+        (0o640, mail_gid)
+    );
+    for dir in [keys.clone(), keys.join("signed.org")] {
+        let meta = std::fs::metadata(&dir).unwrap();
+        assert_eq!(
+            (meta.permissions().mode() & 0o777, meta.gid()),
+            (0o750, mail_gid),
+            "{dir:?}"
+        );
+    }
+    let out = env.dir.path().join("etc").join("opendkim");
+    env.ok(&[
+        "dkim",
+        "tables",
+        "--format",
+        "opendkim",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o750
+    );
+    let signing = std::fs::read_to_string(out.join("SigningTable")).unwrap();
+    assert!(signing.contains("*@signed.org"), "{signing}");
+}

@@ -381,6 +381,11 @@ fn dkim_keys_openssl_reads_and_rotation_through_dns() {
         return;
     };
     let env = Env::new(&knot.addr.to_string(), &key_dir);
+    // Keys are made for domains the service runs only.
+    env.run(&["dkim", "generate", "rsa.test", "--selector", "r1"], 1);
+    for domain in ["rsa.test", "rotate.test"] {
+        env.run(&["domain", "add", domain], 0);
+    }
 
     // RSA: a PKCS#8 key openssl reads, whose public half is p=.
     let rsa = env.json(&["dkim", "generate", "rsa.test", "--selector", "r1"], 0);

@@ -156,6 +156,7 @@ pub async fn run(cli: &Cli, args: &DkimArgs) -> Result<()> {
             };
             match out {
                 Some(dir) => {
+                    create_tables_dir(dir)?;
                     for (name, content) in &files {
                         let path = dir.join(name);
                         std::fs::write(&path, content).map_err(|e| {
@@ -191,7 +192,7 @@ fn print_rotation(
         let selector = gone.selector.to_string();
         eprintln!(
             "{}",
-            lang.fmt(Msg::CliDkimRetired, &[&selector, domain.as_ascii()])
+            lang.fmt(Msg::CliDkimRetired, &[&selector, &domain.to_unicode()])
         );
     }
     let (active, retiring) = match rotation.step {
@@ -210,7 +211,7 @@ fn print_rotation(
     let selector = active.selector.to_string();
     println!(
         "{}",
-        lang.fmt(Msg::CliDkimSwitched, &[&selector, domain.as_ascii()])
+        lang.fmt(Msg::CliDkimSwitched, &[&selector, &domain.to_unicode()])
     );
     for k in retiring {
         let until = k
@@ -223,6 +224,22 @@ fn print_rotation(
         );
     }
     Ok(())
+}
+
+/// The signer tables' folder, made (0750, as a signer's config folder is)
+/// when it is not there yet.
+fn create_tables_dir(dir: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+        .map_err(|e| {
+            Error::unavailable(dir.display().to_string(), format!("cannot create it: {e}"))
+        })
 }
 
 fn key_json(store: &KeyStore, domain: &DomainName, key: &StoredKey) -> serde_json::Value {
@@ -251,12 +268,8 @@ fn print_key(
         return output::json(&key_json(store, domain, key));
     }
     let path = store.key_path(domain, &key.selector).display().to_string();
-    let args = [
-        key.selector.as_str(),
-        key.algorithm.tag(),
-        domain.as_ascii(),
-        &path,
-    ];
+    let shown = domain.to_unicode();
+    let args = [key.selector.as_str(), key.algorithm.tag(), &shown, &path];
     println!("{}", lang.fmt(msg, &args));
     println!("{}", lang.t(Msg::CliPublish));
     println!("{}", ops::dns::expected_key(key).zone_line(domain));

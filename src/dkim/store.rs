@@ -34,11 +34,23 @@ struct DomainKeys {
 
 pub struct KeyStore {
     root: PathBuf,
+    /// The signer's group, which may read keys made from now on.
+    signer_gid: Option<u32>,
 }
 
 impl KeyStore {
     pub fn new(root: impl Into<PathBuf>) -> KeyStore {
-        KeyStore { root: root.into() }
+        KeyStore {
+            root: root.into(),
+            signer_gid: None,
+        }
+    }
+
+    /// Keys made by this store are readable by group `gid` (0640, their
+    /// folders 0750 and of that group), so the signer can load them.
+    pub fn with_signer_group(mut self, gid: Option<u32>) -> KeyStore {
+        self.signer_gid = gid;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -125,6 +137,15 @@ impl KeyStore {
         } = keys::generate(algorithm)?;
         let path = self.key_path(domain, selector);
         write_private(&path, private_pem.expose_secret().as_bytes(), false)?;
+        if let Some(gid) = self.signer_gid {
+            for (p, mode) in [
+                (self.root.clone(), 0o750),
+                (self.domain_dir(domain), 0o750),
+                (path.clone(), 0o640),
+            ] {
+                share_with_group(&p, gid, mode)?;
+            }
+        }
         let key = StoredKey {
             selector: selector.clone(),
             algorithm,
@@ -176,6 +197,20 @@ pub fn verify_key_file(store: &KeyStore, domain: &DomainName, key: &StoredKey) -
             "does not match the public key recorded for it",
         ));
     }
+    Ok(())
+}
+
+/// Gives `path` to group `gid` with `mode` (never writable by the group).
+#[cfg(unix)]
+fn share_with_group(path: &Path, gid: u32, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::os::unix::fs::chown(path, None, Some(gid)).map_err(|e| io_error(path, e))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| io_error(path, e))
+}
+
+#[cfg(not(unix))]
+fn share_with_group(_: &Path, _: u32, _: u32) -> Result<()> {
     Ok(())
 }
 

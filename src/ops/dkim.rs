@@ -4,7 +4,7 @@
 //! Keys live in the key store (`[dkim] key_dir`), not in the directory.
 //! Key generation runs on the blocking pool.
 
-use super::dns::{expected_key, is_published, key_store};
+use super::dns::{expected_key, is_published, key_store, writable_key_store};
 use super::{Actor, Ops};
 use crate::config::Config;
 use crate::dkim::{Algorithm, StoredKey, rotate};
@@ -41,7 +41,7 @@ pub async fn generate(
         Some(s) => s,
         None => Selector::parse(&config.dkim.default_selector)?,
     };
-    let store = key_store(config);
+    let store = writable_key_store(config)?;
     let domain = domain.clone();
     blocking(move || store.create(&domain, &selector, algorithm, KeyState::Active)).await
 }
@@ -102,7 +102,7 @@ pub async fn rotate(
     resolver: &Resolver,
 ) -> Result<Rotation> {
     actor.require_admin(&format!("DKIM keys of {domain}"))?;
-    let store = key_store(config);
+    let store = writable_key_store(config)?;
     let now = Utc::now();
     let retired = rotate::retire_expired(&store, domain, now)?;
     let keys = store.keys(domain)?;

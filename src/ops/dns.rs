@@ -25,6 +25,12 @@ pub fn key_store(config: &Config) -> KeyStore {
     KeyStore::new(&config.dkim.key_dir)
 }
 
+/// The key store for making keys: with `[dkim] signer_group`, new keys
+/// are readable by the signer's group.
+pub fn writable_key_store(config: &Config) -> Result<KeyStore> {
+    Ok(KeyStore::new(&config.dkim.key_dir).with_signer_group(config.dkim.signer_gid()?))
+}
+
 /// What the service expects `domain` to publish.
 pub fn expectations(config: &Config, domain: &DomainName) -> Result<Expectations> {
     let keys = key_store(config)
