@@ -247,10 +247,27 @@ fn print_report(report: &Report, lang: Lang) {
             domain.status.as_str().to_uppercase()
         );
         let mut rows = Vec::new();
-        for check in &domain.checks {
+        // Checks that failed for one cause (a name server that does not
+        // answer) say it once, on one row naming them all.
+        for group in domain
+            .checks
+            .chunk_by(|a, b| (a.status, &a.message, &a.fix) == (b.status, &b.message, &b.fix))
+        {
+            let check = &group[0];
+            let ids = match group {
+                [one] => one.id.clone(),
+                [first, .., last] if group.len() > 2 => {
+                    format!("{} … {} ({})", first.id, last.id, group.len())
+                }
+                _ => group
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
             rows.push(vec![
                 check.status.as_str().to_string(),
-                check.id.clone(),
+                ids,
                 check.message.clone(),
             ]);
             for line in check.fix.iter().flat_map(|f| f.lines()) {

@@ -66,12 +66,12 @@ pub fn parse_nameserver(text: &str) -> Result<SocketAddr> {
         })
 }
 
-/// Why an answer could not be had.
+/// Why an answer could not be had; each names the server(s) asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    Timeout,
-    ServFail,
-    Refused,
+    Timeout(String),
+    ServFail(String),
+    Refused(String),
     /// Anything else (unreachable server, malformed answer, ...).
     Other(String),
 }
@@ -79,9 +79,9 @@ pub enum Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Timeout => f.write_str("timeout"),
-            Failure::ServFail => f.write_str("SERVFAIL"),
-            Failure::Refused => f.write_str("REFUSED"),
+            Failure::Timeout(servers) => write!(f, "no answer from {servers}"),
+            Failure::ServFail(servers) => write!(f, "SERVFAIL from {servers}"),
+            Failure::Refused(servers) => write!(f, "REFUSED by {servers}"),
             Failure::Other(why) => f.write_str(why),
         }
     }
@@ -162,8 +162,11 @@ type CacheKey = (String, RecordType);
 /// The shared resolver. Cheap to share by reference across tasks.
 pub struct Resolver {
     inner: TokioResolver,
-    /// Zone (lowercase, no final dot) → the resolver asking its servers.
-    routes: Vec<(String, TokioResolver)>,
+    /// The servers `inner` asks, as errors name them.
+    servers: String,
+    /// Zone (lowercase, no final dot) → the resolver asking its servers,
+    /// and those servers as errors name them.
+    routes: Vec<(String, TokioResolver, String)>,
     cache: Mutex<HashMap<CacheKey, Arc<OnceCell<Answer<RData>>>>>,
     in_flight: Semaphore,
     sent: AtomicU64,
@@ -182,9 +185,20 @@ impl Resolver {
             .authorities
             .iter()
             .filter(|(_, servers)| !servers.is_empty())
-            .map(|(zone, servers)| Ok((normalize(zone), build(servers_config(servers), options)?)))
+            .map(|(zone, servers)| {
+                Ok((
+                    normalize(zone),
+                    build(servers_config(servers), options)?,
+                    shown(servers.iter().copied()),
+                ))
+            })
             .collect::<Result<_>>()?;
+        let servers = shown(config.name_servers().iter().map(|ns| {
+            let port = ns.connections.first().map_or(53, |c| c.port);
+            SocketAddr::new(ns.ip, port)
+        }));
         Ok(Resolver {
+            servers,
             inner: build(config, options)?,
             routes,
             cache: Mutex::new(HashMap::new()),
@@ -195,12 +209,12 @@ impl Resolver {
 
     /// The hickory resolver that asks about `name`: its zone's own servers
     /// when routed, else the configured ones.
-    fn route(&self, name: &str) -> &TokioResolver {
+    fn route(&self, name: &str) -> (&TokioResolver, &str) {
         self.routes
             .iter()
-            .filter(|(zone, _)| name == zone || name.ends_with(&format!(".{zone}")))
-            .max_by_key(|(zone, _)| zone.len())
-            .map_or(&self.inner, |(_, r)| r)
+            .filter(|(zone, _, _)| name == zone || name.ends_with(&format!(".{zone}")))
+            .max_by_key(|(zone, _, _)| zone.len())
+            .map_or((&self.inner, &self.servers), |(_, r, s)| (r, s))
     }
 
     /// The underlying hickory resolver (shares its cache), for libraries
@@ -233,7 +247,8 @@ impl Resolver {
         };
         let _permit = self.in_flight.acquire().await;
         self.sent.fetch_add(1, Ordering::Relaxed);
-        match self.route(name).lookup(fqdn.clone(), rtype).await {
+        let (resolver, servers) = self.route(name);
+        match resolver.lookup(fqdn.clone(), rtype).await {
             Ok(lookup) => {
                 let records: Vec<RData> = lookup
                     .answers()
@@ -247,7 +262,7 @@ impl Resolver {
                     Answer::Records(records)
                 }
             }
-            Err(e) => classify(&e),
+            Err(e) => classify(&e, servers),
         }
     }
 
@@ -400,22 +415,33 @@ fn name_text(name: &Name) -> String {
     normalize(&name.to_ascii())
 }
 
-fn classify(e: &NetError) -> Answer<RData> {
+/// Servers as errors name them: `192.0.2.53:53, [2001:db8::53]:53`.
+fn shown(servers: impl Iterator<Item = SocketAddr>) -> String {
+    let mut all: Vec<String> = servers.map(|s| s.to_string()).collect();
+    all.dedup();
+    if all.is_empty() {
+        "the system's resolvers".to_string()
+    } else {
+        all.join(", ")
+    }
+}
+
+fn classify(e: &NetError, servers: &str) -> Answer<RData> {
     match e {
         NetError::Dns(DnsError::NoRecordsFound(no)) => Answer::Empty {
             nxdomain: no.response_code == ResponseCode::NXDomain,
         },
         NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => {
-            Answer::Failed(Failure::ServFail)
+            Answer::Failed(Failure::ServFail(servers.to_string()))
         }
         NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => {
-            Answer::Failed(Failure::Refused)
+            Answer::Failed(Failure::Refused(servers.to_string()))
         }
-        NetError::Timeout => Answer::Failed(Failure::Timeout),
+        NetError::Timeout => Answer::Failed(Failure::Timeout(servers.to_string())),
         other => {
             let text = other.to_string();
             if text.contains("timed out") {
-                Answer::Failed(Failure::Timeout)
+                Answer::Failed(Failure::Timeout(servers.to_string()))
             } else {
                 Answer::Failed(Failure::Other(text))
             }
