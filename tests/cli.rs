@@ -859,6 +859,59 @@ fn concurrent_edits_one_wins_one_conflicts() {
     }
 }
 
+/// A mailbox and an alias once shared an address (Postfix then hands the
+/// mailbox's mail to the alias): two processes racing to make one of each
+/// at the same address — exactly one wins, on every SQL backend.
+#[test]
+fn a_mailbox_and_an_alias_racing_for_one_address_never_both_win() {
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mariadb] {
+        let Some(env) = Env::on(backend) else {
+            continue;
+        };
+        let env = env.seed();
+        for round in 0..5 {
+            let address = format!("race{round}@example.org");
+            let spawn = |args: &[&str]| {
+                env.std_cmd()
+                    .args(args)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            };
+            let mailbox = spawn(&["mailbox", "add", &address, "--password-hash", Env::hash()]);
+            let alias = spawn(&["alias", "add", &address, "friend@elsewhere.test"]);
+            let (mailbox, alias) = (
+                mailbox.wait_with_output().unwrap(),
+                alias.wait_with_output().unwrap(),
+            );
+            let won = [mailbox.status.success(), alias.status.success()];
+            assert_eq!(
+                won.iter().filter(|w| **w).count(),
+                1,
+                "{} round {round}: {:?} / {:?}",
+                backend.name(),
+                String::from_utf8_lossy(&mailbox.stderr),
+                String::from_utf8_lossy(&alias.stderr)
+            );
+            let loser = if won[0] { &alias } else { &mailbox };
+            assert_eq!(loser.status.code(), Some(1));
+            let shown = env
+                .cmd()
+                .args(["mailbox", "show", &address])
+                .output()
+                .unwrap();
+            assert_eq!(shown.status.success(), won[0], "{}", backend.name());
+            // The mailbox limit of the seed is 3: make room for the next round.
+            if won[0] {
+                env.ok(&["mailbox", "rm", &address]);
+            } else {
+                env.ok(&["alias", "rm", &address]);
+            }
+        }
+    }
+}
+
 #[test]
 fn human_output_follows_the_locale() {
     let env = Env::seeded();
