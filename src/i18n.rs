@@ -501,3 +501,327 @@ mod tests {
         );
     }
 }
+
+/// What an error is about (an [`crate::Error`]'s `what`), in French; each
+/// value is one word (a name, an address, a path).
+const ERROR_SUBJECTS: &[(&str, &str)] = &[
+    ("alias domain {}", "domaine alias {}"),
+    ("mailbox {}", "boîte {}"),
+    ("domain {}", "domaine {}"),
+    ("alias {}", "alias {}"),
+    ("directory {}", "annuaire {}"),
+    ("directory", "annuaire"),
+    ("size {}", "taille {}"),
+    ("quota {}", "quota {}"),
+    ("date {}", "date {}"),
+    ("address {}", "adresse {}"),
+    ("DKIM key of {}", "clé DKIM de {}"),
+    ("DKIM keys of {}", "clés DKIM de {}"),
+    ("target {} of alias {}", "destination {} de l'alias {}"),
+    ("usage", "usage"),
+];
+
+/// Error texts (an [`crate::Error`]'s why and hint, and clap's usage
+/// lines) in French: English templates, `{}` standing for the values they
+/// quote (addresses, sizes, paths, commands), which are kept as they are.
+/// Library errors are worded in English, what scripts and logs see; people
+/// read them in their language through [`error_line`].
+const ERROR_TEXTS: &[(&str, &str)] = &[
+    // why
+    ("not found", "introuvable"),
+    ("already exists", "existe déjà"),
+    ("nothing to change", "rien à changer"),
+    ("is negative", "est négative"),
+    (
+        "does not start with a number",
+        "ne commence pas par un nombre",
+    ),
+    ("has an unknown unit {}", "a une unité inconnue {}"),
+    ("is too large", "est trop grande"),
+    ("is not a date", "n'est pas une date"),
+    ("{} does not exist", "{} n'existe pas"),
+    (
+        "needs at least one target",
+        "demande au moins une destination",
+    ),
+    (
+        "would only point at itself",
+        "ne renverrait que vers lui-même",
+    ),
+    (
+        "cannot point at itself",
+        "ne peut pas renvoyer vers lui-même",
+    ),
+    ("is an alias domain of {}", "est un domaine alias de {}"),
+    (
+        "has reached its limit of {} mailboxes",
+        "a atteint sa limite de {} boîtes",
+    ),
+    (
+        "has reached its limit of {} aliases",
+        "a atteint sa limite de {} alias",
+    ),
+    (
+        "would exceed domain {}'s total quota of {} ({} still free)",
+        "dépasserait le quota total du domaine {}, soit {} (encore {} de libre)",
+    ),
+    (
+        "still has {} mailboxes, {} aliases and {} alias domains",
+        "contient encore {} boîtes, {} alias et {} domaines alias",
+    ),
+    (
+        "was changed by someone else (version {}, you edited version {})",
+        "a été modifié par quelqu'un d'autre (version {}, vous modifiiez la version {})",
+    ),
+    (
+        "was changed by someone else while you edited it",
+        "a été modifié par quelqu'un d'autre pendant votre modification",
+    ),
+    (
+        "another change to the same object came first; try again",
+        "une autre modification du même objet est passée avant ; réessayez",
+    ),
+    (
+        "is already an alias (Postfix would hand the mailbox's mail to the alias)",
+        "est déjà un alias (Postfix donnerait le courrier de la boîte à l'alias)",
+    ),
+    (
+        "is already a mailbox (Postfix would hand the mailbox's mail to the alias)",
+        "est déjà une boîte (Postfix donnerait le courrier de la boîte à l'alias)",
+    ),
+    (
+        "target {} is in a domain postier hosts, but no mailbox or alias has that address",
+        "la destination {} est dans un domaine hébergé, mais aucune boîte ni aucun alias n'a cette adresse",
+    ),
+    (
+        "is a target of the aliases {}",
+        "est la destination des alias {}",
+    ),
+    (
+        "is the only target of alias {}",
+        "est la seule destination de l'alias {}",
+    ),
+    (
+        "has a total quota of {} but no default quota, so a mailbox added without a quota could not be created",
+        "a un quota total de {} mais pas de quota par défaut : une boîte ajoutée sans quota ne pourrait être créée",
+    ),
+    ("cannot connect to {}: {}", "connexion impossible à {} : {}"),
+    ("no answer within {} s", "pas de réponse en {} s"),
+    (
+        "{} is not a SQLite database or is damaged",
+        "{} n'est pas une base SQLite ou est endommagé",
+    ),
+    ("{} cannot be written", "{} ne peut pas être écrit"),
+    ("{} cannot be opened", "{} ne peut pas être ouvert"),
+    (
+        "{} is not a domain postier hosts",
+        "{} n'est pas un domaine hébergé par postier",
+    ),
+    ("missing {}", "il manque {}"),
+    ("unrecognized subcommand {}", "sous-commande inconnue {}"),
+    ("unexpected argument {} found", "argument inattendu {}"),
+    ("none given", "aucune donnée"),
+    // hints
+    ("see: {}", "voir : {}"),
+    (
+        "show it again and redo your change",
+        "affichez-le de nouveau et refaites votre modification",
+    ),
+    ("try again", "réessayez"),
+    (
+        "remove them first, or pass --cascade to remove them with the domain",
+        "supprimez-les d'abord, ou ajoutez --cascade pour les supprimer avec le domaine",
+    ),
+    ("raise it with: {}", "augmentez-la avec : {}"),
+    ("change it with: {}", "modifiez-la avec : {}"),
+    ("add targets with: {}", "ajoutez des destinations avec : {}"),
+    (
+        "remove the alias first ({}), or choose another address",
+        "supprimez d'abord l'alias ({}), ou choisissez une autre adresse",
+    ),
+    (
+        "choose another address, or remove the mailbox first",
+        "choisissez une autre adresse, ou supprimez d'abord la boîte",
+    ),
+    (
+        "check the spelling, or create {} first (addresses outside the hosted domains are free)",
+        "vérifiez l'orthographe, ou créez d'abord {} (les adresses hors des domaines hébergés sont libres)",
+    ),
+    (
+        "remove it from them too with --detach, or edit those aliases first",
+        "retirez-la aussi de ces alias avec --detach, ou modifiez-les d'abord",
+    ),
+    (
+        "remove that alias first ({}), or give it another target",
+        "supprimez d'abord cet alias ({}), ou donnez-lui une autre destination",
+    ),
+    (
+        "give a default quota too with --default-quota SIZE, or a mailbox limit to share the total between",
+        "donnez aussi un quota par défaut avec --default-quota TAILLE, ou un nombre maximal de boîtes entre lesquelles partager le total",
+    ),
+    (
+        "check the path; to start a new directory there: {}",
+        "vérifiez le chemin ; pour y créer un nouvel annuaire : {}",
+    ),
+    (
+        "is the database server running and listening there? Check [directory] url",
+        "le serveur de base de données tourne-t-il et écoute-t-il là ? Vérifiez [directory] url",
+    ),
+    (
+        "is the database server up and not overloaded? Check [directory] url",
+        "le serveur de base de données est-il en marche et pas surchargé ? Vérifiez [directory] url",
+    ),
+    (
+        "restore it from your backup, or check that [directory] url names the right file",
+        "restaurez-le depuis votre sauvegarde, ou vérifiez que [directory] url désigne le bon fichier",
+    ),
+    (
+        "fix its permissions: you need write access to the file and to its folder",
+        "corrigez ses droits : il faut pouvoir écrire le fichier et son dossier",
+    ),
+    ("add it first: {}", "ajoutez-le d'abord : {}"),
+    (
+        "write bytes or a number with a unit, e.g. 500M, 2G, 1GiB; 0 means unlimited",
+        "écrivez des octets ou un nombre avec une unité, par ex. 500M, 2G, 1GiB ; 0 signifie illimité",
+    ),
+    (
+        "write YYYY-MM-DD, e.g. 2026-11-30, or an RFC 3339 time",
+        "écrivez AAAA-MM-JJ, par ex. 2026-11-30, ou une heure RFC 3339",
+    ),
+    (
+        "name at least one field to change (see --help)",
+        "nommez au moins un champ à changer (voir --help)",
+    ),
+];
+
+/// `text` in `lang`: its French from [`ERROR_TEXTS`] when one of the
+/// templates matches it whole, the values it quotes carried over; else
+/// `text` as it is.
+pub fn error_text(lang: Lang, text: &str) -> String {
+    translate(lang, ERROR_TEXTS, text, false)
+}
+
+/// What an error is about, in `lang` ([`ERROR_SUBJECTS`]).
+pub fn error_subject(lang: Lang, text: &str) -> String {
+    translate(lang, ERROR_SUBJECTS, text, true)
+}
+
+fn translate(lang: Lang, table: &[(&str, &str)], text: &str, words: bool) -> String {
+    if lang == Lang::En {
+        return text.to_string();
+    }
+    table
+        .iter()
+        .find_map(|(en, fr)| {
+            let found = values(en, text)?;
+            if words && found.iter().any(|v| v.contains(char::is_whitespace)) {
+                return None;
+            }
+            fill(fr, &found)
+        })
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// The values `text` gives the `{}` of `template`, if it matches whole.
+fn values<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
+    let pieces: Vec<&str> = template.split("{}").collect();
+    let (first, rest) = pieces.split_first()?;
+    let mut left = text.strip_prefix(first)?;
+    let mut found = Vec::new();
+    for (i, piece) in rest.iter().enumerate() {
+        let last = i + 1 == rest.len();
+        let end = if last {
+            if !left.ends_with(piece) {
+                return None;
+            }
+            left.len() - piece.len()
+        } else if piece.is_empty() {
+            return None;
+        } else {
+            left.find(piece)?
+        };
+        found.push(&left[..end]);
+        left = &left[end + piece.len()..];
+    }
+    if rest.is_empty() && !left.is_empty() {
+        return None;
+    }
+    Some(found)
+}
+
+fn fill(template: &str, values: &[&str]) -> Option<String> {
+    let mut out = String::new();
+    let mut values = values.iter();
+    let mut pieces = template.split("{}");
+    out.push_str(pieces.next()?);
+    for piece in pieces {
+        out.push_str(values.next()?);
+        out.push_str(piece);
+    }
+    Some(out)
+}
+
+/// An error as people read it: `what: why (hint)`, in `lang`, names in
+/// U-labels.
+pub fn error_line(e: &crate::Error, lang: Lang) -> String {
+    let what = error_subject(lang, &e.what);
+    let why = error_text(lang, &e.why);
+    let mut line = format!("{what}{} {why}", colon(lang));
+    if let Some(hint) = &e.hint {
+        line.push_str(&format!(" ({})", error_text(lang, hint)));
+    }
+    crate::model::unicode_names(&line)
+}
+
+/// `:` as the language writes it before a reason (French puts a space).
+fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ":",
+        Lang::Fr => " :",
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_in_french_with_their_values() {
+        let e = crate::Error::limit("domain exämple.org", "has reached its limit of 3 mailboxes")
+            .with_hint("raise it with: postier domain edit exämple.org --max-mailboxes N");
+        assert_eq!(
+            error_line(&e, Lang::Fr),
+            "domaine exämple.org : a atteint sa limite de 3 boîtes (augmentez-la avec : postier \
+             domain edit exämple.org --max-mailboxes N)"
+        );
+        assert_eq!(
+            error_line(&e, Lang::En),
+            "domain exämple.org: has reached its limit of 3 mailboxes (raise it with: postier \
+             domain edit exämple.org --max-mailboxes N)"
+        );
+        // Unknown texts stay as they are, values and all.
+        assert_eq!(
+            error_text(Lang::Fr, "something new: 42"),
+            "something new: 42"
+        );
+        assert_eq!(
+            error_text(
+                Lang::Fr,
+                "was changed by someone else (version 8, you edited version 7)"
+            ),
+            "a été modifié par quelqu'un d'autre (version 8, vous modifiiez la version 7)"
+        );
+        assert_eq!(
+            error_subject(Lang::Fr, "alias domain a.org"),
+            "domaine alias a.org"
+        );
+        // A reason that starts like a subject is not one.
+        assert_eq!(
+            error_text(
+                Lang::Fr,
+                "domain a.org has reached its limit of 20 mailboxes"
+            ),
+            "domain a.org has reached its limit of 20 mailboxes"
+        );
+    }
+}

@@ -1343,3 +1343,41 @@ fn dkim_keys_for_the_signers_group_and_tables_into_a_new_folder() {
     let signing = std::fs::read_to_string(out.join("SigningTable")).unwrap();
     assert!(signing.contains("*@signed.org"), "{signing}");
 }
+
+/// Every CLI error was English: a French admin reads them in French, the
+/// values (addresses, commands) as they are.
+#[test]
+fn errors_follow_the_locale() {
+    let env = Env::seeded();
+    let french = |args: &[&str], code: i32| {
+        let out = env
+            .cmd()
+            .env("LC_ALL", "fr_FR.UTF-8")
+            .args(args)
+            .assert()
+            .code(code)
+            .get_output()
+            .clone();
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .trim_end()
+            .to_string()
+    };
+    assert_eq!(
+        french(&["mailbox", "show", "nobody@example.org"], 1),
+        "postier: boîte nobody@example.org : introuvable"
+    );
+    assert_eq!(
+        french(&["mailbox", "add"], 2),
+        "postier: usage: il manque <ADDRESS> (voir : postier mailbox add --help)"
+    );
+    env.ok(&["alias", "add", "info@example.org", "alice@example.org"]);
+    assert_eq!(
+        french(
+            &["alias", "add", "alice@example.org", "x@elsewhere.test"],
+            1
+        ),
+        "postier: alias alice@example.org : est déjà une boîte (Postfix donnerait le courrier \
+         de la boîte à l'alias) (choisissez une autre adresse, ou supprimez d'abord la boîte)"
+    );
+}

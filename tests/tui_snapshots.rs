@@ -208,6 +208,9 @@ async fn snapshots(role: &str, screens: &[&str]) {
     let mut settings = insta::Settings::clone_current();
     // Audit timestamps are the directory's clock.
     settings.add_filter(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "YYYY-MM-DD hh:mm:ss");
+    // The test name server's port (always five digits, so lines wrap the
+    // same whichever it is).
+    settings.add_filter(r"127\.0\.0\.1:\d{5}", "127.0.0.1:PORT");
     let _guard = settings.bind_to_scope();
     for &(lang, lang_name) in &LANGS {
         for &(w, h) in &SIZES {

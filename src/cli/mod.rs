@@ -46,7 +46,7 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("postier: {}", crate::model::unicode_names(&e.to_string()));
+            eprintln!("postier: {}", crate::i18n::error_line(&e, Lang::from_env()));
             ExitCode::from(exit_code(&e))
         }
     }
@@ -93,6 +93,7 @@ fn usage_line(e: &clap::Error) -> String {
     {
         first = format!("missing {}", names.join(", "));
     }
+    let lang = Lang::from_env();
     // "Usage: postier mailbox add [OPTIONS] <ADDRESS>" -> "postier mailbox add"
     let command = text
         .lines()
@@ -106,7 +107,11 @@ fn usage_line(e: &clap::Error) -> String {
         })
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| "postier".to_string());
-    format!("{first} (see: {command} --help)")
+    format!(
+        "{} ({})",
+        crate::i18n::error_text(lang, &first),
+        crate::i18n::error_text(lang, &format!("see: {command} --help"))
+    )
 }
 
 /// What every command needs: the caller's view of the directory.

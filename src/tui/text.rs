@@ -59,7 +59,7 @@ fn names_the_cli(hint: &str) -> bool {
 pub fn hint(e: &Error, lang: Lang) -> Option<String> {
     let hint = e.hint.as_deref()?;
     if !names_the_cli(hint) {
-        return Some(unicode(hint));
+        return Some(unicode(&crate::i18n::error_text(lang, hint)));
     }
     let flag = |f: &str| {
         hint.split(|c: char| c.is_whitespace() || c == ',' || c == ')' || c == '(')
@@ -90,11 +90,19 @@ pub fn error_line(e: &Error) -> String {
     unicode(&format!("{}: {}", e.what, e.why))
 }
 
+/// `what: why` in `lang` (the error catalogue), in U-labels.
+pub fn error_line_in(e: &Error, lang: Lang) -> String {
+    let what = crate::i18n::error_subject(lang, &e.what);
+    let why = crate::i18n::error_text(lang, &e.why);
+    let colon = if lang == Lang::Fr { " :" } else { ":" };
+    unicode(&format!("{what}{colon} {why}"))
+}
+
 /// `what: why (hint)` as the TUI says it, in one line.
 pub fn error(e: &Error, lang: Lang) -> String {
     match hint(e, lang) {
-        Some(h) => format!("{} ({h})", error_line(e)),
-        None => error_line(e),
+        Some(h) => format!("{} ({h})", error_line_in(e, lang)),
+        None => error_line_in(e, lang),
     }
 }
 

@@ -578,7 +578,7 @@ pub fn error(frame: &mut Frame, state: &State, e: &Error, area: Rect) {
     let theme = state.theme;
     let width = 64u16.min(area.width.saturating_sub(4));
     let text_width = width.saturating_sub(4);
-    let main = text::error_line(e);
+    let main = text::error_line_in(e, state.lang);
     let hint = text::hint(e, state.lang);
     let mut height = 5 + wrapped_height(&main, text_width);
     if let Some(h) = &hint {
