@@ -78,5 +78,9 @@ fn a_port_taken_when_asked_is_skipped() {
         })
         .expect("a port of the range can be bound (UDP)");
     let taken = udp_held.local_addr().unwrap().port();
-    assert_ne!(free_port_after(&AtomicU32::new(index)), taken, "handed out a port held on UDP");
+    assert_ne!(
+        free_port_after(&AtomicU32::new(index)),
+        taken,
+        "handed out a port held on UDP"
+    );
 }

@@ -6,6 +6,7 @@
 //! Integers are stored as 64-bit (flags 0/1) so one decoder serves all
 //! three databases.
 
+pub(crate) mod hooks;
 pub(crate) mod read;
 pub(crate) mod write;
 
@@ -281,6 +282,10 @@ impl Directory for SqlDirectory {
     async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::journal(&mut conn, self.dialect, after, limit).await
+    }
+
+    fn hook_store(&self) -> std::sync::Arc<dyn crate::directory::hooks::HookStore> {
+        std::sync::Arc::new(hooks::SqlHookStore::new(self.pool.clone(), self.dialect))
     }
 }
 
