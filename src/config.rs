@@ -30,7 +30,7 @@ pub struct Config {
     pub access: AccessConfig,
     /// `[[hooks]]` as written; emptied into `hooks` once checked.
     #[serde(rename = "hooks")]
-    raw_hooks: Vec<hooks::RawHook>,
+    pub raw_hooks: Vec<hooks::RawHook>,
     /// The hooks, checked (see [`hooks`]).
     #[serde(skip)]
     pub hooks: Vec<HookConfig>,

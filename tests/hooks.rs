@@ -1,0 +1,684 @@
+//! Hooks (SPEC.md, "Hooks") on real parts: a real HTTP server on loopback
+//! that fails the first posts, real commands, real SQLite, PostgreSQL and
+//! MariaDB for the hooks' state. Retries and parking are driven by config
+//! (`backoff = "0s"`, small `max_attempts`), not by sleeping.
+
+use postier::config::Config;
+use postier::directory::Directory;
+use postier::hooks::{Hooks, Outcome};
+use postier::model::*;
+use postier::ops::{Actor, MailboxRequest, Ops, PasswordInput};
+use postier::password::{Password, Scheme};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::http::{Behaviour, HttpServer};
+use support::sql::{Backend, TestDatabase};
+use tempfile::TempDir;
+
+mod support;
+
+const SECRET: &str = "hook-shared-secret-3f9a";
+
+/// A directory on `backend` with a config holding `hooks` (TOML text).
+struct Setup {
+    dir: TempDir,
+    db: TestDatabase,
+    config: Config,
+    ops: Ops,
+}
+
+async fn setup(backend: Backend, hooks: &str) -> Option<Setup> {
+    let db = TestDatabase::create(backend).await?;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("hook.secret");
+    std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let text = hooks.replace("SECRET_FILE", &secret.display().to_string());
+    let path = dir.path().join("postier.toml");
+    std::fs::write(&path, text).unwrap();
+    let config = Config::read(&path).unwrap();
+    let directory: Arc<dyn Directory> = postier::directory::open(db.url()).await.unwrap();
+    let ops = Ops::new(directory, Actor::admin("tester"), Scheme::Sha512Crypt);
+    Some(Setup {
+        dir,
+        db,
+        config,
+        ops,
+    })
+}
+
+impl Setup {
+    fn hooks(&self) -> Hooks {
+        Hooks::new(&self.ops, &self.config).unwrap()
+    }
+
+    /// A second consumer with its own connection pool, as on another host.
+    async fn other_consumer(&self) -> Hooks {
+        let directory = postier::directory::open(self.db.url()).await.unwrap();
+        let ops = Ops::new(directory, Actor::admin("tester"), Scheme::Sha512Crypt);
+        Hooks::new(&ops, &self.config).unwrap()
+    }
+
+    async fn add_domain(&self, name: &str) -> i64 {
+        self.add_domain_with(name, 0).await
+    }
+
+    async fn add_domain_with(&self, name: &str, max_mailboxes: u64) -> i64 {
+        let settings = DomainSettings {
+            max_mailboxes,
+            ..Default::default()
+        };
+        self.ops
+            .add_domain(DomainName::parse(name).unwrap(), settings)
+            .await
+            .unwrap();
+        self.last_event().await
+    }
+
+    async fn last_event(&self) -> i64 {
+        let events = self.ops.directory().journal(0, 100_000).await.unwrap();
+        events.last().map(|e| e.id).unwrap_or(0)
+    }
+
+    async fn add_mailbox(&self, address: &str, password: &str) -> postier::Result<()> {
+        self.ops
+            .add_mailbox(MailboxRequest {
+                address: Address::parse(address).unwrap(),
+                name: "Alice".into(),
+                quota: None,
+                password: PasswordInput::Plain(Password::new(password.into()).unwrap()),
+            })
+            .await
+            .map(drop)
+    }
+}
+
+fn url_hook(server: &HttpServer, extra: &str) -> String {
+    format!(
+        "[[hooks]]\nname = \"web\"\nevents = [\"*\"]\nurl = \"{}\"\nsecret_file = \"SECRET_FILE\"\n\
+         backoff = \"0s\"\ntimeout = \"5s\"\n{extra}\n",
+        server.url("/hooks/s3cret-path")
+    )
+}
+
+fn ids(requests: &[support::http::Request]) -> Vec<i64> {
+    requests
+        .iter()
+        .map(|r| r.json()["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn verify_signature(r: &support::http::Request) {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET.as_bytes());
+    let header = r.headers.get("x-postier-signature").expect("signed");
+    let hex = header.strip_prefix("sha256=").expect("sha256= prefix");
+    let tag: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    ring::hmac::verify(&key, &r.body, &tag).expect("the signature is the body's HMAC");
+}
+
+/// Retries, order, signature, parking after max_attempts, a parked event
+/// holding back the later ones, and `retry` delivering them all.
+async fn webhook_story(backend: Backend) {
+    let server = HttpServer::start(Behaviour {
+        fail_first: 2,
+        ..Default::default()
+    });
+    let Some(s) = setup(backend, &url_hook(&server, "max_attempts = 3")).await else {
+        return;
+    };
+    let hooks = s.hooks();
+    // A new hook starts at the journal's end: this one sees what follows.
+    hooks.status(0).await.unwrap();
+    let a = s.add_domain("a.example").await;
+    let b = s.add_domain("b.example").await;
+    let c = s.add_domain("c.example").await;
+
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.delivered(), 3, "{report:?}");
+    assert_eq!(report.hooks[0].failed_attempts, 2);
+    let all = server.requests();
+    assert_eq!(all.len(), 5, "two failures then three deliveries");
+    assert_eq!(
+        ids(&all),
+        vec![a, a, a, b, c],
+        "retried in place, in journal order"
+    );
+    for r in &all {
+        verify_signature(r);
+        assert_eq!(r.path, "/hooks/s3cret-path");
+    }
+    let doc = all[4].json();
+    assert_eq!(doc["event"], "domain.add");
+    assert_eq!(doc["object"], "c.example");
+    assert_eq!(doc["domain"], "c.example");
+    assert_eq!(doc["actor"], "tester");
+    assert_eq!(server.connections(), 1, "one kept-alive connection");
+
+    // Everything fails now: parked after three attempts, and the next
+    // event waits behind it.
+    server.set(Behaviour {
+        fail_first: usize::MAX,
+        ..Default::default()
+    });
+    let d = s.add_domain("d.example").await;
+    let e = s.add_domain("e.example").await;
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.hooks[0].parked, Some(d), "{report:?}");
+    assert!(report.has_failures());
+    assert_eq!(server.requests().len(), 8);
+    assert_eq!(ids(&server.requests()[5..]), vec![d, d, d]);
+    let again = hooks.run_once().await.unwrap();
+    assert_eq!(again.hooks[0].parked, Some(d));
+    assert_eq!(
+        server.requests().len(),
+        8,
+        "a parked event is not tried again"
+    );
+
+    let status = hooks.status(10).await.unwrap();
+    let st = &status.hooks[0];
+    assert_eq!((st.pending, st.failed, st.last_delivered_id), (2, 1, c));
+    assert!(st.detail.parked);
+    assert_eq!(st.detail.head, Some((d, 3)));
+    let attempt = &st.detail.attempts[0];
+    assert_eq!(
+        (attempt.event_id, attempt.outcome.as_str(), attempt.code),
+        (d, "parked", Some(500))
+    );
+    assert_eq!(attempt.detail, "try again later");
+
+    // A wrong event id is refused, naming the right one.
+    let wrong = hooks.retry("web", Some(e)).await.unwrap_err();
+    assert!(wrong.to_string().contains(&d.to_string()), "{wrong}");
+    server.set(Behaviour::default());
+    assert_eq!(hooks.retry("web", None).await.unwrap(), d);
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.delivered(), 2);
+    assert!(!report.has_failures());
+    assert_eq!(ids(&server.delivered()), vec![a, b, c, d, e]);
+    let status = hooks.status(0).await.unwrap();
+    assert_eq!(
+        (
+            status.hooks[0].pending,
+            status.hooks[0].failed,
+            status.hooks[0].last_delivered_id
+        ),
+        (0, 0, e)
+    );
+}
+
+#[tokio::test]
+async fn webhook_story_sqlite() {
+    webhook_story(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn webhook_story_postgres() {
+    webhook_story(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn webhook_story_mariadb() {
+    webhook_story(Backend::Mariadb).await;
+}
+
+#[tokio::test]
+async fn skip_moves_a_parked_hook_on() {
+    let server = HttpServer::start(Behaviour {
+        fail_first: 1,
+        ..Default::default()
+    });
+    let s = setup(Backend::Sqlite, &url_hook(&server, "max_attempts = 1"))
+        .await
+        .unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    let a = s.add_domain("a.example").await;
+    let b = s.add_domain("b.example").await;
+    assert_eq!(hooks.run_once().await.unwrap().hooks[0].parked, Some(a));
+    hooks.skip("web", a).await.unwrap();
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.delivered(), 1);
+    assert_eq!(
+        ids(&server.delivered()),
+        vec![b],
+        "a skipped event is not delivered"
+    );
+    let attempts = &hooks.status(5).await.unwrap().hooks[0].detail.attempts;
+    let seen: Vec<(i64, &str, &str)> = attempts
+        .iter()
+        .map(|x| (x.event_id, x.outcome.as_str(), x.detail.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (b, "delivered", ""),
+            (a, "skipped", "by tester"),
+            (a, "parked", "try again later")
+        ]
+    );
+    let err = hooks.skip("web", a).await.unwrap_err();
+    assert!(err.to_string().contains("web"), "{err}");
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = HttpServer::start(Behaviour {
+        redirect_to: Some("/elsewhere".into()),
+        ..Default::default()
+    });
+    let s = setup(Backend::Sqlite, &url_hook(&server, "max_attempts = 1"))
+        .await
+        .unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    let a = s.add_domain("a.example").await;
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.hooks[0].parked, Some(a));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(requests.iter().all(|r| r.path != "/elsewhere"));
+    let status = hooks.status(1).await.unwrap();
+    let attempt = &status.hooks[0].detail.attempts[0];
+    assert_eq!(attempt.code, Some(302));
+    assert!(attempt.detail.contains("redirect"), "{attempt:?}");
+}
+
+#[tokio::test]
+async fn mattermost_gets_a_readable_french_text() {
+    let server = HttpServer::start(Behaviour::default());
+    let toml = format!(
+        "[[hooks]]\nname = \"chat\"\nevents = [\"mailbox.add\"]\ndomains = [\"radio-libre.fr\"]\n\
+         url = \"{}\"\nformat = \"mattermost\"\nlanguage = \"fr\"\n",
+        server.url("/hooks/x")
+    );
+    let s = setup(Backend::Sqlite, &toml).await.unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    s.add_domain("radio-libre.fr").await;
+    s.add_domain("other.org").await;
+    s.add_mailbox("alice@other.org", "pw-one-two-three")
+        .await
+        .unwrap();
+    s.add_mailbox("alice@radio-libre.fr", "pw-one-two-three")
+        .await
+        .unwrap();
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(
+        report.delivered(),
+        1,
+        "only the wanted event of the wanted domain"
+    );
+    let body = server.delivered()[0].json();
+    assert_eq!(
+        body,
+        serde_json::json!({"text": "Boîte aux lettres alice@radio-libre.fr créé(e) par tester."})
+    );
+    assert!(
+        !server.delivered()[0]
+            .headers
+            .contains_key("x-postier-signature")
+    );
+}
+
+#[tokio::test]
+async fn no_secret_in_payloads_or_records_and_a_refused_change_makes_no_event() {
+    let server = HttpServer::start(Behaviour {
+        fail_first: 1,
+        ..Default::default()
+    });
+    let s = setup(Backend::Sqlite, &url_hook(&server, "max_attempts = 5"))
+        .await
+        .unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    s.add_domain_with("small.example", 1).await;
+    s.add_mailbox("one@small.example", "Sup3r-Secret-Pass!")
+        .await
+        .unwrap();
+    let refused = s.add_mailbox("two@small.example", "An0ther-Secret!").await;
+    assert!(
+        refused.is_err(),
+        "the domain's limit refuses a second mailbox"
+    );
+    hooks.run_once().await.unwrap();
+    let delivered = server.delivered();
+    let events: Vec<String> = delivered
+        .iter()
+        .map(|r| r.json()["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        events,
+        ["domain.add", "mailbox.add"],
+        "no event for the refused change"
+    );
+    let stored_hash = s
+        .ops
+        .mailbox(&Address::parse("one@small.example").unwrap())
+        .await
+        .unwrap()
+        .password
+        .as_str()
+        .to_string();
+    let hash_tail = stored_hash.rsplit('$').next().unwrap().to_string();
+    for r in server.requests() {
+        let body = String::from_utf8(r.body.clone()).unwrap();
+        for secret in ["Sup3r-Secret-Pass", "An0ther-Secret", SECRET, &hash_tail] {
+            assert!(!body.contains(secret), "{secret} in {body}");
+            assert!(!r.headers.values().any(|v| v.contains(secret)));
+        }
+    }
+    let attempts = s
+        .ops
+        .directory()
+        .hook_store()
+        .attempts("web", 100)
+        .await
+        .unwrap();
+    assert!(!attempts.is_empty());
+    let text = format!("{attempts:?} {:?}", s.config);
+    for secret in ["Sup3r-Secret-Pass", SECRET, "s3cret-path"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}
+
+fn script(dir: &Path, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.display().to_string()
+}
+
+fn command_hook(program: &str, extra: &str) -> String {
+    format!(
+        "[[hooks]]\nname = \"script\"\nevents = [\"*\"]\ncommand = [\"{program}\"]\nbackoff = \"0s\"\n{extra}\n"
+    )
+}
+
+#[tokio::test]
+async fn a_failing_command_is_recorded_retried_and_parked() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let program = script(
+        dir.path(),
+        "fail.sh",
+        &format!(
+            "echo x >> {}\necho \"cannot reach monitoring for $POSTIER_OBJECT\" >&2\nexit 3",
+            count.display()
+        ),
+    );
+    let s = setup(Backend::Sqlite, &command_hook(&program, "max_attempts = 2"))
+        .await
+        .unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    let a = s.add_domain("a.example").await;
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.hooks[0].parked, Some(a));
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 2);
+    let status = hooks.status(5).await.unwrap();
+    let attempts = &status.hooks[0].detail.attempts;
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(
+        (attempts[1].outcome.as_str(), attempts[1].code),
+        ("failed", Some(3))
+    );
+    assert_eq!(
+        (attempts[0].outcome.as_str(), attempts[0].code),
+        ("parked", Some(3))
+    );
+    assert_eq!(attempts[0].detail, "cannot reach monitoring for a.example");
+}
+
+#[tokio::test]
+async fn a_hanging_command_is_killed_at_the_timeout_with_what_it_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("child.pid");
+    let program = script(
+        dir.path(),
+        "hang.sh",
+        &format!("sleep 300 &\necho $! > {}\nwait", pidfile.display()),
+    );
+    let s = setup(
+        Backend::Sqlite,
+        &command_hook(&program, "max_attempts = 1\ntimeout = \"1s\""),
+    )
+    .await
+    .unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    s.add_domain("a.example").await;
+    let started = Instant::now();
+    let report = hooks.run_once().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(report.hooks[0].parked.is_some());
+    let status = hooks.status(1).await.unwrap();
+    let attempt = &status.hooks[0].detail.attempts[0];
+    assert!(attempt.detail.contains("timeout"), "{attempt:?}");
+    // The sleep the script started went with it (the whole group).
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let gone = state.is_empty() || state.contains(") Z ");
+        if gone {
+            break;
+        }
+        assert!(Instant::now() < deadline, "sleep {pid} still runs: {state}");
+        std::thread::yield_now();
+    }
+}
+
+#[tokio::test]
+async fn a_command_gets_the_event_on_stdin_and_a_bare_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let program = script(
+        dir.path(),
+        "log.sh",
+        &format!(
+            "cat > {o}/$POSTIER_EVENT_ID.json\nenv > {o}/$POSTIER_EVENT_ID.env\n\
+             head -c 2000000 /dev/zero | tr '\\0' x >&2\nyes | head -n 200000",
+            o = out.display()
+        ),
+    );
+    let s = setup(Backend::Sqlite, &command_hook(&program, ""))
+        .await
+        .unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    let a = s.add_domain("a.example").await;
+    s.add_mailbox("bob@a.example", "Bob-Secret-Pass1")
+        .await
+        .unwrap();
+    let b = s.last_event().await;
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.delivered(), 2, "{report:?}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(format!("{b}.json"))).unwrap())
+            .unwrap();
+    assert_eq!(doc["id"], b);
+    assert_eq!(doc["event"], "mailbox.add");
+    assert_eq!(doc["object"], "bob@a.example");
+    assert_eq!(doc["payload"]["after"]["password_scheme"], "SHA512-CRYPT");
+    assert!(!doc.to_string().contains("Bob-Secret"));
+    let env = std::fs::read_to_string(out.join(format!("{b}.env"))).unwrap();
+    for line in [
+        "POSTIER_EVENT=mailbox.add",
+        &format!("POSTIER_EVENT_ID={b}"),
+        "POSTIER_OBJECT=bob@a.example",
+        "POSTIER_DOMAIN=a.example",
+        "POSTIER_HOOK=script",
+    ] {
+        assert!(env.lines().any(|l| l == line), "{line} not in {env}");
+    }
+    let names: Vec<&str> = env.lines().filter_map(|l| l.split('=').next()).collect();
+    for name in &names {
+        assert!(
+            name.starts_with("POSTIER_") && !name.contains("DIRECTORY")
+                || ["PATH", "PWD", "SHLVL", "_", "OLDPWD"].contains(name),
+            "{name} leaked into the hook's environment: {env}"
+        );
+    }
+    let a_env = std::fs::read_to_string(out.join(format!("{a}.env"))).unwrap();
+    assert!(a_env.contains("POSTIER_EVENT=domain.add"));
+    // Megabytes on stderr and stdout: delivered, and only a little kept.
+    let status = hooks.status(0).await.unwrap();
+    assert_eq!(status.hooks[0].pending, 0);
+    let attempts = s
+        .ops
+        .directory()
+        .hook_store()
+        .attempts("script", 10)
+        .await
+        .unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert!(attempts.iter().all(|x| x.outcome == "delivered"));
+    assert!(
+        attempts.iter().all(|x| x.detail.len() <= 1030),
+        "{}",
+        attempts[0].detail.len()
+    );
+}
+
+/// Two consumers at once on one server database: each event reaches the
+/// hook exactly once (counted at the receiver), in order.
+async fn two_consumers(backend: Backend) {
+    let server = HttpServer::start(Behaviour::default());
+    let Some(s) = setup(backend, &url_hook(&server, "max_attempts = 3")).await else {
+        return;
+    };
+    let one = s.hooks();
+    let two = s.other_consumer().await;
+    assert_ne!(one.owner(), two.owner());
+    one.status(0).await.unwrap();
+    let mut expected = Vec::new();
+    for round in 0..5 {
+        for i in 0..8 {
+            expected.push(s.add_domain(&format!("d{round}-{i}.example")).await);
+        }
+        let (r1, r2) = tokio::join!(one.run_once(), two.run_once());
+        let (r1, r2) = (r1.unwrap(), r2.unwrap());
+        assert!(!r1.has_failures() && !r2.has_failures());
+    }
+    // Whatever one left to the other, a last round each finishes.
+    let (r1, r2) = tokio::join!(one.run_once(), two.run_once());
+    r1.unwrap();
+    r2.unwrap();
+    one.run_once().await.unwrap();
+    assert_eq!(
+        ids(&server.requests()),
+        expected,
+        "each event once, in order"
+    );
+}
+
+#[tokio::test]
+async fn two_consumers_postgres() {
+    two_consumers(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn two_consumers_mariadb() {
+    two_consumers(Backend::Mariadb).await;
+}
+
+#[tokio::test]
+async fn two_consumers_sqlite() {
+    two_consumers(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_dead_consumers_lease_expires_and_another_takes_over() {
+    let server = HttpServer::start(Behaviour::default());
+    let s = setup(Backend::Sqlite, &url_hook(&server, ""))
+        .await
+        .unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    let a = s.add_domain("a.example").await;
+    // A consumer that took the lease for one second and died.
+    let store = s.ops.directory().hook_store();
+    let now = postier::hooks::now_ms();
+    assert!(
+        store
+            .lease("web", "dead-host:1:0", now, now + 1000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let report = hooks.run_once().await.unwrap();
+    assert!(report.hooks[0].busy, "{report:?}");
+    assert!(server.requests().is_empty());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let report = hooks.run_once().await.unwrap();
+        if report.delivered() == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the lease never expired");
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(ids(&server.requests()), vec![a]);
+}
+
+#[tokio::test]
+async fn test_sends_a_synthetic_event_and_records_nothing() {
+    let server = HttpServer::start(Behaviour::default());
+    let s = setup(Backend::Sqlite, &url_hook(&server, ""))
+        .await
+        .unwrap();
+    let hooks = s.hooks();
+    let attempt = hooks.test("web").await.unwrap();
+    assert_eq!(attempt.outcome, Outcome::Delivered);
+    assert_eq!(attempt.code, Some(200));
+    let r = &server.requests()[0];
+    verify_signature(r);
+    assert_eq!(r.json()["event"], "hook.test");
+    assert_eq!(r.json()["id"], 0);
+    assert!(
+        s.ops
+            .directory()
+            .hook_store()
+            .attempts("web", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let err = hooks.test("nope").await.unwrap_err().to_string();
+    assert!(err.contains("nope") && err.contains("web"), "{err}");
+}
+
+#[tokio::test]
+async fn only_admins_run_hooks() {
+    let s = setup(Backend::Sqlite, &command_hook("/bin/true", ""))
+        .await
+        .unwrap();
+    let dom = DomainName::parse("a.example").unwrap();
+    let other = Ops::new(
+        s.ops.directory().clone(),
+        Actor {
+            user: "dana".into(),
+            role: postier::ops::Role::DomainAdmin(vec![dom]),
+        },
+        Scheme::Sha512Crypt,
+    );
+    let err = Hooks::new(&other, &s.config).err().unwrap().to_string();
+    assert!(err.contains("admin") && err.contains("dana"), "{err}");
+    drop(s.dir);
+}
