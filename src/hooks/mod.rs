@@ -124,6 +124,19 @@ impl Hooks {
     /// a missing or world-readable one is an error at start.
     pub fn new(ops: &Ops, config: &Config) -> Result<Hooks> {
         ops.actor().require_admin("hooks")?;
+        if config
+            .hooks
+            .iter()
+            .any(|h| matches!(h.target, HookTarget::Command(_)))
+        {
+            // A command that exits without reading its stdin closes the
+            // pipe: writing the event must then fail (EPIPE, ignored), not
+            // kill postier, whose binary restores SIGPIPE's default.
+            // SAFETY: sets a signal disposition; no handler code runs.
+            unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+            }
+        }
         let mut secrets = BTreeMap::new();
         for hook in &config.hooks {
             if let HookTarget::Url {
@@ -230,11 +243,23 @@ impl Hooks {
                 return Ok(run);
             }
             let now = now_ms();
-            let Some(row) = self
+            let until = now.saturating_add(lease_for);
+            let mut leased = self
                 .store
-                .lease(&hook.name, &self.owner, now, now.saturating_add(lease_for))
-                .await?
-            else {
+                .lease(&hook.name, &self.owner, now, until)
+                .await?;
+            if leased.is_none()
+                && let Some(dead) = self.dead_holder(&hook.name).await?
+            {
+                // Its consumer died on this host: no need to wait for the
+                // lease to run out. (The conditional UPDATE still lets
+                // only one consumer take it.)
+                leased = self
+                    .store
+                    .lease(&hook.name, &self.owner, dead.saturating_add(1), until)
+                    .await?;
+            }
+            let Some(row) = leased else {
                 run.busy = true;
                 return Ok(run);
             };
@@ -311,6 +336,27 @@ impl Hooks {
                     run.last_error = Some(attempt_text(&attempt));
                 }
             }
+        }
+    }
+
+    /// The lease end of `hook`'s holder if that is a consumer of this host
+    /// whose process is gone.
+    async fn dead_holder(&self, hook: &str) -> Result<Option<i64>> {
+        let rows = self.store.rows().await?;
+        let Some(row) = rows.iter().find(|r| r.hook == hook) else {
+            return Ok(None);
+        };
+        let Some(holder) = row.lease_owner.as_deref() else {
+            return Ok(None);
+        };
+        let mut parts = holder.rsplitn(3, ':');
+        let (_, pid, host) = (parts.next(), parts.next(), parts.next());
+        let pid = pid.and_then(|p| p.parse::<libc::pid_t>().ok());
+        match (host, pid) {
+            (Some(host), Some(pid)) if host == hostname() && !process_alive(pid) => {
+                Ok(Some(row.lease_until))
+            }
+            _ => Ok(None),
         }
     }
 
@@ -508,6 +554,17 @@ pub fn attempt_text(a: &Attempt) -> String {
         (None, false) => format!("{}: {}", a.outcome.as_str(), a.detail),
         (None, true) => a.outcome.as_str().to_string(),
     }
+}
+
+/// Whether a process `pid` exists on this host.
+fn process_alive(pid: libc::pid_t) -> bool {
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only checks that the process exists and may be
+    // signalled; nothing is sent.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 fn hostname() -> String {
