@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::http::{Behaviour, HttpServer};
+use support::slapd::Slapd;
 use support::sql::{Backend, TestDatabase};
 use tempfile::TempDir;
 
@@ -23,13 +24,40 @@ const SECRET: &str = "hook-shared-secret-3f9a";
 /// A directory on `backend` with a config holding `hooks` (TOML text).
 struct Setup {
     dir: TempDir,
-    db: TestDatabase,
+    db: Option<TestDatabase>,
+    /// An LDAP directory instead (its hooks' state in its local store).
+    _ldap: Option<Slapd>,
     config: Config,
     ops: Ops,
 }
 
+/// Which directory a story runs on.
+#[derive(Clone, Copy)]
+enum Store {
+    Sql(Backend),
+    Ldap,
+}
+
 async fn setup(backend: Backend, hooks: &str) -> Option<Setup> {
-    let db = TestDatabase::create(backend).await?;
+    setup_on(Store::Sql(backend), hooks).await
+}
+
+async fn setup_on(store: Store, hooks: &str) -> Option<Setup> {
+    let (db, ldap, directory): (_, _, Arc<dyn Directory>) = match store {
+        Store::Sql(backend) => {
+            let db = TestDatabase::create(backend).await?;
+            let directory = postier::directory::open(db.url()).await.unwrap();
+            (Some(db), None, directory)
+        }
+        Store::Ldap => {
+            let slapd = Slapd::start()?;
+            let settings = slapd.config("state.db");
+            let directory = postier::directory::open_with(&slapd.ldap_url(), &settings)
+                .await
+                .unwrap();
+            (None, Some(slapd), directory)
+        }
+    };
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("hook.secret");
     std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
@@ -39,11 +67,11 @@ async fn setup(backend: Backend, hooks: &str) -> Option<Setup> {
     let path = dir.path().join("postier.toml");
     std::fs::write(&path, text).unwrap();
     let config = Config::read(&path).unwrap();
-    let directory: Arc<dyn Directory> = postier::directory::open(db.url()).await.unwrap();
     let ops = Ops::new(directory, Actor::admin("tester"), Scheme::Sha512Crypt);
     Some(Setup {
         dir,
         db,
+        _ldap: ldap,
         config,
         ops,
     })
@@ -56,7 +84,8 @@ impl Setup {
 
     /// A second consumer with its own connection pool, as on another host.
     async fn other_consumer(&self) -> Hooks {
-        let directory = postier::directory::open(self.db.url()).await.unwrap();
+        let url = self.db.as_ref().expect("a SQL directory").url();
+        let directory = postier::directory::open(url).await.unwrap();
         let ops = Ops::new(directory, Actor::admin("tester"), Scheme::Sha512Crypt);
         Hooks::new(&ops, &self.config).unwrap()
     }
@@ -123,12 +152,12 @@ fn verify_signature(r: &support::http::Request) {
 
 /// Retries, order, signature, parking after max_attempts, a parked event
 /// holding back the later ones, and `retry` delivering them all.
-async fn webhook_story(backend: Backend) {
+async fn webhook_story(store: Store) {
     let server = HttpServer::start(Behaviour {
         fail_first: 2,
         ..Default::default()
     });
-    let Some(s) = setup(backend, &url_hook(&server, "max_attempts = 3")).await else {
+    let Some(s) = setup_on(store, &url_hook(&server, "max_attempts = 3")).await else {
         return;
     };
     let hooks = s.hooks();
@@ -214,17 +243,22 @@ async fn webhook_story(backend: Backend) {
 
 #[tokio::test]
 async fn webhook_story_sqlite() {
-    webhook_story(Backend::Sqlite).await;
+    webhook_story(Store::Sql(Backend::Sqlite)).await;
 }
 
 #[tokio::test]
 async fn webhook_story_postgres() {
-    webhook_story(Backend::Postgres).await;
+    webhook_story(Store::Sql(Backend::Postgres)).await;
 }
 
 #[tokio::test]
 async fn webhook_story_mariadb() {
-    webhook_story(Backend::Mariadb).await;
+    webhook_story(Store::Sql(Backend::Mariadb)).await;
+}
+
+#[tokio::test]
+async fn webhook_story_ldap() {
+    webhook_story(Store::Ldap).await;
 }
 
 #[tokio::test]

@@ -35,6 +35,8 @@ use tokio::sync::watch;
 
 /// How many journal events are read at a time.
 const BATCH: u64 = 500;
+/// `hooks watch` runs a full round at least this often.
+pub const WATCH_ROUND: Duration = Duration::from_secs(30);
 /// A lease lasts the hook's timeout plus this.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
 
@@ -368,24 +370,51 @@ impl Hooks {
         self.targets.deliver(hook, doc, secret).await
     }
 
-    /// Delivers until `stop` turns true, a round every `poll` (at once
-    /// again when a round delivered something), handing each round's
-    /// report to `on_round`.
+    /// Delivers until `stop` turns true, handing each round's report to
+    /// `on_round`. Every `poll` it reads only the journal's last id (one
+    /// cheap query); a round runs when that moved, when a retry falls due,
+    /// and at least every [`WATCH_ROUND`] (to take over a dead consumer's
+    /// hooks, or pick up a `hooks retry`).
     pub async fn watch(
         &self,
         mut stop: watch::Receiver<bool>,
         poll: Duration,
         mut on_round: impl FnMut(Result<&RunReport, &Error>),
     ) {
+        let mut seen = None;
+        let mut due: Option<i64> = None;
+        let mut last_round: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 return;
             }
-            let round = self.run_until(&stop).await;
-            on_round(round.as_ref());
-            let busy = matches!(&round, Ok(r) if r.delivered() > 0);
-            if busy {
-                continue;
+            let last = self.store.last_journal_id().await;
+            let moved = match &last {
+                Ok(id) => seen != Some(*id),
+                Err(e) => {
+                    on_round(Err(e));
+                    true
+                }
+            };
+            let retry_due = due.is_some_and(|at| at <= now_ms());
+            let stale = last_round.is_none_or(|t| t.elapsed() >= WATCH_ROUND);
+            if last.is_ok() && (moved || retry_due || stale) {
+                last_round = Some(std::time::Instant::now());
+                let round = self.run_until(&stop).await;
+                on_round(round.as_ref());
+                if let Ok(report) = &round {
+                    seen = last.ok();
+                    due = report
+                        .hooks
+                        .iter()
+                        .filter_map(|h| h.waiting.map(|w| w.1))
+                        .min();
+                    if report.delivered() > 0 {
+                        // More may have landed meanwhile: look again now.
+                        seen = None;
+                        continue;
+                    }
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
