@@ -99,6 +99,11 @@ impl EventDoc {
     }
 }
 
+/// The domain a journal event is about (see [`EventDoc::domain`]).
+pub fn domain_of_journal(e: &JournalEvent) -> Option<String> {
+    domain_of(&e.event, &e.object, &e.payload)
+}
+
 /// The domain an event is about: the object itself for domain events,
 /// what follows `@` for addresses, else the payload's `domain` if any.
 fn domain_of(event: &str, object: &str, payload: &Value) -> Option<String> {

@@ -266,79 +266,114 @@ impl Hooks {
                 return Ok(run);
             };
             let events = self.ops.directory().journal(row.done_id, BATCH).await?;
-            let Some(last) = events.last().map(|e| e.id) else {
+            if events.is_empty() {
                 return Ok(run);
-            };
-            let Some(event) = events.iter().find(|e| wants(hook, e)) else {
-                // Nothing here for this hook: move past the whole batch.
-                let until = now_ms().saturating_add(lease_for);
-                if !self
-                    .store
-                    .advance(&hook.name, &self.owner, last, until)
-                    .await?
+            }
+            // What the row says of the event being worked on; after a
+            // delivery the hook is simply done up to it.
+            let mut head = row
+                .head_id
+                .map(|id| (id, row.attempts, row.next_at, row.parked));
+            // Events not for this hook, passed since the last write.
+            let mut passed = None;
+            for event in &events {
+                if !wants(hook, event) {
+                    passed = Some(event.id);
+                    continue;
+                }
+                if let Some(to) = passed.take()
+                    && head.is_none()
+                    && !self.advance(hook, to, lease_for).await?
                 {
                     return Ok(run);
                 }
-                continue 'lease;
-            };
-            if event.id - 1 > row.done_id && row.head_id.is_none() {
-                let until = now_ms().saturating_add(lease_for);
-                if !self
-                    .store
-                    .advance(&hook.name, &self.owner, event.id - 1, until)
-                    .await?
-                {
+                let (failed_before, next_at, parked) = match head {
+                    Some((id, attempts, next_at, parked)) if id == event.id => {
+                        (attempts, next_at, parked)
+                    }
+                    _ => (0, 0, false),
+                };
+                if parked {
+                    run.parked = Some(event.id);
                     return Ok(run);
                 }
-            }
-            let (failed_before, at_head) = match row.head_id {
-                Some(head) if head == event.id => (row.attempts, true),
-                _ => (0, false),
-            };
-            if at_head && row.parked {
-                run.parked = Some(event.id);
-                return Ok(run);
-            }
-            if at_head && row.next_at > now_ms() {
-                run.waiting = Some((event.id, row.next_at));
-                return Ok(run);
-            }
-            let doc = EventDoc::from_journal(event);
-            let attempt = self.attempt(hook, &doc).await;
-            let tries = u32::try_from(failed_before + 1).unwrap_or(u32::MAX);
-            let next = match attempt.outcome {
-                Outcome::Delivered => Next::Done,
-                _ if tries >= hook.max_attempts => Next::Park,
-                _ => {
-                    let delay = hook.retry_delay(tries, rand::random::<f64>());
-                    Next::RetryAt(now_ms().saturating_add(delay.as_millis() as i64))
+                if next_at > now_ms() {
+                    run.waiting = Some((event.id, next_at));
+                    return Ok(run);
                 }
-            };
-            let row = AttemptRow {
-                hook: hook.name.clone(),
-                event_id: event.id,
-                at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                outcome: match next {
-                    Next::Park => "parked".to_string(),
-                    _ => attempt.outcome.as_str().to_string(),
-                },
-                code: attempt.code,
-                detail: attempt.detail.clone(),
-            };
-            let until = now_ms().saturating_add(lease_for);
-            if !self.store.record(&self.owner, &row, next, until).await? {
-                // The lease ran out during the attempt and another
-                // consumer took the hook: it owns the outcome now.
-                return Ok(run);
-            }
-            match next {
-                Next::Done => run.delivered += 1,
-                Next::RetryAt(_) | Next::Park => {
-                    run.failed_attempts += 1;
-                    run.last_error = Some(attempt_text(&attempt));
+                if *stop.borrow() {
+                    return Ok(run);
                 }
+                let next = self
+                    .deliver(hook, event, failed_before, lease_for, &mut run)
+                    .await?;
+                match next {
+                    // Lost the lease: the consumer that took it owns the rest.
+                    None => return Ok(run),
+                    Some(Next::Done) => head = None,
+                    // Failed: read the hook's state again (the retry may be due at once).
+                    Some(_) => continue 'lease,
+                }
+            }
+            if let Some(to) = passed
+                && head.is_none()
+                && !self.advance(hook, to, lease_for).await?
+            {
+                return Ok(run);
             }
         }
+    }
+
+    /// Marks `hook` done up to `to`, renewing the lease; false if lost.
+    async fn advance(&self, hook: &HookConfig, to: i64, lease_for: i64) -> Result<bool> {
+        let until = now_ms().saturating_add(lease_for);
+        self.store.advance(&hook.name, &self.owner, to, until).await
+    }
+
+    /// One attempt at `event`, recorded; what it left the hook as, or None
+    /// if the lease was lost meanwhile.
+    async fn deliver(
+        &self,
+        hook: &HookConfig,
+        event: &JournalEvent,
+        failed_before: i64,
+        lease_for: i64,
+        run: &mut HookRun,
+    ) -> Result<Option<Next>> {
+        let doc = EventDoc::from_journal(event);
+        let attempt = self.attempt(hook, &doc).await;
+        let tries = u32::try_from(failed_before + 1).unwrap_or(u32::MAX);
+        let next = match attempt.outcome {
+            Outcome::Delivered => Next::Done,
+            _ if tries >= hook.max_attempts => Next::Park,
+            _ => {
+                let delay = hook.retry_delay(tries, rand::random::<f64>());
+                Next::RetryAt(now_ms().saturating_add(delay.as_millis() as i64))
+            }
+        };
+        let row = AttemptRow {
+            hook: hook.name.clone(),
+            event_id: event.id,
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            outcome: match next {
+                Next::Park => "parked".to_string(),
+                _ => attempt.outcome.as_str().to_string(),
+            },
+            code: attempt.code,
+            detail: attempt.detail.clone(),
+        };
+        let until = now_ms().saturating_add(lease_for);
+        if !self.store.record(&self.owner, &row, next, until).await? {
+            return Ok(None);
+        }
+        match next {
+            Next::Done => run.delivered += 1,
+            Next::RetryAt(_) | Next::Park => {
+                run.failed_attempts += 1;
+                run.last_error = Some(attempt_text(&attempt));
+            }
+        }
+        Ok(Some(next))
     }
 
     /// The lease end of `hook`'s holder if that is a consumer of this host
@@ -571,8 +606,7 @@ fn not_head(hook: &str, asked: i64, head: i64, verb: &str) -> Error {
 }
 
 fn wants(hook: &HookConfig, e: &JournalEvent) -> bool {
-    let doc_domain = EventDoc::from_journal(e).domain;
-    hook.wants(&e.event, doc_domain.as_deref())
+    hook.wants(&e.event, event::domain_of_journal(e).as_deref())
 }
 
 /// An attempt in a few words: exit code or status, then the detail.
