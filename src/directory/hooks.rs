@@ -81,6 +81,16 @@ pub trait HookStore: Send + Sync {
         next: Next,
         until: i64,
     ) -> Result<bool>;
+    /// Records `delivered` (attempts that delivered consecutive events of
+    /// one hook, oldest first) and marks the hook done up to the last, in
+    /// one transaction. False (and nothing written) if `owner` no longer
+    /// holds the lease.
+    async fn record_delivered(
+        &self,
+        owner: &str,
+        delivered: &[AttemptRow],
+        until: i64,
+    ) -> Result<bool>;
     /// Clears the parked mark on `hook`'s head if it is `event_id`: tried
     /// again at once, with a fresh count. False if that is not its head.
     async fn retry(&self, hook: &str, event_id: i64, by: &str) -> Result<bool>;

@@ -116,6 +116,37 @@ pub struct Hooks {
     owner: String,
 }
 
+/// Deliveries made but not yet written (see [`Hooks::flush`]): written
+/// every [`FLUSH_EVERY`] events or [`FLUSH_AFTER`], and before anything
+/// else is written or the round ends.
+struct Delivered {
+    attempts: Vec<AttemptRow>,
+    since: std::time::Instant,
+}
+
+impl Default for Delivered {
+    fn default() -> Self {
+        Delivered {
+            attempts: Vec::new(),
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Delivered {
+    fn is_full(&self) -> bool {
+        self.attempts.len() >= FLUSH_EVERY || self.since.elapsed() >= FLUSH_AFTER
+    }
+}
+
+/// At most this many deliveries, or this long, before they are written.
+const FLUSH_EVERY: usize = 100;
+const FLUSH_AFTER: Duration = Duration::from_millis(250);
+
+fn lease_ms(hook: &HookConfig) -> i64 {
+    i64::try_from((hook.timeout + LEASE_MARGIN).as_millis()).unwrap_or(i64::MAX)
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -238,11 +269,42 @@ impl Hooks {
             name: hook.name.clone(),
             ..Default::default()
         };
-        let lease_for =
-            i64::try_from((hook.timeout + LEASE_MARGIN).as_millis()).unwrap_or(i64::MAX);
+        let mut batch = Delivered::default();
+        let ran = self.run_hook_in(hook, stop, &mut run, &mut batch).await;
+        // What was delivered is recorded whatever stopped the round.
+        let flushed = self.flush(hook, &mut batch).await;
+        ran?;
+        flushed?;
+        Ok(run)
+    }
+
+    /// Records the deliveries not yet written; false if the lease was lost
+    /// (another consumer then delivers them again: at least once).
+    async fn flush(&self, hook: &HookConfig, batch: &mut Delivered) -> Result<bool> {
+        if batch.attempts.is_empty() {
+            return Ok(true);
+        }
+        let until = now_ms().saturating_add(lease_ms(hook));
+        let ok = self
+            .store
+            .record_delivered(&self.owner, &batch.attempts, until)
+            .await?;
+        batch.attempts.clear();
+        batch.since = std::time::Instant::now();
+        Ok(ok)
+    }
+
+    async fn run_hook_in(
+        &self,
+        hook: &HookConfig,
+        stop: &watch::Receiver<bool>,
+        run: &mut HookRun,
+        batch: &mut Delivered,
+    ) -> Result<()> {
+        let lease_for = lease_ms(hook);
         'lease: loop {
             if *stop.borrow() {
-                return Ok(run);
+                return Ok(());
             }
             let now = now_ms();
             let until = now.saturating_add(lease_for);
@@ -263,11 +325,11 @@ impl Hooks {
             }
             let Some(row) = leased else {
                 run.busy = true;
-                return Ok(run);
+                return Ok(());
             };
             let events = self.ops.directory().journal(row.done_id, BATCH).await?;
             if events.is_empty() {
-                return Ok(run);
+                return Ok(());
             }
             // What the row says of the event being worked on; after a
             // delivery the hook is simply done up to it.
@@ -283,9 +345,10 @@ impl Hooks {
                 }
                 if let Some(to) = passed.take()
                     && head.is_none()
-                    && !self.advance(hook, to, lease_for).await?
+                    && !(self.flush(hook, batch).await?
+                        && self.advance(hook, to, lease_for).await?)
                 {
-                    return Ok(run);
+                    return Ok(());
                 }
                 let (failed_before, next_at, parked) = match head {
                     Some((id, attempts, next_at, parked)) if id == event.id => {
@@ -295,31 +358,40 @@ impl Hooks {
                 };
                 if parked {
                     run.parked = Some(event.id);
-                    return Ok(run);
+                    return Ok(());
                 }
                 if next_at > now_ms() {
                     run.waiting = Some((event.id, next_at));
-                    return Ok(run);
+                    return Ok(());
                 }
                 if *stop.borrow() {
-                    return Ok(run);
+                    return Ok(());
                 }
                 let next = self
-                    .deliver(hook, event, failed_before, lease_for, &mut run)
+                    .deliver(hook, event, failed_before, lease_for, run, batch)
                     .await?;
                 match next {
                     // Lost the lease: the consumer that took it owns the rest.
-                    None => return Ok(run),
-                    Some(Next::Done) => head = None,
+                    None => return Ok(()),
+                    Some(Next::Done) => {
+                        head = None;
+                        if batch.is_full() && !self.flush(hook, batch).await? {
+                            return Ok(());
+                        }
+                    }
                     // Failed: read the hook's state again (the retry may be due at once).
                     Some(_) => continue 'lease,
                 }
+            }
+            // Written before the next lease reads the cursor back.
+            if !self.flush(hook, batch).await? {
+                return Ok(());
             }
             if let Some(to) = passed
                 && head.is_none()
                 && !self.advance(hook, to, lease_for).await?
             {
-                return Ok(run);
+                return Ok(());
             }
         }
     }
@@ -339,6 +411,7 @@ impl Hooks {
         failed_before: i64,
         lease_for: i64,
         run: &mut HookRun,
+        batch: &mut Delivered,
     ) -> Result<Option<Next>> {
         let doc = EventDoc::from_journal(event);
         let attempt = self.attempt(hook, &doc).await;
@@ -362,6 +435,16 @@ impl Hooks {
             code: attempt.code,
             detail: attempt.detail.clone(),
         };
+        if next == Next::Done {
+            // Written with the next ones (one commit for many events).
+            batch.attempts.push(row);
+            run.delivered += 1;
+            return Ok(Some(next));
+        }
+        // A failure is written at once, after the deliveries before it.
+        if !self.flush(hook, batch).await? {
+            return Ok(None);
+        }
         let until = now_ms().saturating_add(lease_for);
         if !self.store.record(&self.owner, &row, next, until).await? {
             return Ok(None);

@@ -271,6 +271,47 @@ impl HookStore for SqlHookStore {
         Ok(true)
     }
 
+    async fn record_delivered(
+        &self,
+        owner: &str,
+        delivered: &[AttemptRow],
+        until: i64,
+    ) -> Result<bool> {
+        let (Some(first), Some(last)) = (delivered.first(), delivered.last()) else {
+            return Ok(true);
+        };
+        let mut tx = self.begin().await?;
+        let moved = sqlx::query(self.dialect.sql(
+            "UPDATE hook_state SET done_id = ?, last_delivered_id = ?, head_id = NULL, \
+             attempts = 0, next_at = 0, parked = 0, lease_until = ?, updated_at = ? \
+             WHERE hook = ? AND lease_owner = ? AND done_id < ?",
+        ))
+        .bind(last.event_id)
+        .bind(last.event_id)
+        .bind(until)
+        .bind(last.at.clone())
+        .bind(last.hook.clone())
+        .bind(owner.to_string())
+        .bind(first.event_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if moved != 1 {
+            let _ = tx.rollback().await;
+            return Ok(false);
+        }
+        for a in delivered {
+            let mut insert = sqlx::query(self.dialect.sql(INSERT_ATTEMPT));
+            for v in attempt_args(a) {
+                insert = bind(insert, v);
+            }
+            insert.execute(&mut *tx).await.map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
     async fn retry(&self, hook: &str, event_id: i64, by: &str) -> Result<bool> {
         let mut tx = self.begin().await?;
         let n = sqlx::query(self.dialect.sql(
