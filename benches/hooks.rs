@@ -110,7 +110,7 @@ async fn bench(backend: Backend) {
     // Watch latency: one change at a time, timed until the server has it.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let watcher = tokio::spawn(async move {
-        web.watch(stop_rx, Duration::from_millis(200), |_| {}).await;
+        web.watch(stop_rx, Duration::from_millis(100), |_| {}).await;
     });
     let mut latencies = Vec::with_capacity(LATENCY_SAMPLES);
     for i in 0..LATENCY_SAMPLES {
@@ -132,7 +132,7 @@ async fn bench(backend: Backend) {
     latencies.sort();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     println!(
-        "  {}: watch latency (poll 200ms), change committed → delivered: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        "  {}: watch latency (poll 100ms), change committed → delivered: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
         backend.name(),
         at(0.50).as_secs_f64() * 1e3,
         at(0.99).as_secs_f64() * 1e3,

@@ -1014,3 +1014,36 @@ fn crash_mid_delivery_loses_nothing() {
     );
     assert!(kills >= 10, "only {kills} kills");
 }
+
+/// On PostgreSQL a commit wakes `watch` at once (LISTEN/NOTIFY): with a
+/// one-minute poll, a change is still delivered within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_wakes_on_postgres_notifications() {
+    let server = HttpServer::start(Behaviour::default());
+    let Some(s) = setup(Backend::Postgres, &url_hook(&server, "")).await else {
+        return;
+    };
+    let hooks = Arc::new(s.hooks());
+    hooks.status(0).await.unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (round_tx, mut rounds) = tokio::sync::mpsc::unbounded_channel();
+    let watcher = {
+        let hooks = hooks.clone();
+        tokio::spawn(async move {
+            hooks
+                .watch(stop_rx, Duration::from_secs(60), |r| {
+                    let _ = round_tx.send(r.is_ok());
+                })
+                .await;
+        })
+    };
+    // Its first round has run, with nothing to deliver: it waits now.
+    assert_eq!(rounds.recv().await, Some(true));
+    let started = Instant::now();
+    let a = s.add_domain("a.example").await;
+    let got = tokio::task::block_in_place(|| server.wait_delivered(1, Duration::from_secs(20)));
+    assert_eq!(ids(&got), vec![a]);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    stop_tx.send(true).unwrap();
+    watcher.await.unwrap();
+}

@@ -97,7 +97,7 @@ pub enum HooksCmd {
     /// Keep delivering as changes land, until SIGTERM or Ctrl-C.
     Watch {
         /// How often to look for new events.
-        #[arg(long, default_value = "200ms", value_name = "DURATION")]
+        #[arg(long, default_value = "100ms", value_name = "DURATION")]
         poll: String,
     },
     /// Each hook's pending and failed events, and its last attempts.

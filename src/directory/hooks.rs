@@ -9,6 +9,7 @@
 use crate::error::Result;
 use async_trait::async_trait;
 use serde::Serialize;
+use std::time::Duration;
 
 /// One hook's row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,4 +100,12 @@ pub trait HookStore: Send + Sync {
     async fn skip(&self, hook: &str, event_id: i64, by: &str) -> Result<bool>;
     /// The newest `limit` attempts of `hook`, newest first.
     async fn attempts(&self, hook: &str, limit: u64) -> Result<Vec<AttemptRow>>;
+    /// Returns after at most `limit`, sooner when the store can tell that
+    /// a change was committed (PostgreSQL's LISTEN/NOTIFY).
+    async fn wait_for_journal(&self, limit: Duration) {
+        tokio::time::sleep(limit).await;
+    }
 }
+
+/// The channel every committed change notifies on PostgreSQL.
+pub const JOURNAL_CHANNEL: &str = "postier_journal";

@@ -489,8 +489,8 @@ impl Hooks {
     }
 
     /// Delivers until `stop` turns true, handing each round's report to
-    /// `on_round`. Every `poll` it reads only the journal's last id (one
-    /// cheap query); a round runs when that moved, when a retry falls due,
+    /// `on_round`. Every `poll` (at once on PostgreSQL, which notifies each
+    /// commit) it reads only the journal's last id (one cheap query); a round runs when that moved, when a retry falls due,
     /// and at least every [`WATCH_ROUND`] (to take over a dead consumer's
     /// hooks, or pick up a `hooks retry`).
     pub async fn watch(
@@ -535,7 +535,7 @@ impl Hooks {
                 }
             }
             tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
+                _ = self.store.wait_for_journal(poll) => {}
                 _ = stop.changed() => {}
             }
         }

@@ -16,11 +16,29 @@ use sqlx::{AnyPool, Row};
 pub struct SqlHookStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// PostgreSQL: the URL to LISTEN on (it may hold a password: never shown),
+    /// and the listening connection once made.
+    listen: Option<(
+        String,
+        tokio::sync::Mutex<Option<sqlx::postgres::PgListener>>,
+    )>,
 }
 
 impl SqlHookStore {
     pub fn new(pool: AnyPool, dialect: Dialect) -> SqlHookStore {
-        SqlHookStore { pool, dialect }
+        SqlHookStore {
+            pool,
+            dialect,
+            listen: None,
+        }
+    }
+
+    /// A store that waits for PostgreSQL's notifications on `url`.
+    pub fn listening(mut self, url: &str) -> SqlHookStore {
+        if self.dialect == Dialect::Postgres {
+            self.listen = Some((url.to_string(), tokio::sync::Mutex::new(None)));
+        }
+        self
     }
 
     async fn exec(&self, q: &str, args: Vec<Val>) -> Result<u64> {
@@ -376,6 +394,38 @@ impl HookStore for SqlHookStore {
         insert.execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(true)
+    }
+
+    async fn wait_for_journal(&self, limit: std::time::Duration) {
+        let Some((url, listener)) = &self.listen else {
+            tokio::time::sleep(limit).await;
+            return;
+        };
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut held = listener.lock().await;
+        if held.is_none() {
+            let made = async {
+                let mut l = sqlx::postgres::PgListener::connect(url).await?;
+                l.listen(crate::directory::hooks::JOURNAL_CHANNEL).await?;
+                Ok::<_, sqlx::Error>(l)
+            };
+            *held = tokio::time::timeout(limit, made)
+                .await
+                .ok()
+                .and_then(Result::ok);
+        }
+        match held.as_mut() {
+            Some(l) => match tokio::time::timeout_at(deadline, l.recv()).await {
+                // A notification, or the time is up.
+                Ok(Ok(_)) | Err(_) => {}
+                // The connection broke: plain polling until it is made again.
+                Ok(Err(_)) => {
+                    *held = None;
+                    tokio::time::sleep_until(deadline).await;
+                }
+            },
+            None => tokio::time::sleep_until(deadline).await,
+        }
     }
 
     async fn attempts(&self, hook: &str, limit: u64) -> Result<Vec<AttemptRow>> {

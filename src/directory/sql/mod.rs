@@ -79,6 +79,9 @@ pub struct SqlDirectory {
     pool: AnyPool,
     dialect: Dialect,
     shown: String,
+    /// The URL connected to (it may hold a password: never shown); the
+    /// hooks LISTEN on it (PostgreSQL).
+    url: String,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/sql/sqlite");
@@ -133,6 +136,7 @@ impl SqlDirectory {
             pool,
             dialect,
             shown,
+            url,
         };
         dir.migrate().await?;
         Ok(dir)
@@ -285,7 +289,9 @@ impl Directory for SqlDirectory {
     }
 
     fn hook_store(&self) -> std::sync::Arc<dyn crate::directory::hooks::HookStore> {
-        std::sync::Arc::new(hooks::SqlHookStore::new(self.pool.clone(), self.dialect))
+        std::sync::Arc::new(
+            hooks::SqlHookStore::new(self.pool.clone(), self.dialect).listening(&self.url),
+        )
     }
 }
 

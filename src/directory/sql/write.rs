@@ -108,6 +108,10 @@ pub(crate) async fn record(
         )
         .await?;
     }
+    if d == Dialect::Postgres {
+        // Delivered at commit (not at all on rollback): wakes `hooks watch`.
+        exec(conn, d, "NOTIFY postier_journal", vec![]).await?;
+    }
     exec(
         conn,
         d,
