@@ -204,6 +204,11 @@ async fn webhook_story(store: Store) {
     let again = hooks.run_once().await.unwrap();
     assert_eq!(again.hooks[0].parked, Some(d));
     assert_eq!(
+        again.hooks[0].last_error.as_deref(),
+        Some("parked (500): try again later"),
+        "a later round says why it is parked"
+    );
+    assert_eq!(
         server.requests().len(),
         8,
         "a parked event is not tried again"

@@ -358,6 +358,19 @@ impl Hooks {
                 };
                 if parked {
                     run.parked = Some(event.id);
+                    if run.last_error.is_none() {
+                        // Parked by an earlier round: say why, from its record.
+                        run.last_error = self
+                            .store
+                            .attempts(&hook.name, 1)
+                            .await?
+                            .into_iter()
+                            .next()
+                            .map(|a| match a.code {
+                                Some(code) => format!("{} ({code}): {}", a.outcome, a.detail),
+                                None => format!("{}: {}", a.outcome, a.detail),
+                            });
+                    }
                     return Ok(());
                 }
                 if next_at > now_ms() {
