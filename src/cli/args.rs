@@ -102,7 +102,7 @@ pub enum HooksCmd {
     },
     /// Each hook's pending and failed events, and its last attempts.
     Status {
-        /// How many of each hook's newest attempts to show.
+        /// How many attempts to show for a hook stopped at an event.
         #[arg(long, default_value_t = 3, value_name = "N")]
         attempts: u64,
     },
