@@ -1052,3 +1052,40 @@ async fn watch_wakes_on_postgres_notifications() {
     stop_tx.send(true).unwrap();
     watcher.await.unwrap();
 }
+
+/// A `mail` hook writes through `[mail.sender]`; here its sendmail
+/// program is a script that keeps what it is given.
+#[tokio::test]
+async fn a_mail_hook_sends_a_short_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("kept");
+    let sendmail = script(
+        dir.path(),
+        "sendmail",
+        &format!("echo \"$@\" > {k}.args\ncat > {k}.msg", k = kept.display()),
+    );
+    let toml = format!(
+        "[mail.sender]\ntransport = \"sendmail\"\nsendmail = \"{sendmail}\"\nfrom = \"postier@example.net\"\n\n\
+         [[hooks]]\nname = \"admins\"\nevents = [\"mailbox.rm\"]\nmail = [\"admins@example.net\"]\nlanguage = \"fr\"\n"
+    );
+    let s = setup(Backend::Sqlite, &toml).await.unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    s.add_domain("a.example").await;
+    s.add_mailbox("bob@a.example", "Bob-Secret-Pass1")
+        .await
+        .unwrap();
+    s.ops
+        .remove_mailbox(Address::parse("bob@a.example").unwrap())
+        .await
+        .unwrap();
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.delivered(), 1, "{report:?}");
+    let args = std::fs::read_to_string(dir.path().join("kept.args")).unwrap();
+    assert!(args.contains("admins@example.net"), "{args}");
+    let message = std::fs::read_to_string(dir.path().join("kept.msg")).unwrap();
+    assert!(message.contains("Subject: "), "{message}");
+    assert!(message.contains("bob@a.example"), "{message}");
+    assert!(message.contains("mailbox.rm"), "{message}");
+    assert!(!message.contains("Bob-Secret"), "{message}");
+}
