@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+pub mod hooks;
+pub use hooks::{EventPattern, HookConfig, HookTarget, UrlFormat};
+
 pub const SYSTEM_CONFIG: &str = "/etc/postier/postier.toml";
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -25,6 +28,12 @@ pub struct Config {
     pub dns: DnsConfig,
     pub passwords: PasswordConfig,
     pub access: AccessConfig,
+    /// `[[hooks]]` as written; emptied into `hooks` once checked.
+    #[serde(rename = "hooks")]
+    pub raw_hooks: Vec<hooks::RawHook>,
+    /// The hooks, checked (see [`hooks`]).
+    #[serde(skip)]
+    pub hooks: Vec<HookConfig>,
     /// The file this was read from, if any.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -482,6 +491,10 @@ impl Config {
             Error::invalid(&what, format!("{msg}{at}"))
         })?;
         config.source = Some(path.to_path_buf());
+        config.hooks = hooks::check_all(std::mem::take(&mut config.raw_hooks)).map_err(|e| {
+            let about = format!("{what}: {}", e.what);
+            e.about(about)
+        })?;
         let urls = [&config.directory.url, &config.stack.lookup_url];
         if urls
             .iter()

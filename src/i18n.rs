@@ -462,6 +462,22 @@ catalogue! {
     DnsAutoconfigSrvOk => "Mail clients find the service's IMAP and submission servers (SRV).", "Les logiciels de messagerie trouvent les serveurs IMAP et d'envoi du service (SRV).";
     DnsAutoconfigSrvMissing => "No SRV record at {}: mail clients must be set up by hand.", "Aucun enregistrement SRV en {} : les logiciels de messagerie doivent être configurés à la main.";
     DnsAutoconfigSrvElsewhere => "{} points at {} port {}, not at {}.", "{} pointe vers {} port {}, pas vers {}.";
+    // `hooks` commands
+    ColHook => "HOOK", "CROCHET";
+    ColPending => "PENDING", "EN ATTENTE";
+    ColFailed => "FAILED", "EN ÉCHEC";
+    ColLastDelivered => "LAST DELIVERED", "DERNIER LIVRÉ";
+    ColOldest => "OLDEST", "PLUS ANCIEN";
+    CliHooksNone => "no [[hooks]] configured", "aucun [[hooks]] configuré";
+    CliHookDelivered => "{}: {} delivered", "{} : {} livré(s)";
+    CliHookParked => "{}: parked at event {} (postier hooks retry {} | postier hooks skip {} {}): {}", "{} : bloqué à l'événement {} (postier hooks retry {} | postier hooks skip {} {}) : {}";
+    CliHookWaiting => "{}: event {} failed, next attempt at {}: {}", "{} : l'événement {} a échoué, nouvel essai à {} : {}";
+    CliHookBusy => "{}: delivered by another consumer now", "{} : livré par un autre consommateur en ce moment";
+    CliHookHead => "{}: at event {}, {} failed attempt(s){}", "{} : à l'événement {}, {} essai(s) en échec{}";
+    CliHookParkedNote => ", parked: later events wait behind it", ", bloqué : les événements suivants attendent derrière";
+    CliHookRetry => "{}: event {} will be tried again", "{} : l'événement {} sera réessayé";
+    CliHookSkipped => "{}: event {} skipped (not delivered to this hook)", "{} : événement {} sauté (non livré à ce crochet)";
+    CliHookTest => "{}: test event {}", "{} : événement de test {}";
 }
 
 #[cfg(test)]

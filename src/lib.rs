@@ -12,6 +12,7 @@ pub mod directory;
 pub mod dkim;
 pub mod dns;
 pub mod error;
+pub mod hooks;
 pub mod i18n;
 pub mod mailer;
 pub mod model;

@@ -95,6 +95,37 @@ pub enum Command {
     /// Send test and welcome mail.
     #[command(subcommand)]
     Mail(MailCmd),
+    /// Deliver the journal's events to the configured [[hooks]].
+    #[command(subcommand)]
+    Hooks(HooksCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCmd {
+    /// Deliver what is pending, then exit (1 if an event is parked or an attempt failed).
+    Run,
+    /// Keep delivering as changes land, until SIGTERM or Ctrl-C.
+    Watch {
+        /// How often to look for new events.
+        #[arg(long, default_value = "100ms", value_name = "DURATION")]
+        poll: String,
+    },
+    /// Each hook's pending and failed events, and its last attempts.
+    Status {
+        /// How many attempts to show for a hook stopped at an event.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        attempts: u64,
+    },
+    /// Try a hook's parked event again.
+    Retry {
+        hook: String,
+        /// The parked event (default: the one the hook is stopped at).
+        event_id: Option<i64>,
+    },
+    /// Give up on a hook's parked event (it stays undelivered to this hook).
+    Skip { hook: String, event_id: i64 },
+    /// Send a hook a synthetic `hook.test` event (recorded nowhere).
+    Test { hook: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ mod args;
 mod dkim;
 mod dns;
 mod domain;
+mod hooks;
 mod mail;
 mod mailbox;
 mod output;
@@ -220,6 +221,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Mailbox(cmd) => mailbox::run(&ctx, cmd).await?,
         Command::Alias(cmd) => alias::run(&ctx, cmd).await?,
         Command::Mail(cmd) => mail::run(&ctx, cmd).await?,
+        Command::Hooks(cmd) => return hooks::run(&ctx, cmd).await,
         Command::Stack(cmd) => stack::run(&cli, cmd)?,
         Command::Db(args::DbCmd::Migrate) => {
             ctx.ops.directory().migrate().await?;

@@ -7,6 +7,7 @@
 //! `version`, and check domain limits with [`rules`] inside the same
 //! transaction, so two admins cannot overshoot a limit between them.
 
+pub mod hooks;
 pub mod ldap;
 pub mod rules;
 pub mod sql;
@@ -52,6 +53,9 @@ pub trait Directory: Send + Sync {
     async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>>;
     /// Journal events with an id above `after`, oldest first.
     async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>>;
+    /// Where the hooks keep their cursors, attempts and leases: beside the
+    /// journal, in the same store.
+    fn hook_store(&self) -> Arc<dyn hooks::HookStore>;
 }
 
 /// What opening a SQLite directory does when its file is not there.

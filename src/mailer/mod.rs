@@ -69,6 +69,11 @@ pub fn welcome_message(
     compose(config, to.unwrap_or(&mailbox.address), name, text, &token())
 }
 
+/// A short notice (a hook's message) to `to`.
+pub fn notice(config: &MailConfig, to: &Address, text: Text) -> Result<Outgoing> {
+    compose(config, to, None, text, &token())
+}
+
 /// A unique, findable tag: `postier.<time>.<random>`.
 fn token() -> String {
     let now = chrono::Utc::now().format("%Y%m%d%H%M%S");

@@ -22,6 +22,7 @@
 
 pub mod dns_proxy;
 pub mod dns_service;
+pub mod http;
 pub mod imap;
 pub mod knot;
 pub mod mailstack;

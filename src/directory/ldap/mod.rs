@@ -280,4 +280,8 @@ impl Directory for LdapDirectory {
     async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
         self.parts.state.journal(after, limit).await
     }
+
+    fn hook_store(&self) -> std::sync::Arc<dyn crate::directory::hooks::HookStore> {
+        std::sync::Arc::new(self.parts.state.hook_store())
+    }
 }

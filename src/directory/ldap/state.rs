@@ -285,6 +285,11 @@ impl StateStore {
         read::audit(&mut conn, Dialect::Sqlite, limit).await
     }
 
+    /// The hooks' state, kept here beside the journal.
+    pub fn hook_store(&self) -> crate::directory::sql::hooks::SqlHookStore {
+        crate::directory::sql::hooks::SqlHookStore::new(self.pool.clone(), Dialect::Sqlite)
+    }
+
     pub async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::journal(&mut conn, Dialect::Sqlite, after, limit).await

@@ -6,6 +6,7 @@
 //! Integers are stored as 64-bit (flags 0/1) so one decoder serves all
 //! three databases.
 
+pub(crate) mod hooks;
 pub(crate) mod read;
 pub(crate) mod write;
 
@@ -78,6 +79,9 @@ pub struct SqlDirectory {
     pool: AnyPool,
     dialect: Dialect,
     shown: String,
+    /// The URL connected to (it may hold a password: never shown); the
+    /// hooks LISTEN on it (PostgreSQL).
+    url: String,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/sql/sqlite");
@@ -149,6 +153,7 @@ impl SqlDirectory {
             pool,
             dialect,
             shown,
+            url,
         };
         dir.migrate().await?;
         Ok(dir)
@@ -397,6 +402,12 @@ impl Directory for SqlDirectory {
     async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::journal(&mut conn, self.dialect, after, limit).await
+    }
+
+    fn hook_store(&self) -> std::sync::Arc<dyn crate::directory::hooks::HookStore> {
+        std::sync::Arc::new(
+            hooks::SqlHookStore::new(self.pool.clone(), self.dialect).listening(&self.url),
+        )
     }
 }
 

@@ -96,6 +96,22 @@ pub(crate) async fn record(
     )
     .await?;
     let payload = serde_json::json!({ "actor": actor, "before": before, "after": after });
+    if d != Dialect::Sqlite {
+        // Ids become visible in journal order only if they are taken one
+        // writer at a time and held to the commit (SQLite's BEGIN
+        // IMMEDIATE already does that): the hooks' cursors rely on it.
+        exec(
+            conn,
+            d,
+            "UPDATE journal_writer SET n = n + 1 WHERE id = 1",
+            vec![],
+        )
+        .await?;
+    }
+    if d == Dialect::Postgres {
+        // Delivered at commit (not at all on rollback): wakes `hooks watch`.
+        exec(conn, d, "NOTIFY postier_journal", vec![]).await?;
+    }
     exec(
         conn,
         d,
