@@ -732,8 +732,13 @@ struct CliEnv {
 impl CliEnv {
     fn new(hooks: &str) -> CliEnv {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("postier.toml"), hooks).unwrap();
-        CliEnv { dir }
+        // The directory first (an explicit path must exist), then the
+        // config under test.
+        std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+        let env = CliEnv { dir };
+        env.ok(&["db", "migrate"]);
+        std::fs::write(env.dir.path().join("postier.toml"), hooks).unwrap();
+        env
     }
 
     fn cmd(&self) -> std::process::Command {
@@ -1076,7 +1081,7 @@ async fn a_mail_hook_sends_a_short_message() {
         .await
         .unwrap();
     s.ops
-        .remove_mailbox(Address::parse("bob@a.example").unwrap())
+        .remove_mailbox(Address::parse("bob@a.example").unwrap(), false)
         .await
         .unwrap();
     let report = hooks.run_once().await.unwrap();
