@@ -413,6 +413,13 @@ impl HookStore for SqlHookStore {
                 .await
                 .ok()
                 .and_then(Result::ok);
+            if held.is_some() {
+                // Listening from now on: what was committed before this is
+                // not notified, so let the caller look at the journal again
+                // before waiting (else a change landing between its last
+                // look and the LISTEN waits a whole poll).
+                return;
+            }
         }
         match held.as_mut() {
             Some(l) => match tokio::time::timeout_at(deadline, l.recv()).await {
