@@ -359,7 +359,7 @@ catalogue! {
     ColState => "STATE", "ÉTAT";
     ColCreated => "CREATED", "CRÉÉE";
     ColRetireAfter => "RETIRE AFTER", "RETRAIT APRÈS";
-    CliDkimMade => "DKIM key {} ({}) of {} made: {}", "clé DKIM {} ({}) de {} créée : {}";
+    CliDkimMade => "DKIM key {} ({}) of {} made, pending: publish its record, then run postier dkim rotate to sign with it: {}", "clé DKIM {} ({}) de {} créée, en attente : publiez son enregistrement, puis lancez postier dkim rotate pour signer avec : {}";
     CliDkimPending => "DKIM key {} ({}) of {} made, pending: publish it, then run postier dkim rotate again: {}", "clé DKIM {} ({}) de {} créée, en attente : publiez-la, puis relancez postier dkim rotate : {}";
     CliPublish => "publish:", "à publier :";
     CliDkimSwitched => "DKIM selector {} of {} now signs", "le sélecteur DKIM {} de {} signe désormais";
@@ -621,6 +621,10 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
         "has a total quota of {} but no default quota, so a mailbox added without a quota could not be created",
         "a un quota total de {} mais pas de quota par défaut : une boîte ajoutée sans quota ne pourrait être créée",
     ),
+    (
+        "is not published in DNS yet, so it does not sign yet",
+        "n'est pas encore publiée dans le DNS : elle ne signe donc pas encore",
+    ),
     ("cannot connect to {}: {}", "connexion impossible à {} : {}"),
     ("no answer within {} s", "pas de réponse en {} s"),
     (
@@ -660,8 +664,8 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
         "choisissez une autre adresse, ou supprimez d'abord la boîte",
     ),
     (
-        "check the spelling, or create {} first (addresses outside the hosted domains are free)",
-        "vérifiez l'orthographe, ou créez d'abord {} (les adresses hors des domaines hébergés sont libres)",
+        "check the spelling, or create {} first; addresses outside the hosted domains are free",
+        "vérifiez l'orthographe, ou créez d'abord {} ; les adresses hors des domaines hébergés sont libres",
     ),
     (
         "remove it from them too with --detach, or edit those aliases first",

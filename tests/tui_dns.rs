@@ -268,8 +268,12 @@ async fn an_admin_makes_and_rotates_a_key_from_the_dkim_tab() {
     tui.settle().await;
     // The domain's DNS is checked again: s1 publishes another key.
     assert_eq!(dkim(&tui), Status::Fail);
-    // Not the key the zone publishes: a new one, to be published.
-    assert_eq!(keys(&tui), [("s1".into(), KeyState::Active, Published::No)]);
+    // A new key, pending until the zone publishes it: it does not sign
+    // (a key nobody can look up would fail every message's DKIM).
+    assert_eq!(
+        keys(&tui),
+        [("s1".into(), KeyState::Pending, Published::No)]
+    );
     assert!(
         tui.screen()
             .contains("DKIM key s1 (lesjardiniers.example) made")
@@ -284,9 +288,48 @@ async fn an_admin_makes_and_rotates_a_key_from_the_dkim_tab() {
     // A second `a` makes no second key beside the first.
     tui.keys("a");
     assert!(tui.jobs.is_empty());
-    assert!(tui.screen().contains("R starts a rotation"));
 
-    // R: the next key, pending until DNS publishes it.
+    // R before the zone publishes it: refused, naming the record.
+    tui.keys("R");
+    tui.settle().await;
+    let Some(Overlay::Error(e)) = &tui.state.overlay else {
+        panic!("signing before the record is published is refused")
+    };
+    assert!(
+        e.to_string()
+            .contains("s1._domainkey.lesjardiniers.example"),
+        "{e}"
+    );
+    assert_eq!(keys(&tui)[0].1, KeyState::Pending, "s1 does not sign yet");
+    tui.press(key(KeyCode::Esc));
+
+    // The collective publishes s1; R makes it sign.
+    // The zone without its old s1 record (another key's).
+    let base: String =
+        std::fs::read_to_string(fixtures().join("tui/dns/lesjardiniers.example.zone"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("s1._domainkey"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+    let record = |tui: &Tui, n: usize| {
+        tui.state.data.domain_dkim.value.as_ref().unwrap()[n]
+            .record
+            .to_string()
+    };
+    let s1 = record(&tui, 0);
+    let zone = base.replace(" 1 3600 600", " 2 3600 600") + &s1 + "\n";
+    fixture.knot.replace_zone("lesjardiniers.example", &zone, 2);
+    tui.keys("R");
+    tui.settle().await;
+    assert!(tui.state.overlay.is_none(), "{:?}", tui.state.overlay);
+    assert_eq!(
+        keys(&tui),
+        [("s1".into(), KeyState::Active, Published::Yes)]
+    );
+
+    // R: the next key, pending until DNS publishes it; then it takes over
+    // and s1 retires.
     tui.keys("R");
     tui.settle().await;
     assert_eq!(
@@ -294,29 +337,9 @@ async fn an_admin_makes_and_rotates_a_key_from_the_dkim_tab() {
         ("s2".into(), KeyState::Pending, Published::No)
     );
     assert!(tui.screen().contains("made, pending: publish its record"));
-    tui.keys("R");
-    tui.settle().await;
-    let Some(Overlay::Error(e)) = &tui.state.overlay else {
-        panic!("switching before the record is published is refused")
-    };
-    assert!(
-        e.to_string()
-            .contains("s2._domainkey.lesjardiniers.example"),
-        "{e}"
-    );
-    assert_eq!(keys(&tui)[0].1, KeyState::Active, "s1 still signs");
-    tui.press(key(KeyCode::Esc));
-
-    // The collective publishes s2; R switches to it.
-    let record = tui.state.data.domain_dkim.value.as_ref().unwrap()[1]
-        .record
-        .to_string();
-    let zone = std::fs::read_to_string(fixtures().join("tui/dns/lesjardiniers.example.zone"))
-        .unwrap()
-        .replace(" 1 3600 600", " 2 3600 600")
-        + &record
-        + "\n";
-    fixture.knot.replace_zone("lesjardiniers.example", &zone, 2);
+    let s2 = record(&tui, 1);
+    let zone = base.replace(" 1 3600 600", " 3 3600 600") + &s1 + "\n" + &s2 + "\n";
+    fixture.knot.replace_zone("lesjardiniers.example", &zone, 3);
     tui.keys("R");
     tui.settle().await;
     assert!(tui.state.overlay.is_none(), "{:?}", tui.state.overlay);
@@ -327,7 +350,7 @@ async fn an_admin_makes_and_rotates_a_key_from_the_dkim_tab() {
     assert_eq!(
         keys(&tui),
         [
-            ("s1".into(), KeyState::Retiring, Published::No),
+            ("s1".into(), KeyState::Retiring, Published::Yes),
             ("s2".into(), KeyState::Active, Published::Yes),
         ]
     );

@@ -202,7 +202,7 @@ pub fn unknown_target(alias: &AliasAddress, target: &Address) -> Error {
         ),
     )
     .with_hint(format!(
-        "check the spelling, or create {target} first (addresses outside the hosted domains are free)"
+        "check the spelling, or create {target} first; addresses outside the hosted domains are free"
     ))
 }
 

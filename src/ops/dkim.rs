@@ -14,7 +14,7 @@ use crate::model::{DomainName, KeyState, Selector};
 use chrono::{Duration, Utc};
 
 /// Makes `domain`'s signing key at `selector` (default: `[dkim]
-/// default_selector`). The domain must be one the service runs (hosted,
+/// default_selector`), pending until [`rotate`] sees its record in DNS. The domain must be one the service runs (hosted,
 /// or an alias domain): a key for any other would sign for someone else.
 pub async fn generate(
     config: &Config,
@@ -42,8 +42,22 @@ pub async fn generate(
         None => Selector::parse(&config.dkim.default_selector)?,
     };
     let store = writable_key_store(config)?;
+    if let Some(p) = rotate::pending(&store.keys(domain)?) {
+        return Err(Error::conflict(
+            format!("DKIM keys of {domain}"),
+            format!(
+                "selector {} is pending, waiting to be published",
+                p.selector
+            ),
+        )
+        .with_hint(format!(
+            "publish its record, then: postier dkim rotate {domain}"
+        )));
+    }
+    // Pending until DNS publishes it: a signer using a key nobody can look
+    // up would make every message fail DKIM. `rotate` makes it sign.
     let domain = domain.clone();
-    blocking(move || store.create(&domain, &selector, algorithm, KeyState::Active)).await
+    blocking(move || store.create(&domain, &selector, algorithm, KeyState::Pending)).await
 }
 
 /// Retires every key of a removed domain: they leave the signer tables at
@@ -118,7 +132,7 @@ pub async fn rotate(
         let line = expected_key(&pending).zone_line(domain);
         return Err(Error::refused(
             format!("DKIM selector {} of {domain}", pending.selector),
-            "is not published in DNS yet, so signing stays with the current key",
+            "is not published in DNS yet, so it does not sign yet",
         )
         .with_hint(format!(
             "publish: {line} — then rotate again (postier dkim rotate {domain})"
