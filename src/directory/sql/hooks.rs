@@ -25,6 +25,47 @@ pub struct SqlHookStore {
 }
 
 impl SqlHookStore {
+    /// An admin's decision on the event `hook` is stopped at (`update`
+    /// binds the time, the hook and the event): applied with its record as
+    /// an attempt `outcome` by `by`, in one transaction. False when the
+    /// hook is not stopped at that event.
+    async fn resolve_parked(
+        &self,
+        update: &str,
+        hook: &str,
+        event_id: i64,
+        outcome: &str,
+        by: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(self.dialect.sql(update))
+            .bind(now_text())
+            .bind(hook.to_string())
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n != 1 {
+            let _ = tx.rollback().await;
+            return Ok(false);
+        }
+        let mut insert = sqlx::query(self.dialect.sql(INSERT_ATTEMPT));
+        for v in attempt_args(&AttemptRow {
+            hook: hook.to_string(),
+            event_id,
+            at: now_text(),
+            outcome: outcome.into(),
+            code: None,
+            detail: format!("by {by}"),
+        }) {
+            insert = bind(insert, v);
+        }
+        insert.execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
     pub fn new(pool: AnyPool, dialect: Dialect) -> SqlHookStore {
         SqlHookStore {
             pool,
@@ -331,69 +372,27 @@ impl HookStore for SqlHookStore {
     }
 
     async fn retry(&self, hook: &str, event_id: i64, by: &str) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let n = sqlx::query(self.dialect.sql(
+        self.resolve_parked(
             "UPDATE hook_state SET attempts = 0, next_at = 0, parked = 0, updated_at = ? \
              WHERE hook = ? AND head_id = ?",
-        ))
-        .bind(now_text())
-        .bind(hook.to_string())
-        .bind(event_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n != 1 {
-            let _ = tx.rollback().await;
-            return Ok(false);
-        }
-        let mut insert = sqlx::query(self.dialect.sql(INSERT_ATTEMPT));
-        for v in attempt_args(&AttemptRow {
-            hook: hook.to_string(),
+            hook,
             event_id,
-            at: now_text(),
-            outcome: "retry".into(),
-            code: None,
-            detail: format!("by {by}"),
-        }) {
-            insert = bind(insert, v);
-        }
-        insert.execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(true)
+            "retry",
+            by,
+        )
+        .await
     }
 
     async fn skip(&self, hook: &str, event_id: i64, by: &str) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let n = sqlx::query(self.dialect.sql(
+        self.resolve_parked(
             "UPDATE hook_state SET done_id = head_id, head_id = NULL, attempts = 0, next_at = 0, \
              parked = 0, updated_at = ? WHERE hook = ? AND head_id = ?",
-        ))
-        .bind(now_text())
-        .bind(hook.to_string())
-        .bind(event_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n != 1 {
-            let _ = tx.rollback().await;
-            return Ok(false);
-        }
-        let mut insert = sqlx::query(self.dialect.sql(INSERT_ATTEMPT));
-        for v in attempt_args(&AttemptRow {
-            hook: hook.to_string(),
+            hook,
             event_id,
-            at: now_text(),
-            outcome: "skipped".into(),
-            code: None,
-            detail: format!("by {by}"),
-        }) {
-            insert = bind(insert, v);
-        }
-        insert.execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(true)
+            "skipped",
+            by,
+        )
+        .await
     }
 
     async fn wait_for_journal(&self, limit: std::time::Duration) {
