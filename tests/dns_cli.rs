@@ -313,7 +313,7 @@ fn spf_records_and_french() {
     let v = env.json(&["dns", "spf", "voids.test", "--ip", "198.51.100.7"], 0);
     assert_eq!(
         v,
-        serde_json::json!({"result": "permerror", "lookups": 4, "void_lookups": 3})
+        serde_json::json!({"result": "permerror", "lookups": 4, "void_lookups": 3, "explanation": null})
     );
     let v = env.json(
         &[
@@ -331,9 +331,48 @@ fn spf_records_and_french() {
     );
     assert_eq!(
         v,
-        serde_json::json!({"result": "permerror", "lookups": 11, "void_lookups": 0})
+        serde_json::json!({"result": "permerror", "lookups": 11, "void_lookups": 0, "explanation": null})
     );
     env.run(&["dns", "spf", "good.test", "--ip", "not-an-ip"], 2);
+
+    // A fail carries the domain's exp= text, macros expanded; other
+    // results none.
+    let v = env.json(
+        &[
+            "dns",
+            "spf",
+            "exp.test",
+            "--ip",
+            "198.51.100.7",
+            "--sender",
+            "bob@exp.test",
+        ],
+        0,
+    );
+    assert_eq!(
+        v,
+        serde_json::json!({"result": "fail", "lookups": 0, "void_lookups": 0,
+            "explanation": "198.51.100.7 may not send for exp.test (sender bob)"})
+    );
+    let v = env.json(&["dns", "spf", "exp.test", "--ip", "192.0.2.10"], 0);
+    assert_eq!(v["result"], "pass");
+    assert!(v["explanation"].is_null(), "{v}");
+
+    // RFC 7208 §4.3: a malformed identity is the result "none", not a
+    // usage error.
+    let long = format!("{}.test", "a".repeat(64));
+    for domain in ["a..good.test", "[192.0.2.1]", "localhost", long.as_str()] {
+        assert_eq!(
+            env.run(&["dns", "spf", domain, "--ip", "192.0.2.10"], 0),
+            "none\n",
+            "{domain}"
+        );
+    }
+    let v = env.json(&["dns", "spf", "[192.0.2.1]", "--ip", "192.0.2.10"], 0);
+    assert_eq!(
+        v,
+        serde_json::json!({"result": "none", "lookups": 0, "void_lookups": 0, "explanation": null})
+    );
 
     let records = env.run(&["dns", "records", "good.test"], 0);
     let lines: Vec<&str> = records.lines().collect();

@@ -125,14 +125,18 @@ pub async fn run(cli: &Cli, args: &DnsArgs) -> Result<ExitCode> {
             sender,
             helo,
         } => {
-            let domain = DomainName::parse(domain)?;
+            // §4.3: a malformed domain is not a usage error; its result
+            // is "none", as a receiver would find.
+            let domain = DomainName::parse(domain)
+                .map(|d| d.as_ascii().to_string())
+                .unwrap_or_else(|_| domain.clone());
             let ip: IpAddr = ip.parse().map_err(|_| {
                 Error::invalid(format!("address {ip:?}"), "is not an IPv4 or IPv6 address")
             })?;
             let config = Config::load(cli.config.as_deref())?;
             let resolver = resolver(&config, args)?;
             let query = SpfQuery {
-                domain: domain.as_ascii(),
+                domain: &domain,
                 ip,
                 sender: sender.as_deref(),
                 helo: helo.as_deref(),
