@@ -374,6 +374,61 @@ fn spf_records_and_french() {
         serde_json::json!({"result": "none", "lookups": 0, "void_lookups": 0, "explanation": null})
     );
 
+    // --trace: the evaluation tree before the result.
+    for (name, domain, ip, sender) in [
+        (
+            "include-exists-macro",
+            "trace.test",
+            "192.0.2.10",
+            "bob@trace.test",
+        ),
+        (
+            "redirect-mx",
+            "trace.test",
+            "203.0.113.25",
+            "alice@trace.test",
+        ),
+        (
+            "redirect-softfail",
+            "trace.test",
+            "198.51.100.7",
+            "carol@trace.test",
+        ),
+        ("void-limit", "voids.test", "198.51.100.7", "dan@voids.test"),
+        ("exp", "exp.test", "198.51.100.7", "erin@exp.test"),
+    ] {
+        let out = env.run(
+            &[
+                "dns", "spf", domain, "--ip", ip, "--sender", sender, "--trace",
+            ],
+            0,
+        );
+        insta::assert_snapshot!(format!("spf-trace-{name}"), out);
+    }
+    let out = env
+        .cmd()
+        .env("LC_ALL", "fr_FR.UTF-8")
+        .args([
+            "dns",
+            "spf",
+            "trace.test",
+            "--ip",
+            "198.51.100.7",
+            "--trace",
+        ])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("spf-trace-fr", String::from_utf8(out.stdout).unwrap());
+    let v = env.json(
+        &["dns", "spf", "trace.test", "--ip", "192.0.2.10", "--trace"],
+        0,
+    );
+    assert_eq!(
+        v["trace"][0],
+        serde_json::json!({"depth": 0, "text": "trace.test"})
+    );
+    assert!(v["trace"].as_array().unwrap().len() > 5, "{v}");
+
     let records = env.run(&["dns", "records", "good.test"], 0);
     let lines: Vec<&str> = records.lines().collect();
     assert_eq!(lines[0], "good.test. 3600 IN MX 10 mx1.service.test.");

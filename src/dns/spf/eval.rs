@@ -9,8 +9,10 @@
 //! ([`super::walk`]) gives what the result does not: the lookup and void
 //! counts of the whole record tree.
 
+use super::trace::{TraceLine, tree};
 use super::walk::{self, SpfAnalysis};
 use crate::dns::resolver::{Answer, Failure, Resolver};
+use crate::i18n::Lang;
 use async_trait::async_trait;
 use serde::Serialize;
 use std::fmt;
@@ -87,6 +89,9 @@ pub struct SpfEvaluation {
     pub void_lookups: u32,
     /// The `exp=` text, on fail (null otherwise).
     pub explanation: Option<String>,
+    /// The evaluation tree, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<TraceLine>>,
 }
 
 /// Runs `check_host()` for `query`, reusing `analysis` when the caller
@@ -96,6 +101,24 @@ pub async fn evaluate(
     query: &SpfQuery<'_>,
     analysis: Option<&SpfAnalysis>,
 ) -> SpfEvaluation {
+    run(resolver, query, analysis, None).await
+}
+
+/// [`evaluate`], with the evaluation tree, its words in `lang`.
+pub async fn evaluate_traced(
+    resolver: &Resolver,
+    query: &SpfQuery<'_>,
+    lang: Lang,
+) -> SpfEvaluation {
+    run(resolver, query, None, Some(lang)).await
+}
+
+async fn run(
+    resolver: &Resolver,
+    query: &SpfQuery<'_>,
+    analysis: Option<&SpfAnalysis>,
+    trace: Option<Lang>,
+) -> SpfEvaluation {
     let domain = query.domain.trim_end_matches('.').to_ascii_lowercase();
     // §4.3: a malformed domain gives "none" before any lookup.
     let Some(sender) = sender(query.sender, &domain) else {
@@ -104,11 +127,12 @@ pub async fn evaluate(
             lookups: 0,
             void_lookups: 0,
             explanation: None,
+            trace: trace.map(|_| Vec::new()),
         };
     };
     // An unusable HELO name expands `%{h}` as "unknown".
     let helo = DomainName::new(query.helo.unwrap_or(&domain)).ok();
-    let config = Config::default();
+    let config = Config::builder().capture_trace(trace.is_some()).build();
     let lookup = SpfLookup(resolver);
     let owned;
     let analysis = match analysis {
@@ -138,6 +162,7 @@ pub async fn evaluate(
         lookups: analysis.lookups,
         void_lookups: analysis.void_lookups,
         explanation,
+        trace: trace.zip(output.trace).map(|(lang, t)| tree(t, lang)),
     }
 }
 
