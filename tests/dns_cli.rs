@@ -358,6 +358,15 @@ fn spf_records_and_french() {
     assert_eq!(v["result"], "pass");
     assert!(v["explanation"].is_null(), "{v}");
 
+    // An underscored name (an include target) is evaluated itself.
+    assert_eq!(
+        env.run(
+            &["dns", "spf", "_spf.service.test", "--ip", "192.0.2.10"],
+            0
+        ),
+        "pass\n"
+    );
+
     // RFC 7208 §4.3: a malformed identity is the result "none", not a
     // usage error.
     let long = format!("{}.test", "a".repeat(64));

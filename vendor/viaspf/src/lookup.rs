@@ -318,7 +318,7 @@ fn is_valid_dns_name(mut s: &str, domain: bool) -> bool {
 // RFC 3696, §2: ‘There is an additional rule that essentially requires that
 // top-level domain names not be all-numeric.’
 fn is_tld(s: &str) -> bool {
-    is_label(s) && !s.chars().all(|c: char| c.is_ascii_digit())
+    !s.starts_with('_') && is_label(s) && !s.chars().all(|c: char| c.is_ascii_digit())
 }
 
 // ‘The LDH rule, as updated, provides that the labels […] that make up a domain
@@ -326,11 +326,15 @@ fn is_tld(s: &str) -> bool {
 // the hyphen. […] If the hyphen is used, it is not permitted to appear at
 // either the beginning or end of a label.’ And: ‘A DNS label may be no more
 // than 63 octets long.’
+//
+// postier: a label may also start with an underscore (`_spf.example.org`,
+// RFC 8552), so that such a name can be evaluated as the <domain> itself.
 fn is_label(s: &str) -> bool {
+    let t = s.strip_prefix('_').unwrap_or(s);
     has_valid_label_len(s)
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
-        && s.chars().all(|c: char| c.is_ascii_alphanumeric() || c == '-')
+        && t.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && t.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && t.chars().all(|c: char| c.is_ascii_alphanumeric() || c == '-')
 }
 
 // Maximum domain length without the trailing dot. Implementation note: I have

@@ -251,7 +251,7 @@ impl DomainName {
     /// use viaspf::DomainName;
     ///
     /// assert!(DomainName::new("example.org").is_ok());
-    /// assert!(DomainName::new("_spf.example.org").is_err());
+    /// assert!(DomainName::new("_spf.example.org").is_ok());
     ///
     /// assert_eq!(
     ///     DomainName::new("www.Bücher.de")?.to_string(),
