@@ -217,12 +217,6 @@ impl Resolver {
             .map_or((&self.inner, &self.servers), |(_, r, s)| (r, s))
     }
 
-    /// The underlying hickory resolver (shares its cache), for libraries
-    /// that take one.
-    pub fn hickory(&self) -> &TokioResolver {
-        &self.inner
-    }
-
     /// How many questions went to the name servers through this resolver
     /// (each (name, type) is asked once).
     pub fn queries_sent(&self) -> u64 {
