@@ -162,6 +162,7 @@ fn cli(knot: &Knot, dir: &Path, key_dir: &Path, names: &[String]) {
             .status()
             .expect("run postier")
     };
+    assert!(postier(&["db", "migrate"]).success());
     for n in names {
         assert!(postier(&["domain", "add", n]).success());
     }

@@ -184,10 +184,10 @@ const EXPECTED: &[(&str, &[(&str, Status)])] = {
         ),
         ("lookups.test", &[("spf.lookup_limit", Fail)]),
         ("exactlimit.test", &[]),
-        (
-            "voids.test",
-            &[("spf.void_limit", Fail), ("spf.authorizes_ours", Fail)],
-        ),
+        // The record is over the void limit (the linter fails it), but
+        // the service's addresses match in the include, before the third
+        // void lookup: receivers give them pass (RFC 7208 §4.6.4).
+        ("voids.test", &[("spf.void_limit", Fail)]),
         ("twovoids.test", &[]),
         ("plusall.test", &[("spf.all", Fail)]),
         ("neutralall.test", &[("spf.all", Warn)]),

@@ -313,7 +313,7 @@ fn spf_records_and_french() {
     let v = env.json(&["dns", "spf", "voids.test", "--ip", "198.51.100.7"], 0);
     assert_eq!(
         v,
-        serde_json::json!({"result": "permerror", "lookups": 4, "void_lookups": 3})
+        serde_json::json!({"result": "permerror", "lookups": 4, "void_lookups": 3, "explanation": null})
     );
     let v = env.json(
         &[
@@ -331,9 +331,112 @@ fn spf_records_and_french() {
     );
     assert_eq!(
         v,
-        serde_json::json!({"result": "permerror", "lookups": 11, "void_lookups": 0})
+        serde_json::json!({"result": "permerror", "lookups": 11, "void_lookups": 0, "explanation": null})
     );
     env.run(&["dns", "spf", "good.test", "--ip", "not-an-ip"], 2);
+
+    // A fail carries the domain's exp= text, macros expanded; other
+    // results none.
+    let v = env.json(
+        &[
+            "dns",
+            "spf",
+            "exp.test",
+            "--ip",
+            "198.51.100.7",
+            "--sender",
+            "bob@exp.test",
+        ],
+        0,
+    );
+    assert_eq!(
+        v,
+        serde_json::json!({"result": "fail", "lookups": 0, "void_lookups": 0,
+            "explanation": "198.51.100.7 may not send for exp.test (sender bob)"})
+    );
+    let v = env.json(&["dns", "spf", "exp.test", "--ip", "192.0.2.10"], 0);
+    assert_eq!(v["result"], "pass");
+    assert!(v["explanation"].is_null(), "{v}");
+
+    // An underscored name (an include target) is evaluated itself.
+    assert_eq!(
+        env.run(
+            &["dns", "spf", "_spf.service.test", "--ip", "192.0.2.10"],
+            0
+        ),
+        "pass\n"
+    );
+
+    // RFC 7208 §4.3: a malformed identity is the result "none", not a
+    // usage error.
+    let long = format!("{}.test", "a".repeat(64));
+    for domain in ["a..good.test", "[192.0.2.1]", "localhost", long.as_str()] {
+        assert_eq!(
+            env.run(&["dns", "spf", domain, "--ip", "192.0.2.10"], 0),
+            "none\n",
+            "{domain}"
+        );
+    }
+    let v = env.json(&["dns", "spf", "[192.0.2.1]", "--ip", "192.0.2.10"], 0);
+    assert_eq!(
+        v,
+        serde_json::json!({"result": "none", "lookups": 0, "void_lookups": 0, "explanation": null})
+    );
+
+    // --trace: the evaluation tree before the result.
+    for (name, domain, ip, sender) in [
+        (
+            "include-exists-macro",
+            "trace.test",
+            "192.0.2.10",
+            "bob@trace.test",
+        ),
+        (
+            "redirect-mx",
+            "trace.test",
+            "203.0.113.25",
+            "alice@trace.test",
+        ),
+        (
+            "redirect-softfail",
+            "trace.test",
+            "198.51.100.7",
+            "carol@trace.test",
+        ),
+        ("void-limit", "voids.test", "198.51.100.7", "dan@voids.test"),
+        ("exp", "exp.test", "198.51.100.7", "erin@exp.test"),
+    ] {
+        let out = env.run(
+            &[
+                "dns", "spf", domain, "--ip", ip, "--sender", sender, "--trace",
+            ],
+            0,
+        );
+        insta::assert_snapshot!(format!("spf-trace-{name}"), out);
+    }
+    let out = env
+        .cmd()
+        .env("LC_ALL", "fr_FR.UTF-8")
+        .args([
+            "dns",
+            "spf",
+            "trace.test",
+            "--ip",
+            "198.51.100.7",
+            "--trace",
+        ])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("spf-trace-fr", String::from_utf8(out.stdout).unwrap());
+    let v = env.json(
+        &["dns", "spf", "trace.test", "--ip", "192.0.2.10", "--trace"],
+        0,
+    );
+    assert_eq!(
+        v["trace"][0],
+        serde_json::json!({"depth": 0, "text": "trace.test"})
+    );
+    assert!(v["trace"].as_array().unwrap().len() > 5, "{v}");
 
     let records = env.run(&["dns", "records", "good.test"], 0);
     let lines: Vec<&str> = records.lines().collect();

@@ -7,7 +7,7 @@
 
 use super::{Cli, output};
 use crate::config::Config;
-use crate::dns::spf::{SpfQuery, evaluate};
+use crate::dns::spf::{SpfQuery, evaluate, evaluate_traced};
 use crate::dns::{Expectations, Report, Resolver, authority, check_domains};
 use crate::error::{Error, ErrorKind, Result};
 use crate::i18n::{Lang, Msg};
@@ -76,6 +76,10 @@ pub enum DnsCmd {
         /// HELO/EHLO name (default DOMAIN).
         #[arg(long, value_name = "NAME")]
         helo: Option<String>,
+        /// Also print the evaluation tree: each record and mechanism, the
+        /// names asked, what matched, the running lookup count.
+        #[arg(long)]
+        trace: bool,
     },
 }
 
@@ -124,23 +128,35 @@ pub async fn run(cli: &Cli, args: &DnsArgs) -> Result<ExitCode> {
             ip,
             sender,
             helo,
+            trace,
         } => {
-            let domain = DomainName::parse(domain)?;
+            // §4.3: a malformed domain is not a usage error; its result
+            // is "none", as a receiver would find.
+            let domain = DomainName::parse(domain)
+                .map(|d| d.as_ascii().to_string())
+                .unwrap_or_else(|_| domain.clone());
             let ip: IpAddr = ip.parse().map_err(|_| {
                 Error::invalid(format!("address {ip:?}"), "is not an IPv4 or IPv6 address")
             })?;
             let config = Config::load(cli.config.as_deref())?;
             let resolver = resolver(&config, args)?;
             let query = SpfQuery {
-                domain: domain.as_ascii(),
+                domain: &domain,
                 ip,
                 sender: sender.as_deref(),
                 helo: helo.as_deref(),
             };
-            let result = evaluate(&resolver, &query, None).await;
+            let result = if *trace {
+                evaluate_traced(&resolver, &query, Lang::from_env()).await
+            } else {
+                evaluate(&resolver, &query, None).await
+            };
             if cli.json {
                 output::json(&result)?;
             } else {
+                for line in result.trace.iter().flatten() {
+                    println!("{}{}", "  ".repeat(line.depth), line.text);
+                }
                 println!("{}", result.result);
             }
             Ok(ExitCode::SUCCESS)

@@ -5,8 +5,8 @@
 //! `ns.serials`.
 //!
 //! Names outside the domains' zones (the service's own hosts, reverse
-//! zones) are still asked of the configured resolvers, and so is the SPF
-//! evaluation that mail-auth makes.
+//! zones) are still asked of the configured resolvers. The SPF evaluation
+//! asks through the same resolver, so it sees the same fresh answers.
 
 use super::check::{check_domain_with, unknown};
 use super::expect::Expectations;

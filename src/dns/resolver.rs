@@ -217,12 +217,6 @@ impl Resolver {
             .map_or((&self.inner, &self.servers), |(_, r, s)| (r, s))
     }
 
-    /// The underlying hickory resolver (shares its cache), for libraries
-    /// that take one, such as mail-auth.
-    pub fn hickory(&self) -> &TokioResolver {
-        &self.inner
-    }
-
     /// How many questions went to the name servers through this resolver
     /// (each (name, type) is asked once).
     pub fn queries_sent(&self) -> u64 {
@@ -242,7 +236,13 @@ impl Resolver {
     }
 
     async fn ask_wire(&self, name: &str, rtype: RecordType) -> Answer<RData> {
-        let Ok(fqdn) = Name::from_ascii(format!("{name}.")) else {
+        // Labels as raw octets: SPF macros can build names holding ':',
+        // '/', '%' or spaces, which DNS carries (RFC 2181 §11).
+        let fqdn = Name::from_labels(name.split('.').map(str::as_bytes)).map(|mut n| {
+            n.set_fqdn(true);
+            n
+        });
+        let Ok(fqdn) = fqdn else {
             return Answer::Failed(Failure::Other(format!("{name:?} is not a DNS name")));
         };
         let _permit = self.in_flight.acquire().await;
@@ -411,8 +411,14 @@ fn normalize(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// The labels as they are, not in master-file form (`foo:bar`, not
+/// `foo\058bar`): the name is asked again as text.
 fn name_text(name: &Name) -> String {
-    normalize(&name.to_ascii())
+    let labels: Vec<String> = name
+        .iter()
+        .map(|label| String::from_utf8_lossy(label).into_owned())
+        .collect();
+    normalize(&labels.join("."))
 }
 
 /// Servers as errors name them: `192.0.2.53:53, [2001:db8::53]:53`.

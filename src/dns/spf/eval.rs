@@ -1,22 +1,24 @@
 //! `check_host()` (RFC 7208 §4): the result a receiver gets for a client
 //! address, a domain and a sender.
 //!
-//! mail-auth evaluates the record, asking DNS through the same hickory
-//! resolver (and so the same cache) as the rest of postier. It takes the
-//! first of several records and has no void-lookup limit, so postier's
-//! own walk ([`super::walk`]) is run first and decides those cases:
-//! several `v=spf1` records at the domain → permerror; more than two void
-//! lookups in the record tree → permerror. The void limit is applied to
-//! the whole tree, also where a receiver would have matched before the
-//! third void lookup (a stricter reading than §4.6.4's).
+//! viaspf evaluates the record, a clean-room implementation of RFC 7208
+//! (it passes the OpenSPF suite). It asks DNS through [`SpfLookup`], over
+//! postier's own [`Resolver`]: one cache, the cap on queries in flight and
+//! the timeouts serve the evaluation as they serve the rest of the
+//! self-check, and a timeout is a temperror. postier's own walk
+//! ([`super::walk`]) gives what the result does not: the lookup and void
+//! counts of the whole record tree.
 
-use super::walk::{self, SpfAnalysis, VOID_LIMIT};
-use crate::dns::resolver::Resolver;
-use mail_auth::spf::verify::SpfParameters;
-use mail_auth::{MessageAuthenticator, Parameters, SpfResult};
+use super::trace::{TraceLine, tree};
+use super::walk::{self, SpfAnalysis};
+use crate::dns::resolver::{Answer, Failure, Resolver};
+use crate::i18n::Lang;
+use async_trait::async_trait;
 use serde::Serialize;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use viaspf::lookup::{Lookup, LookupError, LookupResult, Name};
+use viaspf::{Config, DomainName, Sender, SpfResult};
 
 /// The seven results of RFC 7208 §2.6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,16 +53,16 @@ impl fmt::Display for SpfVerdict {
     }
 }
 
-impl From<SpfResult> for SpfVerdict {
-    fn from(r: SpfResult) -> Self {
+impl From<&SpfResult> for SpfVerdict {
+    fn from(r: &SpfResult) -> Self {
         match r {
             SpfResult::Pass => SpfVerdict::Pass,
-            SpfResult::Fail => SpfVerdict::Fail,
-            SpfResult::SoftFail => SpfVerdict::Softfail,
+            SpfResult::Fail(_) => SpfVerdict::Fail,
+            SpfResult::Softfail => SpfVerdict::Softfail,
             SpfResult::Neutral => SpfVerdict::Neutral,
             SpfResult::None => SpfVerdict::None,
-            SpfResult::PermError => SpfVerdict::Permerror,
-            SpfResult::TempError => SpfVerdict::Temperror,
+            SpfResult::Permerror => SpfVerdict::Permerror,
+            SpfResult::Temperror => SpfVerdict::Temperror,
         }
     }
 }
@@ -85,9 +87,11 @@ pub struct SpfEvaluation {
     /// DNS-querying terms in the whole record tree.
     pub lookups: u32,
     pub void_lookups: u32,
-    /// The `exp=` text, on fail.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The `exp=` text, on fail (null otherwise).
     pub explanation: Option<String>,
+    /// The evaluation tree, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<TraceLine>>,
 }
 
 /// Runs `check_host()` for `query`, reusing `analysis` when the caller
@@ -97,17 +101,39 @@ pub async fn evaluate(
     query: &SpfQuery<'_>,
     analysis: Option<&SpfAnalysis>,
 ) -> SpfEvaluation {
+    run(resolver, query, analysis, None).await
+}
+
+/// [`evaluate`], with the evaluation tree, its words in `lang`.
+pub async fn evaluate_traced(
+    resolver: &Resolver,
+    query: &SpfQuery<'_>,
+    lang: Lang,
+) -> SpfEvaluation {
+    run(resolver, query, None, Some(lang)).await
+}
+
+async fn run(
+    resolver: &Resolver,
+    query: &SpfQuery<'_>,
+    analysis: Option<&SpfAnalysis>,
+    trace: Option<Lang>,
+) -> SpfEvaluation {
     let domain = query.domain.trim_end_matches('.').to_ascii_lowercase();
-    let done = |result, a: Option<&SpfAnalysis>| SpfEvaluation {
-        result,
-        lookups: a.map_or(0, |a| a.lookups),
-        void_lookups: a.map_or(0, |a| a.void_lookups),
-        explanation: None,
-    };
     // §4.3: a malformed domain gives "none" before any lookup.
-    if !is_valid_domain(&domain) {
-        return done(SpfVerdict::None, None);
-    }
+    let Some(sender) = sender(query.sender, &domain) else {
+        return SpfEvaluation {
+            result: SpfVerdict::None,
+            lookups: 0,
+            void_lookups: 0,
+            explanation: None,
+            trace: trace.map(|_| Vec::new()),
+        };
+    };
+    // An unusable HELO name expands `%{h}` as "unknown".
+    let helo = DomainName::new(query.helo.unwrap_or(&domain)).ok();
+    let config = Config::builder().capture_trace(trace.is_some()).build();
+    let lookup = SpfLookup(resolver);
     let owned;
     let analysis = match analysis {
         Some(a) => a,
@@ -116,60 +142,89 @@ pub async fn evaluate(
             &owned
         }
     };
-    if analysis.top_failure.is_some() {
-        return done(SpfVerdict::Temperror, Some(analysis));
-    }
-    match analysis.records.len() {
-        0 => return done(SpfVerdict::None, Some(analysis)),
-        1 => {}
-        _ => return done(SpfVerdict::Permerror, Some(analysis)),
-    }
-    // §4.6: a syntax error anywhere in the record is a permerror, before
-    // any evaluation (mail-auth's parser lets some through).
-    if analysis.record.is_none() {
-        return done(SpfVerdict::Permerror, Some(analysis));
-    }
-
-    let sender = match query.sender {
-        Some(s) if !s.is_empty() => match s.rsplit_once('@') {
-            Some(("", d)) => format!("postmaster@{d}"),
-            Some(_) => s.to_string(),
-            None => format!("postmaster@{s}"),
-        },
-        _ => format!("postmaster@{domain}"),
-    };
-    let helo = query.helo.unwrap_or(&domain);
-    // §5: an IPv4-mapped IPv6 client is an IPv4 client.
-    let ip = match query.ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(query.ip, IpAddr::V4),
-        v4 => v4,
-    };
-    let authenticator = MessageAuthenticator(resolver.hickory().clone());
-    let params = SpfParameters::new(ip, &domain, helo, "unknown", &sender);
-    let output = authenticator.check_host(Parameters::new(params)).await;
-    let mut result = SpfVerdict::from(output.result());
-    if analysis.void_lookups > VOID_LIMIT && result != SpfVerdict::Temperror {
+    let output = viaspf::evaluate_sender(&lookup, &config, query.ip, &sender, helo.as_ref()).await;
+    let mut result = SpfVerdict::from(&output.spf_result);
+    // §4.6, §7.1: a syntax error anywhere in the record is a permerror,
+    // whatever a match before it; postier's parser also refuses the
+    // macro letters `c`, `r`, `t` outside explanation text, which
+    // viaspf's lets through in `exp=`.
+    if analysis.records.len() == 1 && analysis.record.is_none() && result != SpfVerdict::Temperror {
         result = SpfVerdict::Permerror;
     }
+    let explanation = match &output.spf_result {
+        SpfResult::Fail(exp) if result == SpfVerdict::Fail && !exp.as_ref().is_empty() => {
+            Some(exp.as_ref().to_string())
+        }
+        _ => None,
+    };
     SpfEvaluation {
         result,
         lookups: analysis.lookups,
         void_lookups: analysis.void_lookups,
-        explanation: output.explanation().map(str::to_string),
+        explanation,
+        trace: trace.zip(output.trace).map(|(lang, t)| tree(t, lang)),
     }
 }
 
-/// §4.3: at least two dot-separated labels of 1 to 63 letters, digits,
-/// hyphens or underscores (a domain literal such as `[192.0.2.1]` is not
-/// a domain).
-fn is_valid_domain(domain: &str) -> bool {
-    let labels: Vec<&str> = domain.split('.').collect();
-    domain.len() <= 253
-        && labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+/// The sender viaspf is given: the local part of `sender` ("postmaster"
+/// when there is none, §4.3), quoted when RFC 5321 wants it so (a local
+/// part with spaces), at `domain`. `None` when `domain` is malformed.
+fn sender(sender: Option<&str>, domain: &str) -> Option<Sender> {
+    let local = match sender.and_then(|s| s.rsplit_once('@')) {
+        Some((local, _)) if !local.is_empty() => local,
+        _ => "postmaster",
+    };
+    let quoted = format!("\"{}\"", local.replace('\\', "\\\\").replace('"', "\\\""));
+    [local, quoted.as_str(), "postmaster"]
+        .iter()
+        .find_map(|l| Sender::new(&format!("{l}@{domain}")).ok())
+}
+
+/// viaspf's view of postier's resolver: the same cache and limits. A
+/// name that does not exist is "no records"; a name that exists without
+/// records of the type is an empty answer (both are void lookups); a
+/// timeout is a timeout and any other failure a DNS error (temperror).
+pub struct SpfLookup<'a>(pub &'a Resolver);
+
+fn answer<T>(answer: Answer<T>) -> LookupResult<Vec<T>> {
+    match answer {
+        Answer::Records(records) => Ok(records),
+        Answer::Empty { nxdomain: true } => Err(LookupError::NoRecords),
+        Answer::Empty { nxdomain: false } => Ok(Vec::new()),
+        Answer::Failed(Failure::Timeout(_)) => Err(LookupError::Timeout),
+        Answer::Failed(f) => Err(LookupError::Dns(Some(f.to_string().into()))),
+    }
+}
+
+fn names(names: Vec<String>) -> Vec<Name> {
+    // A null MX (`0 .`) names no host.
+    names.iter().filter_map(|n| Name::new(n).ok()).collect()
+}
+
+#[async_trait]
+impl Lookup for SpfLookup<'_> {
+    async fn lookup_a<'lookup, 'a>(&'lookup self, name: &'a Name) -> LookupResult<Vec<Ipv4Addr>> {
+        answer(self.0.a(name.as_str()).await)
+    }
+
+    async fn lookup_aaaa<'lookup, 'a>(
+        &'lookup self,
+        name: &'a Name,
+    ) -> LookupResult<Vec<Ipv6Addr>> {
+        answer(self.0.aaaa(name.as_str()).await)
+    }
+
+    async fn lookup_mx<'lookup, 'a>(&'lookup self, name: &'a Name) -> LookupResult<Vec<Name>> {
+        let mut mx = answer(self.0.mx(name.as_str()).await)?;
+        mx.sort_by_key(|mx| mx.preference);
+        Ok(names(mx.into_iter().map(|mx| mx.exchange).collect()))
+    }
+
+    async fn lookup_txt<'lookup, 'a>(&'lookup self, name: &'a Name) -> LookupResult<Vec<String>> {
+        answer(self.0.txt(name.as_str()).await)
+    }
+
+    async fn lookup_ptr<'lookup>(&'lookup self, ip: IpAddr) -> LookupResult<Vec<Name>> {
+        answer(self.0.ptr(ip).await).map(names)
+    }
 }
