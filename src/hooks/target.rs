@@ -151,6 +151,15 @@ impl Targets {
                 code: None,
                 detail: format!("no answer within {}s", timeout.as_secs_f64()),
             },
+            // Host and port only (the path may be a secret), and the
+            // innermost reason: "cannot connect to host:port: connection refused".
+            Err(e) if e.is_connect() => {
+                let at = match (url.host_str(), url.port_or_known_default()) {
+                    (Some(host), Some(port)) => format!("{host}:{port}"),
+                    _ => "the server".to_string(),
+                };
+                Attempt::failed(None, format!("cannot connect to {at}: {}", root_cause(&e)))
+            }
             Err(e) => Attempt::failed(None, error_chain(&e.without_url())),
         }
     }
@@ -220,6 +229,19 @@ fn http_client() -> Result<reqwest::Client> {
         .pool_idle_timeout(Duration::from_secs(90))
         .build()
         .map_err(|e| Error::unavailable("hooks: HTTP client", error_chain(&e)))
+}
+
+/// The innermost error's text, without the OS error number.
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(s) = inner.source() {
+        inner = s;
+    }
+    let text = inner.to_string();
+    match text.split_once(" (os error") {
+        Some((reason, _)) => reason.to_lowercase(),
+        None => text,
+    }
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
