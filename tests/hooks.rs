@@ -306,6 +306,32 @@ async fn skip_moves_a_parked_hook_on() {
 }
 
 #[tokio::test]
+async fn an_unreachable_webhook_is_named_by_host_and_port_only() {
+    // A port nothing listens on (bound, then let go).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let hook = format!(
+        "[[hooks]]\nname = \"web\"\nevents = [\"*\"]\nurl = \"http://127.0.0.1:{port}/hooks/s3cret-path\"\n\
+         backoff = \"0s\"\nmax_attempts = 1\n"
+    );
+    let s = setup(Backend::Sqlite, &hook).await.unwrap();
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    let a = s.add_domain("a.example").await;
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.hooks[0].parked, Some(a));
+    let status = hooks.status(1).await.unwrap();
+    let attempt = &status.hooks[0].detail.attempts[0];
+    assert_eq!(
+        attempt.detail,
+        format!("cannot connect to 127.0.0.1:{port}: connection refused")
+    );
+}
+
+#[tokio::test]
 async fn redirects_are_not_followed() {
     let server = HttpServer::start(Behaviour {
         redirect_to: Some("/elsewhere".into()),
