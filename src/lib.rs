@@ -13,6 +13,7 @@ pub mod dkim;
 pub mod dns;
 pub mod error;
 pub mod i18n;
+pub mod import;
 pub mod mailer;
 pub mod model;
 pub mod ops;

@@ -8,6 +8,7 @@ mod args;
 mod dkim;
 mod dns;
 mod domain;
+mod import;
 mod mail;
 mod mailbox;
 mod output;
@@ -215,6 +216,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Mailbox(cmd) => mailbox::run(&ctx, cmd).await?,
         Command::Alias(cmd) => alias::run(&ctx, cmd).await?,
         Command::Mail(cmd) => mail::run(&ctx, cmd).await?,
+        Command::Import(args) => return import::run(&ctx, args).await,
+        Command::Export(args) => import::export(&ctx, args).await?,
         Command::Stack(cmd) => stack::run(&cli, cmd)?,
         Command::Db(args::DbCmd::Migrate) => {
             ctx.ops.directory().migrate().await?;

@@ -26,17 +26,17 @@ pub async fn generate(
     ops.actor()
         .require_admin(&format!("DKIM keys of {domain}"))?;
     let hosted = ops.domain(domain).await;
-    if let Err(e) = hosted {
-        if e.kind != ErrorKind::NotFound || ops.alias_domain(domain).await.is_err() {
-            return Err(match e.kind {
-                ErrorKind::NotFound => Error::refused(
-                    format!("DKIM key of {domain}"),
-                    format!("{domain} is not a domain postier hosts"),
-                )
-                .with_hint(format!("add it first: postier domain add {domain}")),
-                _ => e,
-            });
-        }
+    if let Err(e) = hosted
+        && (e.kind != ErrorKind::NotFound || ops.alias_domain(domain).await.is_err())
+    {
+        return Err(match e.kind {
+            ErrorKind::NotFound => Error::refused(
+                format!("DKIM key of {domain}"),
+                format!("{domain} is not a domain postier hosts"),
+            )
+            .with_hint(format!("add it first: postier domain add {domain}")),
+            _ => e,
+        });
     }
     let selector = match selector {
         Some(s) => s,

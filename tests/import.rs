@@ -1,0 +1,608 @@
+//! Batch import and export (SPEC.md, "Import and export"), through the real
+//! binary on real databases: export then import plans nothing; a changed
+//! file gives the exact plan; every bad row is reported with its line and
+//! nothing is written; an import is one transaction on SQL; a saved plan
+//! refuses to apply once the directory moved on.
+//!
+//! The server backends run under `tests/services/with-services.sh`.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use sqlx::Connection;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use support::sql::{Backend, TestDatabase};
+use tempfile::TempDir;
+
+mod support;
+
+const BACKENDS: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mariadb];
+
+/// A throwaway directory (SQLite or a server database) and an empty config.
+struct Env {
+    dir: TempDir,
+    server: Option<TestDatabase>,
+    backend: Backend,
+}
+
+impl Env {
+    fn on(backend: Backend) -> Option<Env> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+        let server = if backend == Backend::Sqlite {
+            None
+        } else {
+            Some(runtime().block_on(TestDatabase::create(backend))?)
+        };
+        let env = Env {
+            dir,
+            server,
+            backend,
+        };
+        env.ok(&["db", "migrate"]);
+        Some(env)
+    }
+    fn url(&self) -> String {
+        match &self.server {
+            Some(db) => db.url().to_string(),
+            None => format!("sqlite:{}", self.dir.path().join("directory.db").display()),
+        }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin("postier"));
+        c.env("POSTIER_CONFIG", self.path("postier.toml"))
+            .env("POSTIER_DIRECTORY", self.url())
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
+            .env("LC_ALL", "C.UTF-8");
+        c
+    }
+    /// Runs, expects exit `code`, returns (stdout, stderr).
+    fn run(&self, args: &[&str], code: i32) -> (String, String) {
+        let out = self
+            .cmd()
+            .args(args)
+            .assert()
+            .code(code)
+            .get_output()
+            .clone();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        self.run(args, 0).0
+    }
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).expect("one JSON document")
+    }
+    fn audit_len(&self) -> usize {
+        self.json(&["audit", "--limit", "100000"])
+            .as_array()
+            .unwrap()
+            .len()
+    }
+    /// A directory with a bit of everything: limits, an IDN domain, an
+    /// alias domain, an inactive mailbox, an alias and a catch-all.
+    fn seed(&self) {
+        self.ok(&[
+            "domain",
+            "add",
+            "example.org",
+            "--description",
+            "Chorale, \"la Clé\"",
+            "--max-mailboxes",
+            "10",
+            "--quota",
+            "10G",
+            "--default-quota",
+            "1G",
+        ]);
+        self.ok(&["domain", "add", "exämple.net", "--max-aliases", "5"]);
+        self.ok(&["domain", "alias", "add", "example.com", "example.org"]);
+        for (address, name) in [
+            ("alice@example.org", "Alice"),
+            ("bob@example.org", "Bob Ünïcode"),
+            ("carol@exämple.net", ""),
+        ] {
+            self.ok(&[
+                "mailbox",
+                "add",
+                address,
+                "--name",
+                name,
+                "--password-hash",
+                HASH,
+            ]);
+        }
+        self.ok(&["mailbox", "disable", "bob@example.org"]);
+        self.ok(&[
+            "alias",
+            "add",
+            "info@example.org",
+            "alice@example.org",
+            "x@gmail.com",
+        ]);
+        self.ok(&["alias", "add", "@exämple.net", "carol@exämple.net"]);
+    }
+    /// Runs SQL on the directory's own database (a test's trigger).
+    fn sql(&self, statement: &str) {
+        let url = self.url();
+        let statement = sqlx::AssertSqlSafe(statement.to_string());
+        runtime().block_on(async {
+            match self.backend {
+                Backend::Sqlite => {
+                    let path = url.trim_start_matches("sqlite:");
+                    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                        .await
+                        .unwrap();
+                    sqlx::raw_sql(statement).execute(&mut c).await.unwrap();
+                }
+                Backend::Postgres => {
+                    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                    sqlx::raw_sql(statement).execute(&mut c).await.unwrap();
+                }
+                Backend::Mariadb => {
+                    let mut c = sqlx::MySqlConnection::connect(&url).await.unwrap();
+                    sqlx::raw_sql(statement).execute(&mut c).await.unwrap();
+                }
+            }
+        });
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+const HASH: &str = "{SHA512-CRYPT}$6$ck7MWXM127cykfX4$SyujfJk4A4QW3cH.NrRi5.x00RLoKs7MApIblHgq2cG1jdT6a7St8VsBVztnJdan3YdVz8jOlosIUefcln2V31";
+
+fn mode(path: &str) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn export_then_import_plans_nothing_and_rebuilds_the_same_directory() {
+    for backend in BACKENDS {
+        let Some(env) = Env::on(backend) else {
+            continue;
+        };
+        env.seed();
+        let name = backend.name();
+        for (format, file) in [("yaml", "all.yaml"), ("csv", "all.csv")] {
+            let out = env.path(file).display().to_string();
+            env.ok(&["export", "--format", format, "--with-hashes", "--out", &out]);
+            assert_eq!(mode(&out), 0o600, "{name} {format}: hashes are private");
+            let (stdout, _) = env.run(&["import", &out, "--plan", "--detailed-exitcode"], 0);
+            assert_eq!(
+                stdout, "nothing to change (8 unchanged)\n",
+                "{name} {format}"
+            );
+            let before = env.audit_len();
+            env.ok(&["import", &out]);
+            assert_eq!(
+                env.audit_len(),
+                before,
+                "{name}: a no-op import writes nothing"
+            );
+
+            // Into an empty directory: the same directory again.
+            let Some(fresh) = Env::on(backend) else {
+                continue;
+            };
+            let (stdout, _) = fresh.run(&["import", &out], 0);
+            assert!(
+                stdout.ends_with("applied: 8 added, 0 changed, 0 removed, 0 unchanged\n"),
+                "{name} {format}: {stdout}"
+            );
+            let again = fresh.path("again").display().to_string();
+            fresh.ok(&[
+                "export",
+                "--format",
+                format,
+                "--with-hashes",
+                "--out",
+                &again,
+            ]);
+            assert_eq!(
+                std::fs::read_to_string(&out).unwrap(),
+                std::fs::read_to_string(&again).unwrap(),
+                "{name} {format}: export, import, export gives the same file"
+            );
+            let bob = fresh.json(&["mailbox", "show", "bob@example.org"]);
+            assert_eq!(bob["active"], false);
+            assert_eq!(bob["name"], "Bob Ünïcode");
+            assert_eq!(bob["quota_bytes"], 1u64 << 30);
+        }
+        // Without --with-hashes: no hash anywhere, plain file mode.
+        let text = env.ok(&["export"]);
+        assert!(
+            !text.contains("$6$") && !text.contains("password"),
+            "{text}"
+        );
+        assert!(text.contains("name: example.org"), "{text}");
+    }
+}
+
+#[test]
+fn a_changed_file_gives_the_exact_plan_and_prune_removes_what_it_does_not_name() {
+    for backend in BACKENDS {
+        let Some(env) = Env::on(backend) else {
+            continue;
+        };
+        env.seed();
+        let file = env.write(
+            "changed.yaml",
+            &format!(
+                "mailboxes:\n\
+                 - address: alice@example.org\n  quota: 2G\n  name: Alice L.\n\
+                 - address: dave@example.org\n  password: '{HASH}'\n\
+                 - address: bob@example.org\n\
+                 aliases:\n\
+                 - address: info@example.org\n  targets: [alice@example.org, dave@example.org]\n"
+            ),
+        );
+        let plan = [
+            "- mailbox carol@exämple.net",
+            "~ mailbox alice@example.org: name \"Alice\" -> \"Alice L.\", quota 1G -> 2G",
+            "+ mailbox dave@example.org",
+            "~ alias info@example.org: targets alice@example.org, x@gmail.com -> alice@example.org, dave@example.org",
+        ];
+        // Without --prune, carol (not named) stays.
+        let (stdout, _) = env.run(&["import", &file, "--plan", "--detailed-exitcode"], 4);
+        let expected = format!(
+            "{}\n1 to add, 2 to change, 0 to remove, 1 unchanged\n",
+            plan[1..].join("\n")
+        );
+        assert_eq!(stdout, expected, "{}", backend.name());
+        // With --prune of the IDN domain: carol and the catch-all go (the
+        // catch-all first: it forwards to her).
+        let (stdout, _) = env.run(
+            &["import", &file, "--plan", "--prune", "xn--exmple-cua.net"],
+            0,
+        );
+        let expected = format!(
+            "- alias @exämple.net\n{}\n1 to add, 2 to change, 2 to remove, 1 unchanged\n",
+            plan.join("\n")
+        );
+        assert_eq!(stdout, expected, "{}", backend.name());
+        let doc = env.json(&["import", &file, "--plan", "--prune", "exämple.net"]);
+        assert_eq!(
+            doc["summary"],
+            serde_json::json!({"add": 1, "change": 2, "remove": 2, "unchanged": 1})
+        );
+        let alice = doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["object"] == "alice@example.org")
+            .unwrap();
+        assert_eq!(alice["op"], "change");
+        assert_eq!(alice["kind"], "mailbox");
+        assert_eq!(
+            alice["fields"]["quota_bytes"],
+            serde_json::json!({"from": 1u64 << 30, "to": 2u64 << 30})
+        );
+        assert_eq!(doc["changes"][0]["op"], "remove");
+
+        let audit = env.audit_len();
+        env.ok(&["import", &file, "--prune", "exämple.net"]);
+        assert_eq!(env.audit_len(), audit + 5, "one audit entry per change");
+        assert_eq!(
+            env.json(&["mailbox", "show", "alice@example.org"])["quota_bytes"],
+            2u64 << 30
+        );
+        env.run(&["mailbox", "show", "carol@exämple.net"], 1);
+        let (stdout, _) = env.run(
+            &[
+                "import",
+                &file,
+                "--plan",
+                "--detailed-exitcode",
+                "--prune",
+                "exämple.net",
+            ],
+            0,
+        );
+        assert_eq!(stdout, "nothing to change (4 unchanged)\n");
+    }
+}
+
+#[test]
+fn every_bad_row_is_reported_with_its_line_and_nothing_is_written() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    env.seed();
+    let audit = env.audit_len();
+    let file = env.write(
+        "bad.csv",
+        "kind;address;name;quota;password;targets;colour\n\
+         mailbox;new@example.org;New;1G;{SHA512-CRYPT}$6$a$b;;\n",
+    );
+    let (_, stderr) = env.run(&["import", &file], 2);
+    assert_eq!(
+        stderr,
+        format!(
+            "postier: {file}:1: column 7 (\"colour\"): is not a column postier knows (columns: kind, address, name, description, targets, quota, default_quota, max_mailboxes, max_aliases, active, password, password_plain)\n\
+             postier: import: 1 problem(s) in the files, nothing changed\n"
+        )
+    );
+    let file = env.write(
+        "bad.csv",
+        "\u{feff}kind;address;name;quota;password;targets\r\n\
+         mailbox;new@example.org;New;1G;{SHA512-CRYPT}$6$a$b;\r\n\
+         mailbox;NEW@Example.ORG;Again;1G;{SHA512-CRYPT}$6$a$b;\r\n\
+         mailbox;x@nowhere.example;;;{SHA512-CRYPT}$6$a$b;\r\n\
+         \r\n\
+         mailbox;y@example.org;;12Q;plain-text-here;\r\n\
+         robot;z@example.org;;;;\r\n\
+         alias;info@example.org;;;;ghost@example.org\r\n\
+         mailbox;info@example.org;;;{SHA512-CRYPT}$6$a$b;\r\n\
+         mailbox;big@example.org;;20G;{SHA512-CRYPT}$6$a$b;\r\n\
+         mailbox;nopass@example.org;;;;\r\n",
+    );
+    let (stdout, stderr) = env.run(&["import", &file, "--plan"], 2);
+    assert!(stdout.is_empty());
+    let lines: Vec<&str> = stderr.lines().collect();
+    let expect = [
+        ":3: mailbox new@example.org: is already at",
+        ":4: mailbox x@nowhere.example: domain nowhere.example is neither in the files nor in the directory",
+        ":6: size \"12Q\": has an unknown unit \"Q\"",
+        ":6: password hash: is neither {SCHEME}… nor a crypt hash",
+        ":7: kind \"robot\": is not a kind of row postier knows",
+        ":8: alias info@example.org: target ghost@example.org is in a domain postier hosts",
+        ":9: mailbox info@example.org: is already an alias",
+        ":10: domain example.org: would give its mailboxes",
+        ":11: mailbox nopass@example.org: is new and has no password",
+    ];
+    assert_eq!(lines.len(), expect.len() + 1, "{stderr}");
+    for (line, want) in lines.iter().zip(expect) {
+        assert!(
+            line.starts_with(&format!("postier: {file}{want}")),
+            "{line}\nwanted {want}"
+        );
+    }
+    assert!(
+        !stderr.contains("plain-text-here"),
+        "a plaintext is never echoed"
+    );
+    assert_eq!(
+        *lines.last().unwrap(),
+        "postier: import: 9 problem(s) in the files, nothing changed"
+    );
+    env.run(&["import", &file], 2);
+    assert_eq!(env.audit_len(), audit, "nothing was written");
+}
+
+#[test]
+fn csv_from_a_french_spreadsheet_and_passwords_in_every_form() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    env.seed();
+    // A quoted cell may span lines; a name may not hold a line break, and
+    // the rows after it keep their true line numbers.
+    let multi = env.write(
+        "multi.csv",
+        "address,name,quota,password\r\n\
+         zoe@example.org,\"Zoe\r\nsur deux lignes\",1G,generate\r\n\
+         \r\n\
+         yan@example.org,\"Yan, \"\"le boss\"\"\",7Q,generate\r\n",
+    );
+    let (_, stderr) = env.run(&["import", &multi, "--plan"], 2);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!("postier: {multi}:2: name: contains a line break")),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("postier: {multi}:5: size \"7Q\"")),
+        "{stderr}"
+    );
+    assert_eq!(lines.len(), 3, "{stderr}");
+
+    // BOM, `;`, CRLF, header in another case, quoted cells with the
+    // separator and quotes, blank lines, U-label and A-label, a bare
+    // MD5-CRYPT hash from an old system, a plaintext, a generated one.
+    let file = env.write(
+        "membres.csv",
+        "\u{feff}Address;NAME;Quota;Password;Password_Plain\r\n\
+         \r\n\
+         dora@exämple.net;\"Dora; \"\"la chef\"\"\";500M;$1$saltsalt$25LgGon3XNtYIa0Snr8ar/;\r\n\
+         eve@xn--exmple-cua.net;\"Eve, la trésorière\";1GiB;;correct horse battery\r\n\
+         \r\n\
+         fred@example.org;Fred;;generate;\r\n",
+    );
+    let (_, stderr) = env.run(&["import", &file], 2);
+    assert!(stderr.contains("--passwords-out: is needed"), "{stderr}");
+    let secrets = env.path("secrets.csv").display().to_string();
+    let (stdout, stderr) = env.run(&["import", &file, "--passwords-out", &secrets], 0);
+    assert!(stdout.contains("applied: 3 added"), "{stdout}");
+    assert!(
+        stderr.contains("1 generated passwords written to"),
+        "{stderr}"
+    );
+    assert_eq!(mode(&secrets), 0o600);
+    let text = std::fs::read_to_string(&secrets).unwrap();
+    let generated = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .strip_prefix("fred@example.org,")
+        .unwrap()
+        .to_string();
+    assert!(!stdout.contains(&generated) && !stderr.contains(&generated));
+
+    let dora = env.json(&["mailbox", "show", "dora@exämple.net"]);
+    assert_eq!(dora["name"], "Dora; \"la chef\"");
+    assert_eq!(dora["quota_bytes"], 500u64 << 20);
+    assert_eq!(dora["password_scheme"], "MD5-CRYPT");
+    let eve = env.json(&["mailbox", "show", "eve@exämple.net"]);
+    assert_eq!(eve["name"], "Eve, la trésorière");
+    assert_eq!(eve["password_scheme"], "SHA512-CRYPT");
+    // The hashes stored verify the passwords given.
+    let yaml = env.ok(&["export", "--with-hashes"]);
+    let doc: Value = serde_saphyr::from_str(&yaml).unwrap();
+    let hash_of = |address: &str| {
+        doc["mailboxes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["address"] == address)
+            .unwrap()["password"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        hash_of("dora@xn--exmple-cua.net"),
+        "{MD5-CRYPT}$1$saltsalt$25LgGon3XNtYIa0Snr8ar/"
+    );
+    let verifies = |address: &str, plain: &str| {
+        let hash = postier::model::PasswordHash::parse(&hash_of(address)).unwrap();
+        let plain = postier::password::Password::new(plain.to_string()).unwrap();
+        postier::password::verify(&plain, &hash).unwrap()
+    };
+    assert!(verifies("eve@xn--exmple-cua.net", "correct horse battery"));
+    assert!(verifies("fred@example.org", &generated));
+    // Again: the plaintext verifies, a generated password is not made
+    // again for an existing mailbox; nothing to change.
+    let (stdout, _) = env.run(&["import", &file, "--plan", "--detailed-exitcode"], 0);
+    assert_eq!(stdout, "nothing to change (3 unchanged)\n");
+    // A new plaintext for Eve is a password change.
+    let changed = env.write(
+        "eve.csv",
+        "address,password_plain\neve@exämple.net,a brand new one\n",
+    );
+    let (stdout, _) = env.run(&["import", &changed, "--plan"], 0);
+    assert_eq!(
+        stdout,
+        "~ mailbox eve@exämple.net: password\n0 to add, 1 to change, 0 to remove, 0 unchanged\n"
+    );
+}
+
+#[test]
+fn an_import_is_one_transaction_on_sql() {
+    for backend in BACKENDS {
+        let Some(env) = Env::on(backend) else {
+            continue;
+        };
+        env.ok(&["domain", "add", "example.org"]);
+        let mut yaml = String::from("mailboxes:\n");
+        for n in 1..=60 {
+            yaml.push_str(&format!(
+                "- address: m{n}@example.org\n  password: '{HASH}'\n"
+            ));
+        }
+        let file = env.write("sixty.yaml", &yaml);
+        // The directory's database refuses the 50th mailbox.
+        let trigger = match backend {
+            Backend::Sqlite => "CREATE TRIGGER refuse_m50 BEFORE INSERT ON mailboxes \
+                 WHEN NEW.address = 'm50@example.org' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+                .to_string(),
+            Backend::Postgres => "CREATE FUNCTION refuse_m50() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.address = 'm50@example.org' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER refuse_m50 BEFORE INSERT ON mailboxes FOR EACH ROW EXECUTE FUNCTION refuse_m50()"
+                .to_string(),
+            Backend::Mariadb => "CREATE TRIGGER refuse_m50 BEFORE INSERT ON mailboxes FOR EACH ROW \
+                 BEGIN IF NEW.address = 'm50@example.org' THEN \
+                 SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END"
+                .to_string(),
+        };
+        env.sql(&trigger);
+        let audit = env.audit_len();
+        let (stdout, stderr) = env.run(&["import", &file], 1);
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(stderr.contains("refused by the test"), "{stderr}");
+        assert!(stderr.contains("nothing changed"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert_eq!(
+            env.audit_len(),
+            audit,
+            "{}: nothing written",
+            backend.name()
+        );
+        assert_eq!(env.json(&["mailbox", "list"]).as_array().unwrap().len(), 0);
+
+        let drop = match backend {
+            Backend::Postgres => "DROP TRIGGER refuse_m50 ON mailboxes",
+            _ => "DROP TRIGGER refuse_m50",
+        };
+        env.sql(drop);
+        env.ok(&["import", &file]);
+        assert_eq!(env.json(&["mailbox", "list"]).as_array().unwrap().len(), 60);
+        let entries = env.json(&["audit", "--limit", "1000"]);
+        let added = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "mailbox.add")
+            .count();
+        assert_eq!(added, 60, "one audit entry per change");
+        assert_eq!(env.audit_len(), audit + 60);
+    }
+}
+
+#[test]
+fn a_saved_plan_applies_only_while_the_directory_has_not_moved() {
+    for backend in BACKENDS {
+        let Some(env) = Env::on(backend) else {
+            continue;
+        };
+        env.seed();
+        let file = env.write(
+            "change.yaml",
+            "mailboxes:\n- address: alice@example.org\n  quota: 3G\n- address: bob@example.org\n  active: true\n",
+        );
+        let plan = env.path("plan.json").display().to_string();
+        let (stdout, stderr) = env.run(&["import", &file, "--plan-out", &plan], 0);
+        assert!(
+            stdout.contains("~ mailbox alice@example.org: quota 1G -> 3G"),
+            "{stdout}"
+        );
+        assert!(stderr.contains("--apply-plan"), "{stderr}");
+        assert_eq!(mode(&plan), 0o600);
+        // Nothing changed yet.
+        assert_eq!(
+            env.json(&["mailbox", "show", "alice@example.org"])["quota_bytes"],
+            1u64 << 30
+        );
+        // Someone else changes Bob: the plan is stale, nothing applies.
+        env.ok(&["mailbox", "edit", "bob@example.org", "--name", "Robert"]);
+        let audit = env.audit_len();
+        let (_, stderr) = env.run(&["import", "--apply-plan", &plan], 1);
+        assert!(
+            stderr.starts_with("postier: mailbox bob@example.org: changed since the plan was made"),
+            "{stderr}"
+        );
+        assert_eq!(env.audit_len(), audit);
+        // A plan made now applies.
+        env.run(&["import", &file, "--plan-out", &plan], 0);
+        let (stdout, _) = env.run(&["import", "--apply-plan", &plan], 0);
+        assert!(stdout.contains("applied: 0 added, 2 changed"), "{stdout}");
+        assert_eq!(
+            env.json(&["mailbox", "show", "alice@example.org"])["quota_bytes"],
+            3u64 << 30
+        );
+        assert_eq!(
+            env.json(&["mailbox", "show", "bob@example.org"])["active"],
+            true
+        );
+    }
+}
