@@ -606,3 +606,178 @@ fn a_saved_plan_applies_only_while_the_directory_has_not_moved() {
         );
     }
 }
+
+fn fixture(path: &str) -> String {
+    format!("{}/fixtures/import/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The stored hash of `address`, from an export with hashes.
+fn stored_hash(env: &Env, address: &str) -> String {
+    let doc: Value = serde_saphyr::from_str(&env.ok(&["export", "--with-hashes"])).unwrap();
+    doc["mailboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["address"] == address)
+        .unwrap_or_else(|| panic!("{address} exported"))["password"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn verifies(hash: &str, plain: &str) -> bool {
+    let hash = postier::model::PasswordHash::parse(hash).unwrap();
+    let plain = postier::password::Password::new(plain.to_string()).unwrap();
+    postier::password::verify(&plain, &hash).unwrap()
+}
+
+/// Dovecot's own verdict on a hash, when doveadm is installed.
+fn dovecot_verifies(hash: &str, plain: &str) -> Option<bool> {
+    let out = std::process::Command::new("doveadm")
+        .args(["pw", "-t", hash, "-p", plain])
+        .output()
+        .ok()?;
+    Some(out.status.success())
+}
+
+#[test]
+fn docker_mailserver_config_imports_and_reimports_as_nothing() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    let from = format!("dms:{}", fixture("dms"));
+    let (stdout, _) = env.run(&["import", "--from", &from], 0);
+    assert_eq!(
+        stdout,
+        "+ domain dms.example\n+ mailbox one@dms.example\n+ mailbox two@dms.example\n\
+         + alias @dms.example\n+ alias contact@dms.example\n+ alias friends@dms.example\n\
+         applied: 6 added, 0 changed, 0 removed, 0 unchanged\n"
+    );
+    let one = env.json(&["mailbox", "show", "one@dms.example"]);
+    assert_eq!(one["quota_bytes"], 2u64 << 30);
+    let two = env.json(&["mailbox", "show", "two@dms.example"]);
+    assert_eq!(two["quota_bytes"], 500u64 << 20);
+    assert_eq!(two["password_scheme"], "BLF-CRYPT");
+    assert_eq!(
+        env.json(&["alias", "show", "contact@dms.example"])["targets"],
+        serde_json::json!(["one@dms.example", "two@dms.example"])
+    );
+    assert!(verifies(
+        &stored_hash(&env, "one@dms.example"),
+        "dms user one"
+    ));
+    assert!(verifies(
+        &stored_hash(&env, "two@dms.example"),
+        "dms user two"
+    ));
+    let (stdout, _) = env.run(
+        &["import", "--from", &from, "--plan", "--detailed-exitcode"],
+        0,
+    );
+    assert_eq!(stdout, "nothing to change (6 unchanged)\n");
+}
+
+#[test]
+fn modoboa_rows_import_with_quotas_in_mb_and_plaintexts_hashed() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    let from = format!("modoboa-csv:{}", fixture("modoboa.csv"));
+    let (stdout, _) = env.run(&["import", "--from", &from], 0);
+    assert!(
+        stdout.ends_with("applied: 5 added, 0 changed, 0 removed, 0 unchanged\n"),
+        "{stdout}"
+    );
+    let domain = env.json(&["domain", "show", "modo.example"]);
+    assert_eq!(domain["quota_bytes"], 5000u64 << 20);
+    assert_eq!(domain["default_quota_bytes"], 1000u64 << 20);
+    assert_eq!(
+        domain["alias_domains"],
+        serde_json::json!(["modo-alias.example"])
+    );
+    let ann = env.json(&["mailbox", "show", "ann@modo.example"]);
+    assert_eq!(ann["name"], "Ann Martin");
+    assert_eq!(ann["quota_bytes"], 1000u64 << 20);
+    assert!(verifies(
+        &stored_hash(&env, "ann@modo.example"),
+        "modoboa secret"
+    ));
+    // Modoboa would store "a plaintext one" verbatim; postier hashes it.
+    let ben = stored_hash(&env, "ben@modo.example");
+    assert!(ben.starts_with("{SHA512-CRYPT}$6$"), "{ben}");
+    assert!(verifies(&ben, "a plaintext one"));
+    assert_eq!(
+        env.json(&["alias", "show", "team@modo.example"])["targets"],
+        serde_json::json!(["ann@modo.example", "ben@modo.example", "ext@example.net"])
+    );
+    let (stdout, _) = env.run(
+        &["import", "--from", &from, "--plan", "--detailed-exitcode"],
+        0,
+    );
+    assert_eq!(stdout, "nothing to change (5 unchanged)\n");
+    // A row type postier does not host is named with its line.
+    let bad = env.write(
+        "relay.csv",
+        "relaydomain; relay.example; mx.example; 25; smtp; True; False\n",
+    );
+    let (_, stderr) = env.run(&["import", "--from", &format!("modoboa-csv:{bad}")], 2);
+    assert!(
+        stderr.starts_with(&format!(
+            "postier: {bad}:1: row type \"relaydomain\": is not one postier imports"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_postfixadmin_database_imports_without_its_plumbing() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    let db = env.path("postfixadmin.db").display().to_string();
+    runtime().block_on(async {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{db}?mode=rwc"))
+            .await
+            .unwrap();
+        let schema = std::fs::read_to_string(fixture("postfixadmin.sql")).unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(schema))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let from = format!("postfixadmin:sqlite:{db}");
+    let (stdout, _) = env.run(&["import", "--from", &from], 0);
+    // No alias at paul's or rita's own address, no vacation target.
+    assert_eq!(
+        stdout,
+        "+ domain pfx.example\n+ alias domain pfx-alias.example\n+ mailbox paul@pfx.example\n\
+         + mailbox rita@pfx.example\n+ alias @pfx.example\n+ alias office@pfx.example\n\
+         applied: 6 added, 0 changed, 0 removed, 0 unchanged\n"
+    );
+    let domain = env.json(&["domain", "show", "pfx.example"]);
+    assert_eq!(domain["quota_bytes"], 2000u64 * 1_024_000);
+    assert_eq!(domain["default_quota_bytes"], 100u64 * 1_024_000);
+    assert_eq!(domain["max_mailboxes"], 50);
+    assert_eq!(domain["description"], "Radio libre");
+    let paul = env.json(&["mailbox", "show", "paul@pfx.example"]);
+    assert_eq!(paul["quota_bytes"], 51_200_000);
+    assert_eq!(paul["password_scheme"], "MD5-CRYPT");
+    assert_eq!(
+        env.json(&["mailbox", "show", "rita@pfx.example"])["active"],
+        false
+    );
+    let md5 = stored_hash(&env, "paul@pfx.example");
+    assert_eq!(md5, "{MD5-CRYPT}$1$pfxsalt1$VtFHr7Xz/5ayzCakjSl7W1");
+    if let Some(ok) = dovecot_verifies(&md5, "postfixadmin pw") {
+        assert!(ok, "Dovecot verifies the imported MD5-CRYPT hash");
+    }
+    assert!(verifies(
+        &stored_hash(&env, "rita@pfx.example"),
+        "pfx second pw"
+    ));
+    let (stdout, _) = env.run(
+        &["import", "--from", &from, "--plan", "--detailed-exitcode"],
+        0,
+    );
+    assert_eq!(stdout, "nothing to change (6 unchanged)\n");
+}

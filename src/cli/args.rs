@@ -96,6 +96,9 @@ pub struct ImportArgs {
     /// postier YAML or CSV files (the format is seen from the content).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Another tool's data: dms:DIR, modoboa-csv:FILE, postfixadmin:URL (repeatable).
+    #[arg(long, value_name = "KIND:SOURCE")]
+    pub from: Vec<String>,
     /// Show what would change, change nothing.
     #[arg(long)]
     pub plan: bool,
@@ -109,7 +112,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["plan", "apply_plan"])]
     pub plan_out: Option<PathBuf>,
     /// Apply a plan saved by --plan-out, if nothing it read has changed since.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "plan", "prune"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "from", "plan", "prune"])]
     pub apply_plan: Option<PathBuf>,
     /// Where generated passwords go (created 0600); needed when a row says `password: generate`.
     #[arg(long, value_name = "FILE")]

@@ -20,7 +20,7 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
     if let Some(path) = &args.apply_plan {
         return apply_saved(ctx, path).await;
     }
-    if args.files.is_empty() {
+    if args.files.is_empty() && args.from.is_empty() {
         return Err(Error::invalid("import", "no file given")
             .with_hint("name the YAML or CSV files to import (see: postier import --help)"));
     }
@@ -33,7 +33,12 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
     for path in &args.files {
         files.push((path.display().to_string(), read_text(path)?));
     }
-    let (desired, mut errors) = import::read_files(&files);
+    let peers = args
+        .from
+        .iter()
+        .map(|f| import::peers::Peer::parse(f))
+        .collect::<Result<Vec<_>>>()?;
+    let (desired, mut errors) = import::read_all(&files, &peers).await?;
     if errors.is_empty() && desired.wants_generated() && args.passwords_out.is_none() && !args.plan
     {
         return Err(Error::invalid(

@@ -261,7 +261,7 @@ fn read_csv(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
 /// The 1-based line of the record starting at `byte` (the CSV reader's
 /// own count is thrown off by CRLF and blank lines): blank lines before
 /// the record are skipped as the reader skips them.
-fn line_at(text: &str, byte: u64) -> u64 {
+pub(crate) fn line_at(text: &str, byte: u64) -> u64 {
     let byte = (byte as usize).min(text.len());
     let mut line = text.as_bytes()[..byte]
         .iter()

@@ -12,6 +12,7 @@
 //! read, and applied later only if none of them changed since.
 
 pub mod format;
+pub mod peers;
 pub mod plan;
 pub mod rows;
 
@@ -36,6 +37,20 @@ pub fn read_files(files: &[(String, String)]) -> (Desired, Vec<RowError>) {
         desired.add_rows(raw, &mut errors);
     }
     (desired, errors)
+}
+
+/// [`read_files`], then the peers' sources (`--from`), into one desire.
+pub async fn read_all(
+    files: &[(String, String)],
+    peers: &[peers::Peer],
+) -> Result<(Desired, Vec<RowError>)> {
+    let (mut desired, mut errors) = read_files(files);
+    for peer in peers {
+        let (raw, bad) = peer.read().await?;
+        errors.extend(bad);
+        desired.add_rows(raw, &mut errors);
+    }
+    Ok((desired, errors))
 }
 
 /// The directory as the caller may see it.

@@ -377,7 +377,13 @@ pub fn plan(
 
     // Mailboxes.
     let mut steps_mailboxes = Vec::new();
-    for row in mailboxes.values() {
+    // By domain, then local part, as the directory lists them.
+    let mut ordered: Vec<&&MailboxRow> = mailboxes.values().collect();
+    ordered.sort_by(|a, b| {
+        (a.address.domain(), a.address.local().as_str())
+            .cmp(&(b.address.domain(), b.address.local().as_str()))
+    });
+    for row in ordered {
         let domain = row.address.domain();
         let Some((final_domain, _)) = final_domains.get(domain) else {
             let why = match final_alias_domains.get(domain) {
@@ -422,7 +428,14 @@ pub fn plan(
         aliases.contains_key(a) || (current.aliases.contains_key(a) && !gone_alias_set.contains(a))
     };
     let mut steps_aliases = Vec::new();
-    for row in aliases.values() {
+    // By domain, the catch-all first, as the directory lists them.
+    let alias_key = |a: &AliasAddress| match a {
+        AliasAddress::CatchAll(d) => (d.clone(), String::new()),
+        AliasAddress::Address(x) => (x.domain().clone(), x.local().as_str().to_string()),
+    };
+    let mut ordered: Vec<&&AliasRow> = aliases.values().collect();
+    ordered.sort_by_key(|r| alias_key(&r.address));
+    for row in ordered {
         let domain = row.address.domain();
         if !final_domains.contains_key(domain) {
             let why = match final_alias_domains.get(domain) {
