@@ -328,6 +328,7 @@ catalogue! {
     ShowUpdated => "updated", "modifié";
     ShowVersion => "version", "version";
     ShowPasswordScheme => "password scheme", "schéma du mot de passe";
+    ShowWeakScheme => "{} (weak: have the member change password)", "{} (faible : faites changer le mot de passe)";
     ShowMaildir => "maildir", "maildir";
     ShowCatchAll => "catch-all", "fourre-tout";
     NoCap => "no cap", "sans plafond";

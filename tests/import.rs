@@ -11,6 +11,7 @@ use serde_json::Value;
 use sqlx::Connection;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
+use support::slapd::Slapd;
 use support::sql::{Backend, TestDatabase};
 use tempfile::TempDir;
 
@@ -23,6 +24,7 @@ struct Env {
     dir: TempDir,
     server: Option<TestDatabase>,
     backend: Backend,
+    ldap: Option<Slapd>,
 }
 
 impl Env {
@@ -38,11 +40,27 @@ impl Env {
             dir,
             server,
             backend,
+            ldap: None,
         };
         env.ok(&["db", "migrate"]);
         Some(env)
     }
+    /// A throwaway OpenLDAP directory (its state store in the temp dir).
+    fn ldap() -> Option<Env> {
+        let slapd = Slapd::start()?;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+        Some(Env {
+            dir,
+            server: None,
+            backend: Backend::Sqlite,
+            ldap: Some(slapd),
+        })
+    }
     fn url(&self) -> String {
+        if let Some(slapd) = &self.ldap {
+            return slapd.ldap_url();
+        }
         match &self.server {
             Some(db) => db.url().to_string(),
             None => format!("sqlite:{}", self.dir.path().join("directory.db").display()),
@@ -63,6 +81,15 @@ impl Env {
             .env_remove("LC_MESSAGES")
             .env_remove("LANG")
             .env("LC_ALL", "C.UTF-8");
+        if let Some(slapd) = &self.ldap {
+            c.env("POSTIER_LDAP_BASE_DN", support::slapd::BASE_DN)
+                .env("POSTIER_LDAP_BIND_DN", support::slapd::BIND_DN)
+                .env("POSTIER_LDAP_BIND_PASSWORD_FILE", slapd.password_file())
+                .env(
+                    "POSTIER_LDAP_STATE_URL",
+                    format!("sqlite:{}", self.path("ldap-state.db").display()),
+                );
+        }
         c
     }
     /// Runs, expects exit `code`, returns (stdout, stderr).
@@ -762,6 +789,16 @@ fn a_postfixadmin_database_imports_without_its_plumbing() {
     let paul = env.json(&["mailbox", "show", "paul@pfx.example"]);
     assert_eq!(paul["quota_bytes"], 51_200_000);
     assert_eq!(paul["password_scheme"], "MD5-CRYPT");
+    assert_eq!(paul["password_weak"], true, "a weak scheme is told apart");
+    let shown = env.ok(&["mailbox", "show", "paul@pfx.example"]);
+    assert!(
+        shown.contains("MD5-CRYPT (weak: have the member change password)"),
+        "{shown}"
+    );
+    assert_eq!(
+        env.json(&["mailbox", "show", "rita@pfx.example"])["password_weak"],
+        false
+    );
     assert_eq!(
         env.json(&["mailbox", "show", "rita@pfx.example"])["active"],
         false
@@ -780,4 +817,83 @@ fn a_postfixadmin_database_imports_without_its_plumbing() {
         0,
     );
     assert_eq!(stdout, "nothing to change (6 unchanged)\n");
+}
+
+/// On OpenLDAP the changes apply one by one through the backend's
+/// resumable path: export, import and export again give the same file, a
+/// re-import plans nothing, a changed file plans exactly its change.
+#[test]
+fn the_import_story_on_openldap() {
+    let Some(env) = Env::ldap() else { return };
+    env.seed();
+    let out = env.path("all.yaml").display().to_string();
+    env.ok(&["export", "--with-hashes", "--out", &out]);
+    let (stdout, _) = env.run(&["import", &out, "--plan", "--detailed-exitcode"], 0);
+    assert_eq!(stdout, "nothing to change (8 unchanged)\n");
+    let Some(fresh) = Env::ldap() else { return };
+    let (stdout, _) = fresh.run(&["import", &out], 0);
+    assert!(
+        stdout.ends_with("applied: 8 added, 0 changed, 0 removed, 0 unchanged\n"),
+        "{stdout}"
+    );
+    let again = fresh.path("again.yaml").display().to_string();
+    fresh.ok(&["export", "--with-hashes", "--out", &again]);
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        std::fs::read_to_string(&again).unwrap()
+    );
+    let changed = fresh.write(
+        "changed.yaml",
+        "mailboxes:\n- address: alice@example.org\n  quota: 2G\n",
+    );
+    let (stdout, _) = fresh.run(&["import", &changed, "--prune", "exämple.net"], 0);
+    assert_eq!(
+        stdout,
+        "- alias @exämple.net\n- mailbox carol@exämple.net\n~ mailbox alice@example.org: quota 1G -> 2G\n\
+         applied: 0 added, 1 changed, 2 removed, 0 unchanged\n"
+    );
+    let (stdout, _) = fresh.run(&["import", &changed, "--plan", "--prune", "exämple.net"], 0);
+    assert_eq!(stdout, "nothing to change (1 unchanged)\n");
+}
+
+#[test]
+fn people_read_the_plan_and_the_errors_in_french() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    env.ok(&["domain", "add", "example.org"]);
+    let file = env.write(
+        "membres.csv",
+        &format!("address;password\nalice@example.org;{HASH}\nbob@example.org;\n"),
+    );
+    let out = env
+        .cmd()
+        .env("LC_ALL", "fr_FR.UTF-8")
+        .args(["import", &file, "--plan"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr
+            .ends_with("postier: import : 1 problème(s) dans les fichiers, rien n'a été modifié\n"),
+        "{stderr}"
+    );
+    let file = env.write(
+        "ok.csv",
+        &format!("address;password\nalice@example.org;{HASH}\n"),
+    );
+    let out = env
+        .cmd()
+        .env("LC_ALL", "fr_FR.UTF-8")
+        .args(["import", &file, "--plan"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "+ mailbox alice@example.org\n1 à ajouter, 0 à modifier, 0 à supprimer, 0 inchangés\n"
+    );
 }
