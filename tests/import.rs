@@ -897,3 +897,80 @@ fn people_read_the_plan_and_the_errors_in_french() {
         "+ mailbox alice@example.org\n1 à ajouter, 0 à modifier, 0 à supprimer, 0 inchangés\n"
     );
 }
+
+/// PostfixAdmin's own tables on MariaDB and PostgreSQL (its PostgreSQL
+/// flavour has BOOLEAN flags and TIMESTAMP dates) read as on SQLite.
+#[test]
+fn a_postfixadmin_database_on_a_server_imports_the_same() {
+    for backend in [Backend::Mariadb, Backend::Postgres] {
+        let Some(source) = runtime().block_on(TestDatabase::create(backend)) else {
+            continue;
+        };
+        let mut schema = std::fs::read_to_string(fixture("postfixadmin.sql")).unwrap();
+        if backend == Backend::Postgres {
+            for (from, to) in [
+                ("int(10)", "int"),
+                ("bigint(20)", "bigint"),
+                (
+                    "tinyint(1) NOT NULL DEFAULT 1",
+                    "boolean NOT NULL DEFAULT true",
+                ),
+                (
+                    "tinyint(1) NOT NULL DEFAULT 0",
+                    "boolean NOT NULL DEFAULT false",
+                ),
+                ("datetime", "timestamp"),
+                (", 1),", ", true),"),
+                (", 1);", ", true);"),
+                (", 0);", ", false);"),
+            ] {
+                schema = schema.replace(from, to);
+            }
+        }
+        let url = source.url().to_string();
+        runtime().block_on(async {
+            let schema = sqlx::AssertSqlSafe(schema);
+            match backend {
+                Backend::Postgres => {
+                    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                    sqlx::raw_sql(schema).execute(&mut c).await.unwrap();
+                }
+                _ => {
+                    let mut c = sqlx::MySqlConnection::connect(&url).await.unwrap();
+                    sqlx::raw_sql(schema).execute(&mut c).await.unwrap();
+                }
+            }
+        });
+        let Some(env) = Env::on(Backend::Sqlite) else {
+            return;
+        };
+        let from = format!("postfixadmin:{url}");
+        let (stdout, _) = env.run(&["import", "--from", &from], 0);
+        assert!(
+            stdout.ends_with("applied: 6 added, 0 changed, 0 removed, 0 unchanged\n"),
+            "{}: {stdout}",
+            backend.name()
+        );
+        let paul = env.json(&["mailbox", "show", "paul@pfx.example"]);
+        assert_eq!(paul["quota_bytes"], 51_200_000);
+        assert_eq!(paul["password_scheme"], "MD5-CRYPT");
+        assert_eq!(
+            env.json(&["mailbox", "show", "rita@pfx.example"])["active"],
+            false
+        );
+        assert_eq!(
+            env.json(&["domain", "show", "pfx.example"])["quota_bytes"],
+            2000u64 * 1_024_000
+        );
+        let (stdout, _) = env.run(
+            &["import", "--from", &from, "--plan", "--detailed-exitcode"],
+            0,
+        );
+        assert_eq!(
+            stdout,
+            "nothing to change (6 unchanged)\n",
+            "{}",
+            backend.name()
+        );
+    }
+}
