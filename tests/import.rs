@@ -75,7 +75,10 @@ impl Env {
         path.display().to_string()
     }
     fn cmd(&self) -> Command {
-        let mut c = Command::new(assert_cmd::cargo::cargo_bin("postier"));
+        Command::from_std(self.std_cmd())
+    }
+    fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("postier"));
         c.env("POSTIER_CONFIG", self.path("postier.toml"))
             .env("POSTIER_DIRECTORY", self.url())
             .env_remove("LC_MESSAGES")
@@ -970,6 +973,58 @@ fn a_postfixadmin_database_on_a_server_imports_the_same() {
             stdout,
             "nothing to change (6 unchanged)\n",
             "{}",
+            backend.name()
+        );
+    }
+}
+
+/// An import SIGKILLed at random points leaves the directory untouched or
+/// complete, never in between (one transaction), on SQLite and PostgreSQL.
+#[test]
+fn an_import_killed_at_random_points_is_all_or_nothing() {
+    use std::time::{Duration, Instant};
+    const MAILBOXES: usize = 400;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let mut yaml = String::from("domains:\n- name: example.org\nmailboxes:\n");
+        for n in 0..MAILBOXES {
+            yaml.push_str(&format!(
+                "- address: m{n}@example.org\n  password: '{HASH}'\n"
+            ));
+        }
+        // How long a whole import takes here: the kills land within it.
+        let Some(probe) = Env::on(backend) else {
+            continue;
+        };
+        let file = probe.write("many.yaml", &yaml);
+        let start = Instant::now();
+        probe.ok(&["import", &file]);
+        let whole = start.elapsed();
+        let (mut untouched, mut complete) = (0, 0);
+        for _ in 0..20 {
+            let Some(env) = Env::on(backend) else { return };
+            let file = env.write("many.yaml", &yaml);
+            let mut child = env
+                .std_cmd()
+                .args(["import", &file])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let at = whole.mul_f64(rand::random::<f64>() * 1.2);
+            std::thread::sleep(at.min(Duration::from_secs(20)));
+            let _ = child.kill();
+            let _ = child.wait();
+            let mailboxes = env.json(&["mailbox", "list"]).as_array().unwrap().len();
+            let domains = env.json(&["domain", "list"]).as_array().unwrap().len();
+            let audit = env.audit_len();
+            match (domains, mailboxes, audit) {
+                (0, 0, 0) => untouched += 1,
+                (1, MAILBOXES, n) if n == MAILBOXES + 1 => complete += 1,
+                other => panic!("{}: half an import: {other:?}", backend.name()),
+            }
+        }
+        eprintln!(
+            "{}: {untouched} untouched, {complete} complete after 20 kills",
             backend.name()
         );
     }
