@@ -1029,3 +1029,45 @@ fn an_import_killed_at_random_points_is_all_or_nothing() {
         );
     }
 }
+
+/// A pruned mailbox leaves the aliases the files keep by its removal; an
+/// alias the files leave with only such a target is named before anything
+/// is written.
+#[test]
+fn pruning_a_mailbox_takes_it_out_of_the_aliases_kept() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    env.seed();
+    env.ok(&["mailbox", "add", "dan@exämple.net", "--password-hash", HASH]);
+    env.ok(&[
+        "alias",
+        "add",
+        "team@example.org",
+        "alice@example.org",
+        "carol@exämple.net",
+    ]);
+    env.ok(&["alias", "add", "solo@example.org", "carol@exämple.net"]);
+    // solo would be left with no target.
+    let file = env.write(
+        "keep.yaml",
+        "mailboxes:\n- address: dan@exämple.net\naliases:\n\
+         - address: team@example.org\n  targets: [alice@example.org]\n",
+    );
+    let (_, stderr) = env.run(&["import", &file, "--prune", "exämple.net"], 2);
+    assert!(
+        stderr.starts_with("postier: --prune: alias solo@example.org: forwards only to mailboxes the import removes"),
+        "{stderr}"
+    );
+    env.ok(&["alias", "rm", "solo@example.org"]);
+    let (stdout, _) = env.run(&["import", &file, "--prune", "exämple.net"], 0);
+    assert_eq!(
+        stdout,
+        "- alias @exämple.net\n- mailbox carol@exämple.net\n\
+         applied: 0 added, 0 changed, 2 removed, 2 unchanged\n"
+    );
+    assert_eq!(
+        env.json(&["alias", "show", "team@example.org"])["targets"],
+        serde_json::json!(["alice@example.org"])
+    );
+}

@@ -1021,6 +1021,10 @@ fn plan_alias(row: &AliasRow, before: Option<&Alias>, gone: &HashSet<&Address>) 
                     .collect(),
                 active: (active != a.active).then_some(active),
             };
+            if patch == AliasPatch::default() {
+                // Only pruned mailboxes leave it: their removal does that.
+                return Vec::new();
+            }
             vec![Step {
                 op: Op::Change,
                 kind: Kind::Alias,
