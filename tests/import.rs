@@ -634,6 +634,17 @@ fn a_saved_plan_applies_only_while_the_directory_has_not_moved() {
             env.json(&["mailbox", "show", "bob@example.org"])["active"],
             true
         );
+        // A plan is for the directory it was made against.
+        let Some(other) = Env::on(backend) else {
+            continue;
+        };
+        other.seed();
+        env.run(&["import", &file, "--plan-out", &plan], 0);
+        let (_, stderr) = other.run(&["import", "--apply-plan", &plan], 1);
+        assert!(
+            stderr.starts_with("postier: plan: was made for directory"),
+            "{stderr}"
+        );
     }
 }
 

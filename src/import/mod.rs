@@ -311,6 +311,17 @@ impl SavedPlan {
     /// or one it would create exists now.
     pub async fn check_fresh(&self, ops: &Ops) -> Result<()> {
         let dir = ops.directory();
+        if dir.describe() != self.directory {
+            return Err(Error::conflict(
+                "plan",
+                format!(
+                    "was made for directory {}, not {}",
+                    self.directory,
+                    dir.describe()
+                ),
+            )
+            .with_hint("nothing was applied; make the plan against this directory"));
+        }
         for step in &self.steps {
             if step.op == Op::Change && step.read_version.is_none() {
                 // The second half of a creation, checked with it.
