@@ -1103,13 +1103,32 @@ fn check_limits(
     gone_aliases: &HashSet<&AliasAddress>,
     errors: &mut Vec<RowError>,
 ) {
+    // Each domain's objects, grouped once (a domain-by-domain scan of every
+    // object would cost domains x objects on a large import).
+    fn group<'a, V>(
+        items: impl Iterator<Item = (&'a DomainName, V)>,
+    ) -> HashMap<&'a DomainName, Vec<V>> {
+        let mut out: HashMap<&DomainName, Vec<V>> = HashMap::new();
+        for (d, v) in items {
+            out.entry(d).or_default().push(v);
+        }
+        out
+    }
+    let current_mailboxes = group(current.mailboxes.values().map(|m| (m.domain(), m)));
+    let row_mailboxes = group(mailboxes.values().map(|r| (r.address.domain(), *r)));
+    let current_aliases = group(current.aliases.values().map(|a| (a.address.domain(), a)));
+    let row_aliases = group(aliases.values().map(|r| (r.address.domain(), *r)));
+    let none_m: Vec<&Mailbox> = Vec::new();
+    let none_mr: Vec<&MailboxRow> = Vec::new();
+    let none_a: Vec<&Alias> = Vec::new();
+    let none_ar: Vec<&AliasRow> = Vec::new();
     for (name, (domain, domain_origin)) in final_domains {
         // Mailboxes: existing ones kept, with the quota each will have.
         let mut count = 0u64;
         let mut allotted = 0u64;
         let mut over_count: Option<&Origin> = None;
         let mut over_quota: Option<&Origin> = None;
-        for m in current.mailboxes.values().filter(|m| m.domain() == name) {
+        for m in current_mailboxes.get(name).unwrap_or(&none_m) {
             if gone_mailboxes.contains(&m.address) {
                 continue;
             }
@@ -1131,9 +1150,7 @@ fn check_limits(
                 ));
             }
         }
-        let existing_allotted = allotted;
-        let _ = existing_allotted;
-        for row in mailboxes.values().filter(|r| r.address.domain() == name) {
+        for row in row_mailboxes.get(name).unwrap_or(&none_mr) {
             if current.mailboxes.contains_key(&row.address) {
                 // Counted above; a changed quota is checked there too.
                 if allotted > domain.quota.bytes() && !domain.quota.is_unlimited() {
@@ -1192,13 +1209,14 @@ fn check_limits(
             ));
         }
         // Aliases.
-        let mut count = current
-            .aliases
-            .values()
-            .filter(|a| a.address.domain() == name && !gone_aliases.contains(&a.address))
+        let mut count = current_aliases
+            .get(name)
+            .unwrap_or(&none_a)
+            .iter()
+            .filter(|a| !gone_aliases.contains(&a.address))
             .count() as u64;
         let mut over: Option<&Origin> = None;
-        for row in aliases.values().filter(|r| r.address.domain() == name) {
+        for row in row_aliases.get(name).unwrap_or(&none_ar) {
             if current.aliases.contains_key(&row.address) {
                 continue;
             }
