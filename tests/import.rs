@@ -1082,3 +1082,41 @@ fn pruning_a_mailbox_takes_it_out_of_the_aliases_kept() {
         serde_json::json!(["alice@example.org"])
     );
 }
+
+#[test]
+fn yaml_mistakes_are_named_with_their_lines() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    let broken = env.write("broken.yaml", "domains:\n  - name: [x\n");
+    let (_, stderr) = env.run(&["import", &broken], 2);
+    assert!(
+        stderr.starts_with(&format!("postier: {broken}:2: YAML: unclosed bracket")),
+        "{stderr}"
+    );
+    let typo = env.write(
+        "typo.yaml",
+        "mailboxes:\n- address: a@example.org\n  colour: red\n- adress: b@example.org\ncolours:\n- a: b\n",
+    );
+    let (_, stderr) = env.run(&["import", &typo, "--plan"], 2);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 5, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "postier: {typo}:2: field \"colour\": is not a field of a mailbox row"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("postier: {typo}:4: field \"adress\"")),
+        "{stderr}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("postier: {typo}:4: mailbox row: has no address")),
+        "{stderr}"
+    );
+    assert!(
+        lines[3].starts_with(&format!("postier: {typo}:5: section \"colours\"")),
+        "{stderr}"
+    );
+}

@@ -22,7 +22,7 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
     }
     if args.files.is_empty() && args.from.is_empty() {
         return Err(Error::invalid("import", "no file given")
-            .with_hint("name the YAML or CSV files to import (see: postier import --help)"));
+            .with_hint("name the YAML or CSV files to import, or --from KIND:SOURCE"));
     }
     let prune = args
         .prune
@@ -64,10 +64,6 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
         Ok(_) => return Ok(bad_rows(ctx, &errors)),
         Err(more) => {
             errors.extend(more);
-            errors.sort_by(|a, b| {
-                (a.origin.file.as_str(), a.origin.line)
-                    .cmp(&(b.origin.file.as_str(), b.origin.line))
-            });
             return Ok(bad_rows(ctx, &errors));
         }
     };
@@ -199,7 +195,12 @@ fn show_plan(ctx: &Context, plan: &Plan, applied: bool) -> Result<()> {
 /// Every bad row on stderr, `postier: FILE:LINE: what: why`, then how
 /// many; exit 2, nothing changed.
 fn bad_rows(ctx: &Context, errors: &[RowError]) -> ExitCode {
-    for e in errors {
+    let mut errors: Vec<&RowError> = errors.iter().collect();
+    // By file and line (stable: a row's problems keep their order).
+    errors.sort_by(|a, b| {
+        (a.origin.file.as_str(), a.origin.line).cmp(&(b.origin.file.as_str(), b.origin.line))
+    });
+    for e in &errors {
         eprintln!("postier: {}", unicode_names(&e.to_string()));
     }
     eprintln!(

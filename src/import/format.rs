@@ -58,15 +58,25 @@ fn read_yaml(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
         Ok(doc) => doc,
         Err(e) => {
             let reason = e.to_string();
-            let first = reason
-                .lines()
-                .next()
-                .unwrap_or("cannot be read")
-                .to_string();
-            let error = Error::invalid("YAML", first).with_hint(
+            let first = reason.lines().next().unwrap_or("cannot be read");
+            let first = first.trim_start_matches("error: ");
+            // "line N column M: why": the line goes where every row's does.
+            let (line, why) = match first.strip_prefix("line ").and_then(|rest| {
+                let (n, rest) = rest.split_once(' ')?;
+                let why = rest.split_once(": ").map(|(_, w)| w).unwrap_or(rest);
+                Some((n.parse::<u64>().ok()?, why))
+            }) {
+                Some((n, why)) => (n, why.to_string()),
+                None => (0, first.to_string()),
+            };
+            let error = Error::invalid("YAML", why).with_hint(
                 "sections are domains, alias_domains, mailboxes, aliases; each a list of maps",
             );
-            return (Vec::new(), whole(file, error));
+            let origin = Origin {
+                file: file.to_string(),
+                line,
+            };
+            return (Vec::new(), vec![RowError::new(&origin, error)]);
         }
     };
     let mut rows = Vec::new();
