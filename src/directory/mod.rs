@@ -41,8 +41,21 @@ pub trait Directory: Send + Sync {
     /// the same import plans only what is left.
     async fn apply_all(&self, changes: &[Change], actor: &str) -> Result<Vec<Applied>> {
         let mut applied = Vec::with_capacity(changes.len());
-        for change in changes {
-            applied.push(self.apply(change, actor).await?);
+        for (i, change) in changes.iter().enumerate() {
+            match self.apply(change, actor).await {
+                Ok(a) => applied.push(a),
+                Err(e) => {
+                    let what = format!(
+                        "{} (change {} of {}: {} {})",
+                        e.what,
+                        i + 1,
+                        changes.len(),
+                        change.action(),
+                        change.object()
+                    );
+                    return Err(e.about(what));
+                }
+            }
         }
         Ok(applied)
     }

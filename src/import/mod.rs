@@ -216,7 +216,15 @@ pub async fn apply(ops: &Ops, changes: &[Change]) -> Result<Vec<Applied>> {
             };
             e.with_hint(hint)
         } else {
-            e
+            let hint = match &e.hint {
+                Some(h) => {
+                    format!("{h}; the changes before it were made: run the import again to finish")
+                }
+                None => {
+                    "the changes before it were made: run the import again to finish".to_string()
+                }
+            };
+            e.with_hint(hint)
         }
     })
 }
