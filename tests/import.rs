@@ -1120,3 +1120,24 @@ fn yaml_mistakes_are_named_with_their_lines() {
         "{stderr}"
     );
 }
+
+/// A directory-sized YAML file is not mistaken for a YAML bomb (the
+/// parser's default budget stops at 250,000 nodes).
+#[test]
+fn a_large_yaml_file_is_read_whole() {
+    let Some(env) = Env::on(Backend::Sqlite) else {
+        return;
+    };
+    let mut yaml = String::from("domains:\n- name: example.org\nmailboxes:\n");
+    for n in 0..30_000 {
+        yaml.push_str(&format!(
+            "- address: m{n}@example.org\n  name: Member {n}\n  quota: 1G\n  password: '{HASH}'\n"
+        ));
+    }
+    let file = env.write("large.yaml", &yaml);
+    let (stdout, stderr) = env.run(&["import", &file, "--plan", "--detailed-exitcode"], 4);
+    assert!(
+        stdout.ends_with("30001 to add, 0 to change, 0 to remove, 0 unchanged\n"),
+        "{stderr}"
+    );
+}

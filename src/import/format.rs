@@ -54,7 +54,16 @@ fn read_yaml(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
     }) {
         return (Vec::new(), Vec::new());
     }
-    let doc: BTreeMap<String, Option<Vec<YamlRow>>> = match serde_saphyr::from_str(text) {
+    // The parser's budget guards against YAML bombs (alias expansion keeps
+    // its own limits); a big directory is a big but honest file: allow as
+    // many nodes and events as its size can hold.
+    let mut options = serde_saphyr::Options::default();
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_nodes = budget.max_nodes.max(text.len());
+        budget.max_events = budget.max_events.max(text.len().saturating_mul(2));
+    }
+    let parsed = serde_saphyr::from_str_with_options(text, options);
+    let doc: BTreeMap<String, Option<Vec<YamlRow>>> = match parsed {
         Ok(doc) => doc,
         Err(e) => {
             let reason = e.to_string();
