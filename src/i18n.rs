@@ -328,6 +328,7 @@ catalogue! {
     ShowUpdated => "updated", "modifié";
     ShowVersion => "version", "version";
     ShowPasswordScheme => "password scheme", "schéma du mot de passe";
+    ShowWeakScheme => "{} (weak: have the member change password)", "{} (faible : faites changer le mot de passe)";
     ShowMaildir => "maildir", "maildir";
     ShowCatchAll => "catch-all", "fourre-tout";
     NoCap => "no cap", "sans plafond";
@@ -366,6 +367,13 @@ catalogue! {
     CliDkimRetiring => "selector {} retires: keep its record until {}", "le sélecteur {} se retire : gardez son enregistrement jusqu'au {}";
     CliDkimRetired => "DKIM selector {} of {} retired: remove its record", "sélecteur DKIM {} de {} retiré : supprimez son enregistrement";
     CliWrote => "wrote {}", "écrit {}";
+    ImportSummary => "{} to add, {} to change, {} to remove, {} unchanged", "{} à ajouter, {} à modifier, {} à supprimer, {} inchangés";
+    ImportApplied => "applied: {} added, {} changed, {} removed, {} unchanged", "appliqué : {} ajoutés, {} modifiés, {} supprimés, {} inchangés";
+    ImportNothing => "nothing to change ({} unchanged)", "rien à changer ({} inchangés)";
+    ImportBadRows => "import: {} problem(s) in the files, nothing changed", "import : {} problème(s) dans les fichiers, rien n'a été modifié";
+    ImportPlanSaved => "plan saved to {}; apply it with: postier import --apply-plan {}", "plan enregistré dans {} ; appliquez-le avec : postier import --apply-plan {}";
+    ImportPasswordsWritten => "{} generated passwords written to {}", "{} mots de passe générés écrits dans {}";
+    ExportWrote => "exported {} domains, {} alias domains, {} mailboxes, {} aliases to {}", "exporté {} domaines, {} domaines alias, {} boîtes, {} alias dans {}";
     // DNS self-check (`dns check`): findings and fixes
     DnsLookupFailed => "{} could not be looked up ({}); the result is unknown, try again later.", "{} n'a pas pu être résolu ({}) ; résultat inconnu, réessayez plus tard.";
     DnsSkipNotOffered => "The service does not offer this; nothing to check.", "Le service ne propose pas cela ; rien à vérifier.";

@@ -14,6 +14,7 @@ pub mod dns;
 pub mod error;
 pub mod hooks;
 pub mod i18n;
+pub mod import;
 pub mod mailer;
 pub mod model;
 pub mod ops;

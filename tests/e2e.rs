@@ -380,3 +380,56 @@ fn transports(s: &MailStack) {
     let sent: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     s.wait_for_mail("dave@example.org", sent["message_id"].as_str().expect("id"));
 }
+
+/// Members moved from PostfixAdmin, docker-mailserver and Modoboa log in
+/// over IMAP on real Dovecot with the passwords they had there (MD5-CRYPT,
+/// SHA512-CRYPT, BLF-CRYPT hashes kept as they were; a Modoboa plaintext
+/// hashed by postier).
+#[test]
+fn imported_members_log_in_with_their_old_passwords() {
+    let Some(s) = MailStack::start(Backend::Sqlite) else {
+        return;
+    };
+    let fixture = |p: &str| format!("{}/fixtures/import/{p}", env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("postfixadmin.db").display().to_string();
+    let schema = std::fs::read_to_string(fixture("postfixadmin.sql")).unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{db}?mode=rwc"))
+                .await
+                .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(schema))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        });
+    s.ok(&[
+        "import",
+        "--from",
+        &format!("postfixadmin:sqlite:{db}"),
+        "--from",
+        &format!("dms:{}", fixture("dms")),
+        "--from",
+        &format!("modoboa-csv:{}", fixture("modoboa.csv")),
+    ]);
+    for (user, password) in [
+        ("paul@pfx.example", "postfixadmin pw"),
+        ("one@dms.example", "dms user one"),
+        ("two@dms.example", "dms user two"),
+        ("ann@modo.example", "modoboa secret"),
+        ("ben@modo.example", "a plaintext one"),
+    ] {
+        let imap = s
+            .imap(user, password)
+            .unwrap_or_else(|e| panic!("{user} logs in with the old password: {e}"));
+        imap.logout();
+        assert!(s.imap(user, "not the password").is_err(), "{user}");
+    }
+    // Rita was disabled in PostfixAdmin, and stays so.
+    assert!(s.imap("rita@pfx.example", "pfx second pw").is_err());
+}

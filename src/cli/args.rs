@@ -98,6 +98,60 @@ pub enum Command {
     /// Deliver the journal's events to the configured [[hooks]].
     #[command(subcommand)]
     Hooks(HooksCmd),
+    /// Make the directory match files (postier YAML or CSV): planned, checked, applied at once.
+    Import(ImportArgs),
+    /// Write the directory as a desired-state file (YAML or CSV).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// postier YAML or CSV files (the format is seen from the content).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Another tool's data: dms:DIR, modoboa-csv:FILE, postfixadmin:URL (repeatable).
+    #[arg(long, value_name = "KIND:SOURCE")]
+    pub from: Vec<String>,
+    /// Show what would change, change nothing.
+    #[arg(long)]
+    pub plan: bool,
+    /// With --plan: exit 0 when nothing would change, 4 when changes are pending.
+    #[arg(long, requires = "plan")]
+    pub detailed_exitcode: bool,
+    /// Remove what the files do not name in this domain (repeatable).
+    #[arg(long, value_name = "DOMAIN")]
+    pub prune: Vec<String>,
+    /// Save the plan (with the versions it read) to apply later; change nothing.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["plan", "apply_plan"])]
+    pub plan_out: Option<PathBuf>,
+    /// Apply a plan saved by --plan-out, if nothing it read has changed since.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "from", "plan", "prune"])]
+    pub apply_plan: Option<PathBuf>,
+    /// Where generated passwords go (created 0600); needed when a row says `password: generate`.
+    #[arg(long, value_name = "FILE")]
+    pub passwords_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    Yaml,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// File format.
+    #[arg(long, value_enum, default_value_t = ExportFormatArg::Yaml)]
+    pub format: ExportFormatArg,
+    /// Only this domain (repeatable); default: every domain.
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Vec<String>,
+    /// Include password hashes (the file is then created 0600).
+    #[arg(long)]
+    pub with_hashes: bool,
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -104,7 +104,11 @@ pub async fn run(ctx: &Context, cmd: &MailboxCmd) -> Result<()> {
                 ),
                 (
                     key(Msg::ShowPasswordScheme),
-                    m.password.scheme().to_string(),
+                    if m.password.is_weak() {
+                        l.fmt(Msg::ShowWeakScheme, &[m.password.scheme()])
+                    } else {
+                        m.password.scheme().to_string()
+                    },
                 ),
                 (key(Msg::ShowMaildir), m.maildir.clone()),
                 (key(Msg::ShowCreated), m.created_at.clone()),

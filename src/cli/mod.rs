@@ -9,6 +9,7 @@ mod dkim;
 mod dns;
 mod domain;
 mod hooks;
+mod import;
 mod mail;
 mod mailbox;
 mod output;
@@ -222,6 +223,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Alias(cmd) => alias::run(&ctx, cmd).await?,
         Command::Mail(cmd) => mail::run(&ctx, cmd).await?,
         Command::Hooks(cmd) => return hooks::run(&ctx, cmd).await,
+        Command::Import(args) => return import::run(&ctx, args).await,
+        Command::Export(args) => import::export(&ctx, args).await?,
         Command::Stack(cmd) => stack::run(&cli, cmd)?,
         Command::Db(args::DbCmd::Migrate) => {
             ctx.ops.directory().migrate().await?;

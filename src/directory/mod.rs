@@ -29,6 +29,38 @@ pub trait Directory: Send + Sync {
     /// Applies one change with its audit entry (by `actor`) and journal event.
     async fn apply(&self, change: &Change, actor: &str) -> Result<Applied>;
 
+    /// Does [`Directory::apply_all`] apply all or nothing?
+    fn atomic_batches(&self) -> bool {
+        false
+    }
+
+    /// Applies `changes` in order, each with its audit entry and journal
+    /// event. SQL backends apply them in one transaction: all or nothing.
+    /// This default, which the LDAP backend uses, applies them one by one
+    /// through [`Directory::apply`], each resumable on its own: a failure
+    /// stops the batch with the changes before it made, and a re-run of
+    /// the same import plans only what is left.
+    async fn apply_all(&self, changes: &[Change], actor: &str) -> Result<Vec<Applied>> {
+        let mut applied = Vec::with_capacity(changes.len());
+        for (i, change) in changes.iter().enumerate() {
+            match self.apply(change, actor).await {
+                Ok(a) => applied.push(a),
+                Err(e) => {
+                    let what = format!(
+                        "{} (change {} of {}: {} {})",
+                        e.what,
+                        i + 1,
+                        changes.len(),
+                        change.action(),
+                        change.object()
+                    );
+                    return Err(e.about(what));
+                }
+            }
+        }
+        Ok(applied)
+    }
+
     async fn domain(&self, name: &DomainName) -> Result<Domain>;
     /// All domains, by name.
     async fn domains(&self) -> Result<Vec<Domain>>;

@@ -75,7 +75,7 @@ impl Mailbox {
 
 impl Serialize for Mailbox {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("Mailbox", 11)?;
+        let mut m = s.serialize_struct("Mailbox", 12)?;
         m.serialize_field("address", &self.address)?;
         m.serialize_field("domain", self.address.domain())?;
         m.serialize_field("local_part", self.address.local())?;
@@ -83,6 +83,7 @@ impl Serialize for Mailbox {
         m.serialize_field("quota_bytes", &self.quota)?;
         m.serialize_field("active", &self.active)?;
         m.serialize_field("password_scheme", self.password.scheme())?;
+        m.serialize_field("password_weak", &self.password.is_weak())?;
         m.serialize_field("maildir", &self.maildir)?;
         m.serialize_field("created_at", &self.created_at)?;
         m.serialize_field("updated_at", &self.updated_at)?;

@@ -11,10 +11,23 @@ pub const KNOWN_SCHEMES: &[&str] = &[
     "BLF-CRYPT",
     "ARGON2ID",
     "ARGON2I",
+    "MD5-CRYPT",
     "CRYPT",
     "SSHA512",
     "SSHA256",
     "SSHA",
+];
+
+/// Bare crypt(3) prefixes and the Dovecot scheme that verifies each.
+const BARE_PREFIXES: &[(&str, &str)] = &[
+    ("$6$", "SHA512-CRYPT"),
+    ("$5$", "SHA256-CRYPT"),
+    ("$2y$", "BLF-CRYPT"),
+    ("$2b$", "BLF-CRYPT"),
+    ("$2a$", "BLF-CRYPT"),
+    ("$1$", "MD5-CRYPT"),
+    ("$argon2id$", "ARGON2ID"),
+    ("$argon2i$", "ARGON2I"),
 ];
 
 #[derive(Clone, PartialEq, Eq)]
@@ -51,6 +64,7 @@ impl PasswordHash {
             "BLF-CRYPT" => Some("$2"),
             "ARGON2ID" => Some("$argon2id$"),
             "ARGON2I" => Some("$argon2i$"),
+            "MD5-CRYPT" => Some("$1$"),
             _ => None,
         };
         if let Some(prefix) = expected_prefix
@@ -62,6 +76,38 @@ impl PasswordHash {
             ));
         }
         Ok(PasswordHash(format!("{{{scheme_upper}}}{hash}")))
+    }
+
+    /// Accepts a hash in Dovecot's `{SCHEME}hash` form, or a bare crypt(3)
+    /// hash as other systems store them (`$6$…`, `$5$…`, `$2y$…`, `$2b$…`,
+    /// `$1$…`, `$argon2id$…`), given the scheme Dovecot verifies it with.
+    pub fn parse_any(input: &str) -> Result<Self> {
+        if input.starts_with('{') {
+            return Self::parse(input);
+        }
+        let scheme = BARE_PREFIXES
+            .iter()
+            .find(|(prefix, _)| input.starts_with(prefix))
+            .map(|(_, scheme)| *scheme)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "password hash",
+                    "is neither {SCHEME}… nor a crypt hash postier knows",
+                )
+                .with_hint(
+                    "give '{SCHEME}hash', or a bare $6$, $5$, $2y$, $2b$, $1$ or $argon2id$ hash",
+                )
+            })?;
+        Self::parse(&format!("{{{scheme}}}{input}"))
+    }
+
+    /// Is this a scheme too weak to keep (MD5, unsalted or fast hashes)?
+    /// Its members should be asked to change password.
+    pub fn is_weak(&self) -> bool {
+        matches!(
+            self.scheme(),
+            "MD5-CRYPT" | "CRYPT" | "SSHA" | "SSHA256" | "SSHA512"
+        )
     }
 
     /// Builds from a scheme and a hash made by postier itself.
@@ -139,5 +185,31 @@ mod tests {
         assert!(PasswordHash::parse("{PLAIN}secret").is_err());
         assert!(PasswordHash::parse("$6$abc").is_err());
         assert!(PasswordHash::parse("{SHA512-CRYPT}$2y$abc").is_err());
+    }
+
+    #[test]
+    fn bare_crypt_hashes_get_their_scheme() {
+        for (bare, scheme) in [
+            ("$6$salt$hash", "SHA512-CRYPT"),
+            ("$5$salt$hash", "SHA256-CRYPT"),
+            ("$2y$10$abcdefghijklmnopqrstuv", "BLF-CRYPT"),
+            ("$2b$10$abcdefghijklmnopqrstuv", "BLF-CRYPT"),
+            ("$1$salt$hash", "MD5-CRYPT"),
+            ("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", "ARGON2ID"),
+        ] {
+            let h = PasswordHash::parse_any(bare).unwrap();
+            assert_eq!(h.scheme(), scheme, "{bare}");
+            assert_eq!(h.hash(), bare);
+        }
+        assert!(PasswordHash::parse_any("$1$salt$hash").unwrap().is_weak());
+        assert!(!PasswordHash::parse_any("$6$salt$hash").unwrap().is_weak());
+        assert!(PasswordHash::parse_any("plaintext").is_err());
+        assert!(PasswordHash::parse_any("{MD5-CRYPT}$6$x").is_err());
+        assert_eq!(
+            PasswordHash::parse_any("{SHA512-CRYPT}$6$a$b")
+                .unwrap()
+                .as_str(),
+            "{SHA512-CRYPT}$6$a$b"
+        );
     }
 }

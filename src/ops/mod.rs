@@ -96,6 +96,39 @@ impl Ops {
         &self.dir
     }
 
+    /// The scheme new passwords are hashed with (`[passwords] scheme`).
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// Applies a batch of changes (an import) after checking the caller's
+    /// role for each: all or nothing on SQL backends, in order and
+    /// resumably on LDAP (see [`Directory::apply_all`]). Each change gets
+    /// its audit entry and journal event, as from the CLI.
+    pub async fn apply_all(&self, changes: &[Change]) -> Result<Vec<Applied>> {
+        for change in changes {
+            let what = format!("{} {}", change.action(), change.object());
+            match change {
+                Change::AddDomain { .. }
+                | Change::EditDomain { .. }
+                | Change::RemoveDomain { .. }
+                | Change::AddAliasDomain { .. }
+                | Change::EditAliasDomain { .. }
+                | Change::RemoveAliasDomain { .. } => self.actor.require_admin(&what)?,
+                Change::AddMailbox(m) => self.actor.require_manage(m.address.domain(), &what)?,
+                Change::EditMailbox { address, .. } | Change::RemoveMailbox { address, .. } => {
+                    self.actor.require_manage(address.domain(), &what)?
+                }
+                Change::AddAlias { address, .. }
+                | Change::EditAlias { address, .. }
+                | Change::RemoveAlias { address } => {
+                    self.actor.require_manage(address.domain(), &what)?
+                }
+            }
+        }
+        self.dir.apply_all(changes, &self.actor.user).await
+    }
+
     async fn apply(&self, change: Change) -> Result<Applied> {
         self.dir.apply(&change, &self.actor.user).await
     }

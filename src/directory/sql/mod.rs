@@ -335,6 +335,36 @@ impl Directory for SqlDirectory {
         }
     }
 
+    fn atomic_batches(&self) -> bool {
+        true
+    }
+
+    async fn apply_all(&self, changes: &[Change], actor: &str) -> Result<Vec<Applied>> {
+        let mut tx = self.begin().await?;
+        let mut applied = Vec::with_capacity(changes.len());
+        for (i, change) in changes.iter().enumerate() {
+            match write::apply(&mut tx, self.dialect, change, actor).await {
+                Ok(a) => applied.push(a),
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    // Say which change of the batch was refused.
+                    let e = self.explain(e);
+                    let what = format!(
+                        "{} (change {} of {}: {} {})",
+                        e.what,
+                        i + 1,
+                        changes.len(),
+                        change.action(),
+                        change.object()
+                    );
+                    return Err(e.about(what));
+                }
+            }
+        }
+        tx.commit().await.map_err(|e| self.err(e))?;
+        Ok(applied)
+    }
+
     async fn domain(&self, name: &DomainName) -> Result<Domain> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::domain(&mut conn, self.dialect, name, false)
