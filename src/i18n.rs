@@ -554,6 +554,7 @@ const ERROR_SUBJECTS: &[(&str, &str)] = &[
     ("size {}", "taille {}"),
     ("quota {}", "quota {}"),
     ("date {}", "date {}"),
+    ("file {}", "fichier {}"),
     ("address {}", "adresse {}"),
     ("DKIM key of {}", "clé DKIM de {}"),
     ("DKIM keys of {}", "clés DKIM de {}"),
@@ -569,6 +570,9 @@ const ERROR_SUBJECTS: &[(&str, &str)] = &[
 const ERROR_TEXTS: &[(&str, &str)] = &[
     // why
     ("not found", "introuvable"),
+    ("no such file or directory", "fichier ou dossier introuvable"),
+    ("permission denied", "permission refusée"),
+    ("check the path", "vérifiez le chemin"),
     ("already exists", "existe déjà"),
     ("nothing to change", "rien à changer"),
     ("is negative", "est négative"),
