@@ -570,7 +570,10 @@ const ERROR_SUBJECTS: &[(&str, &str)] = &[
 const ERROR_TEXTS: &[(&str, &str)] = &[
     // why
     ("not found", "introuvable"),
-    ("no such file or directory", "fichier ou dossier introuvable"),
+    (
+        "no such file or directory",
+        "fichier ou dossier introuvable",
+    ),
     ("permission denied", "permission refusée"),
     ("check the path", "vérifiez le chemin"),
     ("already exists", "existe déjà"),

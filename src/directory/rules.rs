@@ -206,11 +206,30 @@ pub fn unknown_target(alias: &AliasAddress, target: &Address) -> Error {
     ))
 }
 
-/// The aliases a removed mailbox is taken out of: none when none forwards
+/// Every address that delivers to `mailbox`: itself, and the same local
+/// part in each alias domain of its domain. An alias naming any of them
+/// forwards to the mailbox.
+pub fn target_forms(mailbox: &Address, alias_domains: &[DomainName]) -> Vec<Address> {
+    let mut forms = vec![mailbox.clone()];
+    forms.extend(
+        alias_domains
+            .iter()
+            .filter_map(|d| Address::new(mailbox.local().clone(), d.clone()).ok()),
+    );
+    forms
+}
+
+/// The aliases a removed mailbox is taken out of (those naming any of its
+/// `forms`, see [`target_forms`]): none when none forwards
 /// to it; all of them when `detach` is asked; else the removal is refused,
 /// naming them. An alias whose only target it is would be left with none,
 /// so it must be removed (or given another target) first.
-pub fn detach_plan(mailbox: &Address, sources: &[Alias], detach: bool) -> Result<Vec<Alias>> {
+pub fn detach_plan(
+    mailbox: &Address,
+    forms: &[Address],
+    sources: &[Alias],
+    detach: bool,
+) -> Result<Vec<Alias>> {
     if sources.is_empty() {
         return Ok(Vec::new());
     }
@@ -228,7 +247,7 @@ pub fn detach_plan(mailbox: &Address, sources: &[Alias], detach: bool) -> Result
     }
     if let Some(only) = sources
         .iter()
-        .find(|a| a.targets.iter().all(|t| t == mailbox))
+        .find(|a| a.targets.iter().all(|t| forms.contains(t)))
     {
         return Err(Error::refused(
             what,

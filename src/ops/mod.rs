@@ -381,10 +381,18 @@ impl Ops {
             .map(drop)
     }
 
-    /// The aliases that forward to `target` (who would lose mail if it went).
+    /// The aliases that forward to `target` (who would lose mail if it
+    /// went): naming it, or its local part in an alias domain of its domain.
     pub async fn aliases_targeting(&self, target: &Address) -> Result<Vec<Alias>> {
+        let alias_domains = match self.dir.domain(target.domain()).await {
+            Ok(domain) => domain.alias_domains,
+            Err(_) => Vec::new(),
+        };
+        let forms = rules::target_forms(target, &alias_domains);
         let mut all = self.dir.aliases(None).await?;
-        all.retain(|a| a.targets.contains(target) && self.actor.may_manage(a.address.domain()));
+        all.retain(|a| {
+            a.targets.iter().any(|t| forms.contains(t)) && self.actor.may_manage(a.address.domain())
+        });
         Ok(all)
     }
 

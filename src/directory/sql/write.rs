@@ -232,16 +232,21 @@ async fn check_targets_exist(
     Ok(())
 }
 
-/// The aliases (addresses) that have `target` among their targets.
+/// The aliases that have any of `forms` among their targets, each once.
 async fn aliases_targeting(
     conn: &mut AnyConnection,
     d: Dialect,
-    target: &Address,
+    forms: &[Address],
 ) -> Result<Vec<Alias>> {
-    let mut found = Vec::new();
-    for address in read::alias_addresses_with_target(conn, d, target).await? {
-        if let Some(alias) = read::alias(conn, d, &address, true).await? {
-            found.push(alias);
+    let mut found: Vec<Alias> = Vec::new();
+    for form in forms {
+        for address in read::alias_addresses_with_target(conn, d, form).await? {
+            if found.iter().any(|a| a.address == address) {
+                continue;
+            }
+            if let Some(alias) = read::alias(conn, d, &address, true).await? {
+                found.push(alias);
+            }
         }
     }
     Ok(found)
@@ -572,18 +577,21 @@ pub async fn apply(
             let what = format!("mailbox {address}");
             // Domain before mailbox, the order every change locks in: the
             // aliases that name it are the domain's or another's.
-            locked_domain(conn, d, address.domain()).await?;
+            let domain = locked_domain(conn, d, address.domain()).await?;
             let before = found(read::mailbox(conn, d, address, true).await?, &what)?;
-            let sources = aliases_targeting(conn, d, address).await?;
-            let detached = rules::detach_plan(address, &sources, *detach)?;
+            let forms = rules::target_forms(address, &domain.alias_domains);
+            let sources = aliases_targeting(conn, d, &forms).await?;
+            let detached = rules::detach_plan(address, &forms, &sources, *detach)?;
             for alias in &detached {
-                exec(
-                    conn,
-                    d,
-                    "DELETE FROM alias_targets WHERE alias = ? AND target = ?",
-                    vec![t(&alias.address), t(address)],
-                )
-                .await?;
+                for form in &forms {
+                    exec(
+                        conn,
+                        d,
+                        "DELETE FROM alias_targets WHERE alias = ? AND target = ?",
+                        vec![t(&alias.address), t(form)],
+                    )
+                    .await?;
+                }
                 update_versioned(
                     conn,
                     d,

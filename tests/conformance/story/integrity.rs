@@ -161,6 +161,8 @@ pub async fn chapter(s: &Story) {
         )
         .await;
     assert!(refusal.why.contains("team@integrity.test"), "{refusal}");
+    // ... and those naming her through an alias domain.
+    assert!(refusal.why.contains("info@integrity.test"), "{refusal}");
     // ... and with detach, never leaving an alias without a target.
     let only = s
         .refused(
@@ -188,9 +190,19 @@ pub async fn chapter(s: &Story) {
         .unwrap();
     assert_eq!(team.targets, targets(&["out@elsewhere.test"]));
     assert!(team.version > team_before.version);
+    // info@ named her through the alias domain: taken out of it too.
+    let info = s
+        .dir
+        .alias(&alias_address("info@integrity.test"))
+        .await
+        .unwrap();
+    assert_eq!(info.targets, targets(&["team@integrity.test"]));
     let removal = &s.dir.audit(1).await.unwrap()[0];
     let detached = removal.before.as_ref().unwrap()["detached_from"].clone();
-    assert_eq!(detached, serde_json::json!(["team@integrity.test"]));
+    assert_eq!(
+        detached,
+        serde_json::json!(["team@integrity.test", "info@integrity.test"])
+    );
 
     // Two admins at once, one adding a mailbox and one an alias at the
     // same address: exactly one wins, every round.

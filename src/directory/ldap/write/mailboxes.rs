@@ -183,8 +183,18 @@ pub async fn remove(run: &mut Run<'_>, address: &Address, detach: bool) -> Outco
         }
         return Err(Error::not_found(what));
     };
-    let sources = run.reader().aliases_targeting(address).await?;
-    let detached = rules::detach_plan(address, &sources, detach)?;
+    // Aliases may name it in its domain or in any of its alias domains.
+    let alias_domains = super::counted(run, address.domain()).await?.alias_domains;
+    let forms = rules::target_forms(address, &alias_domains);
+    let mut sources: Vec<Alias> = Vec::new();
+    for form in &forms {
+        for alias in run.reader().aliases_targeting(form).await? {
+            if !sources.iter().any(|a| a.address == alias.address) {
+                sources.push(alias);
+            }
+        }
+    }
+    let detached = rules::detach_plan(address, &forms, &sources, detach)?;
     let mut before = json(&entry::mailbox_from(&e)?);
     if !detached.is_empty()
         && let Value::Object(map) = &mut before
@@ -196,7 +206,7 @@ pub async fn remove(run: &mut Run<'_>, address: &Address, detach: bool) -> Outco
     let mut taken_out = Vec::new();
     let mut removed = Ok(());
     for alias in &detached {
-        match detach_from(run, &alias.address, address).await {
+        match detach_from(run, &alias.address, &forms).await {
             Ok(Some(before)) => taken_out.push(before),
             Ok(None) => {}
             Err(e) => {
@@ -222,13 +232,14 @@ pub async fn remove(run: &mut Run<'_>, address: &Address, detach: bool) -> Outco
     }
 }
 
-/// Takes `target` out of the alias at `address` (a new version), on the
+/// Takes the mailbox's `forms` (see [`rules::target_forms`]; the first is
+/// the mailbox) out of the alias at `address` (a new version), on the
 /// version read, and hands back the alias as it was; an alias gone, or no
 /// longer naming it, is left alone.
 async fn detach_from(
     run: &mut Run<'_>,
     address: &AliasAddress,
-    target: &Address,
+    forms: &[Address],
 ) -> Result<Option<Alias>> {
     let what = format!("alias {address}");
     let dn = run.dit().alias(address);
@@ -237,13 +248,13 @@ async fn detach_from(
             return Ok(None);
         };
         let before = entry::alias_from(&e)?;
-        if !before.targets.contains(target) {
+        if !before.targets.iter().any(|t| forms.contains(t)) {
             return Ok(None);
         }
         // Its only target meanwhile: refused, as it would have been at first.
-        rules::detach_plan(target, std::slice::from_ref(&before), true)?;
+        rules::detach_plan(&forms[0], forms, std::slice::from_ref(&before), true)?;
         let mut after = before.clone();
-        after.targets.retain(|t| t != target);
+        after.targets.retain(|t| !forms.contains(t));
         after.version = before.version + 1;
         let expected = filter::eq(attr::VERSION, &before.version.to_string());
         let token = run.token.clone();
