@@ -732,6 +732,18 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
     ),
     ("add it first: {}", "ajoutez-le d'abord : {}"),
     (
+        "add {} to the files, or check the spelling",
+        "ajoutez {} aux fichiers, ou vérifiez l'orthographe",
+    ),
+    (
+        "raise max_mailboxes in the files, or import fewer mailboxes",
+        "augmentez max_mailboxes dans les fichiers, ou importez moins de boîtes",
+    ),
+    (
+        "raise the domain's quota in the files, or lower mailbox quotas",
+        "augmentez le quota du domaine dans les fichiers, ou baissez ceux des boîtes",
+    ),
+    (
         "write bytes or a number with a unit, e.g. 500M, 2G, 1GiB; 0 means unlimited",
         "écrivez des octets ou un nombre avec une unité, par ex. 500M, 2G, 1GiB ; 0 signifie illimité",
     ),

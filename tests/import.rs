@@ -1141,3 +1141,41 @@ fn a_large_yaml_file_is_read_whole() {
         "{stderr}"
     );
 }
+
+/// A French admin reads an import's bad rows in French, with their lines
+/// and values as they are.
+#[test]
+fn bad_rows_read_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("postier.toml");
+    std::fs::write(&config, "").unwrap();
+    let url = format!("sqlite:{}", dir.path().join("directory.db").display());
+    let postier = |args: &[&str]| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("postier"))
+            .env("POSTIER_CONFIG", &config)
+            .env("POSTIER_DIRECTORY", &url)
+            .env("LC_ALL", "fr_FR.UTF-8")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(postier(&["db", "migrate"]).status.success());
+    let file = dir.path().join("equipe.yaml");
+    std::fs::write(
+        &file,
+        "domains:\n- name: jardin.example\naliases:\n- address: info@jardin.example\n  targets:\n  - pual@jardin.example\n",
+    )
+    .unwrap();
+    let out = postier(&["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!(
+            "postier: {}:4: alias info@jardin.example : la destination pual@jardin.example",
+            file.display()
+        )) && first
+            .contains("(ajoutez pual@jardin.example aux fichiers, ou vérifiez l'orthographe)"),
+        "{err}"
+    );
+}

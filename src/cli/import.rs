@@ -8,7 +8,7 @@ use super::{Context, EXIT_USAGE, output};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
 use crate::import::{self, SavedPlan, format, plan::Plan, rows::RowError};
-use crate::model::{DomainName, unicode_names};
+use crate::model::DomainName;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -201,7 +201,8 @@ fn bad_rows(ctx: &Context, errors: &[RowError]) -> ExitCode {
         (a.origin.file.as_str(), a.origin.line).cmp(&(b.origin.file.as_str(), b.origin.line))
     });
     for e in &errors {
-        eprintln!("postier: {}", unicode_names(&e.to_string()));
+        let error = crate::i18n::error_line(&e.error, ctx.lang);
+        eprintln!("postier: {}: {error}", e.origin);
     }
     eprintln!(
         "postier: {}",
