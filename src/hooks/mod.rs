@@ -15,6 +15,7 @@
 //! Every attempt is recorded (time, outcome, exit code or HTTP status,
 //! first lines of stderr). This module prints nothing: it returns reports.
 
+pub mod builtin;
 pub mod event;
 pub mod target;
 
@@ -170,8 +171,10 @@ impl Hooks {
                 libc::signal(libc::SIGPIPE, libc::SIG_IGN);
             }
         }
+        let mut hooks = config.hooks.clone();
+        hooks.extend(crate::config::hooks::builtin_hooks(config));
         let mut secrets = BTreeMap::new();
-        for hook in &config.hooks {
+        for hook in &hooks {
             if let HookTarget::Url {
                 secret_file: Some(path),
                 ..
@@ -192,9 +195,9 @@ impl Hooks {
         Ok(Hooks {
             ops: ops.clone(),
             store: ops.directory().hook_store(),
-            hooks: config.hooks.clone(),
+            hooks,
             secrets,
-            targets: target::Targets::new(&config.mail)?,
+            targets: target::Targets::new(ops, config)?,
             owner: format!(
                 "{}:{}:{:016x}",
                 hostname(),
