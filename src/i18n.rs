@@ -94,6 +94,18 @@ catalogue! {
     ViewDomains => "Domains", "Domaines";
     ViewMailboxes => "Mailboxes", "Boîtes";
     ViewAudit => "Audit log", "Journal d'audit";
+    ViewHooks => "Hooks", "Crochets";
+    ColDelivered => "DELIVERED UP TO", "LIVRÉ JUSQU'À";
+    HookOk => "ok", "ok";
+    HookRetrying => "retrying", "nouvel essai";
+    HookParked => "PARKED", "BLOQUÉ";
+    HookAt => "at event #{} ({} failed attempts)", "à l'événement n° {} ({} tentatives échouées)";
+    HookNextAt => "next attempt {}", "prochain essai {}";
+    HookLease => "delivered now by {} until {}", "livré en ce moment par {} jusqu'à {}";
+    HookNothingHeld => "nothing held back", "rien en attente";
+    HookNoAttempts => "no attempt recorded", "aucune tentative enregistrée";
+    HookNoneConfigured => "no hooks are configured", "aucun crochet n'est configuré";
+    KeyHookEvent => "retry/skip", "réessayer/abandonner";
     TabMailboxes => "Mailboxes", "Boîtes";
     TabAliases => "Aliases", "Alias";
     TabAliasDomains => "Alias domains", "Domaines alias";
@@ -191,7 +203,7 @@ catalogue! {
     KeyApply => "apply", "appliquer";
     KeyClear => "clear", "effacer";
     HelpTitle => "Keys", "Touches";
-    HelpCommands => "Commands: :domains  :mailboxes  :audit  :help  :q", "Commandes : :domains  :mailboxes  :audit  :help  :q";
+    HelpCommands => "Commands: :domains  :mailboxes  :audit  :hooks  :help  :q", "Commandes : :domains  :mailboxes  :audit  :hooks  :help  :q";
     // Forms
     FormAddDomain => "Add domain", "Ajouter un domaine";
     FormEditDomain => "Edit domain {}", "Modifier le domaine {}";
@@ -230,6 +242,8 @@ catalogue! {
     ButtonDisable => "Disable", "Désactiver";
     ButtonEnable => "Enable", "Activer";
     ButtonDelete => "Delete", "Supprimer";
+    ButtonRetry => "Retry now", "Réessayer";
+    ButtonSkip => "Skip", "Abandonner";
     TypedTitle => "Delete {}", "Supprimer {}";
     TypedPrompt => "This cannot be undone. Type {} to confirm:", "Irréversible. Tapez {} pour confirmer :";
     TypedMismatch => "does not match; nothing was deleted", "ne correspond pas ; rien n'a été supprimé";
@@ -307,6 +321,7 @@ catalogue! {
     ObjAlias => "alias", "alias";
     ObjAliasDomain => "alias domain", "domaine alias";
     ObjDkimKey => "DKIM key", "clé DKIM";
+    ObjHookEvent => "hook event", "événement";
     // Flash messages (shared with the CLI's human output)
     DoneAdded => "{} {} added", "{} {} ajouté(e)";
     DoneDkimMade => "{} {} made: publish its record", "{} {} créée : publiez son enregistrement";
@@ -314,6 +329,8 @@ catalogue! {
     DoneDkimSwitched => "{} {} now signs", "{} {} signe désormais";
     DoneChanged => "{} {} changed", "{} {} modifié(e)";
     DoneRemoved => "{} {} removed", "{} {} supprimé(e)";
+    DoneRetried => "{} {} will be tried again", "{} {} sera réessayé";
+    DoneSkipped => "{} {} skipped", "{} {} abandonné";
     DoneEnabled => "{} {} enabled", "{} {} activé(e)";
     DoneDisabled => "{} {} disabled", "{} {} désactivé(e)";
     DonePassword => "{} {} has a new password", "{} {} a un nouveau mot de passe";
