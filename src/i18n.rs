@@ -99,7 +99,13 @@ catalogue! {
     HookOk => "ok", "ok";
     HookRetrying => "retrying", "nouvel essai";
     HookParked => "PARKED", "BLOQUÉ";
-    HookAt => "at event #{} ({} failed attempts)", "à l'événement n° {} ({} tentatives échouées)";
+    HookAt => "at event #{} (failed attempts: {})", "à l'événement n° {} (tentatives échouées : {})";
+    AttemptDelivered => "delivered", "livré";
+    AttemptFailed => "failed", "échec";
+    AttemptTimeout => "timeout", "délai dépassé";
+    AttemptParked => "parked", "bloqué";
+    AttemptRetry => "retry", "réessai";
+    AttemptSkipped => "skipped", "abandonné";
     HookNextAt => "next attempt {}", "prochain essai {}";
     HookLease => "delivered now by {} until {}", "livré en ce moment par {} jusqu'à {}";
     HookNothingHeld => "nothing held back", "rien en attente";
@@ -321,7 +327,7 @@ catalogue! {
     ObjAlias => "alias", "alias";
     ObjAliasDomain => "alias domain", "domaine alias";
     ObjDkimKey => "DKIM key", "clé DKIM";
-    ObjHookEvent => "hook event", "événement";
+    ObjHookEvent => "hook event", "l'événement";
     // Flash messages (shared with the CLI's human output)
     DoneAdded => "{} {} added", "{} {} ajouté(e)";
     DoneDkimMade => "{} {} made: publish its record", "{} {} créée : publiez son enregistrement";

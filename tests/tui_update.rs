@@ -1196,7 +1196,7 @@ async fn hooks_view_shows_a_parked_event_and_retries_or_skips_it() {
     tui.keys("j");
     let screen = tui.screen();
     assert!(
-        screen.contains(&format!("at event #{event} (1 failed attempts)")),
+        screen.contains(&format!("at event #{event} (failed attempts: 1)")),
         "{screen}"
     );
     assert!(screen.contains(&format!("#{event} parked (1)")), "{screen}");

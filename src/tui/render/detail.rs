@@ -205,7 +205,16 @@ fn hook_detail(state: &State) -> Option<Vec<Line<'static>>> {
     }
     for a in &d.attempts {
         let code = a.code.map(|c| format!(" ({c})")).unwrap_or_default();
-        let mut line = format!("{} #{} {}{code}", when(&a.at), a.event_id, a.outcome);
+        let outcome = match a.outcome.as_str() {
+            "delivered" => lang.t(Msg::AttemptDelivered),
+            "failed" => lang.t(Msg::AttemptFailed),
+            "timeout" => lang.t(Msg::AttemptTimeout),
+            "parked" => lang.t(Msg::AttemptParked),
+            "retry" => lang.t(Msg::AttemptRetry),
+            "skipped" => lang.t(Msg::AttemptSkipped),
+            other => other,
+        };
+        let mut line = format!("{} #{} {outcome}{code}", when(&a.at), a.event_id);
         if !a.detail.is_empty() {
             line.push_str(": ");
             line.push_str(a.detail.lines().next().unwrap_or_default());
