@@ -583,12 +583,27 @@ impl State {
     /// record at 80 columns, a third of taller terminals.
     pub fn detail_lines(&self) -> u16 {
         let least = match self.list_id() {
+            // SPF checks show the evaluation tree too: half the screen.
+            Some(ListId::DomainDns) if self.spf_check_selected() => {
+                return (self.height / 2).clamp(9, 24);
+            }
             Some(ListId::DomainDns) => 9,
             Some(ListId::DomainDkim) => 11,
             Some(ListId::Audit | ListId::Hooks) => 8,
             _ => return 0,
         };
         (self.height / 3).clamp(least, 14)
+    }
+
+    /// Is the selected DNS check one of the SPF checks?
+    fn spf_check_selected(&self) -> bool {
+        let Some(report) = self.data.domain.as_ref().and_then(|d| self.dns_report(d)) else {
+            return false;
+        };
+        self.list(ListId::DomainDns)
+            .and_then(|l| l.current())
+            .and_then(|i| report.checks.get(i))
+            .is_some_and(|c| c.id.starts_with("spf."))
     }
 
     /// The DNS self-check of `domain`, once a report is in.

@@ -55,7 +55,32 @@ fn dns_check(state: &State) -> Option<Vec<Line<'static>>> {
         lines.push(Line::styled(state.t(Msg::DetailFix).to_string(), bold));
         lines.extend(fix.lines().map(|l| Line::raw(l.to_string())));
     }
+    // Under every SPF check: how receivers evaluate the record for the
+    // service's address, term by term, as `dns spf --trace` prints it.
+    if let Some(trace) = spf_trace(report, &check.id) {
+        lines.push(Line::styled(state.t(Msg::DetailSpfTrace).to_string(), bold));
+        lines.extend(
+            trace
+                .iter()
+                .map(|l| Line::raw(format!("{}{}", "  ".repeat(l.depth), l.text))),
+        );
+    }
     Some(lines)
+}
+
+/// The SPF evaluation tree shown under the SPF check `id`, if any.
+pub fn spf_trace<'a>(
+    report: &'a crate::dns::DomainReport,
+    id: &str,
+) -> Option<&'a [crate::dns::spf::TraceLine]> {
+    if !id.starts_with("spf.") {
+        return None;
+    }
+    let ours = report
+        .checks
+        .iter()
+        .find(|c| c.id == "spf.authorizes_ours")?;
+    ours.trace.as_deref().filter(|t| !t.is_empty())
 }
 
 fn dkim_key(state: &State) -> Option<Vec<Line<'static>>> {
