@@ -16,10 +16,13 @@
 //! - [`mailstack`]: real Postfix and Dovecot configured from `postier stack
 //!   render` over one of those directories (with [`imap`], a minimal IMAP
 //!   client), stopped when the test ends.
+//! - [`borg`]: a directory, mail root, borg repository and `[backup]`
+//!   config in a temp dir, and the postier binary run on them.
 
 // Every test crate compiles all helpers but uses only some of them.
 #![allow(dead_code)]
 
+pub mod borg;
 pub mod dns_proxy;
 pub mod dns_service;
 pub mod http;
