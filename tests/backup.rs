@@ -8,7 +8,7 @@ mod support;
 
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::borg::BorgSetup;
+use support::borg::{BorgSetup, tree};
 
 fn addresses(v: &Value) -> Vec<String> {
     v.as_array()
@@ -254,4 +254,275 @@ fn a_killed_run_records_nothing_and_the_next_run_works() {
     let status = s.json(&["backup", "status"]);
     assert_eq!(status["last_run"]["result"], "ok");
     assert!(addresses(&status["unprotected"]).is_empty());
+}
+
+fn pending(status: &Value) -> Vec<(String, String)> {
+    status["pending_purge"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["address"].as_str().unwrap().to_string(),
+                p["waiting_for"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn removed_data_is_purged_only_once_an_archive_really_holds_it() {
+    let s = BorgSetup::new("purge_after = \"0s\"");
+    s.add_mailbox("alice@example.org");
+    s.deliver("alice@example.org", 10, "old");
+    let before = tree(&s.maildir("alice@example.org"));
+    s.ok(&["backup", "run"]);
+
+    s.ok(&["mailbox", "rm", "alice@example.org"]);
+    let aside = s.move_aside_last_rm();
+    assert_eq!(aside.len(), 1);
+    let aside_dir = s.mail_root.join(&aside[0]);
+    assert!(
+        aside[0].starts_with(".removed/example.org/alice@"),
+        "{aside:?}"
+    );
+    assert_eq!(tree(&aside_dir), before, "moved aside whole");
+    assert!(!s.maildir("alice@example.org").exists());
+    // The same event delivered again (after a crash) changes nothing.
+    assert_eq!(s.move_aside_last_rm(), aside);
+    assert_eq!(tree(&aside_dir), before);
+
+    // A new mailbox at the address starts empty.
+    s.add_mailbox("alice@example.org");
+    assert!(!s.maildir("alice@example.org").exists());
+
+    // No archive made after the removal holds it: kept.
+    let status = s.json(&["backup", "status"]);
+    assert_eq!(
+        pending(&status),
+        [("alice@example.org".to_string(), "archive".to_string())]
+    );
+    let purge = s.json(&["backup", "purge"]);
+    assert_eq!(purge["purged"], Value::Array(vec![]));
+    assert!(aside_dir.exists());
+
+    let run = s.json(&["backup", "run"]);
+    let archive = run["archive"].as_str().unwrap().to_string();
+    assert!(
+        s.archive_paths(&archive)
+            .iter()
+            .any(|p| p.starts_with(&aside[0])),
+        "the run archived the moved-aside data"
+    );
+    let status = s.json(&["backup", "status"]);
+    assert_eq!(status["pending_purge"][0]["waiting_for"], "nothing");
+    assert_eq!(status["pending_purge"][0]["archive"], archive.as_str());
+
+    // Tamper with the catalogue: a newer archive that does not hold the
+    // path is said to. The archive itself is asked, and purge refuses.
+    let empty = s.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let made = s
+        .borg()
+        .current_dir(&empty)
+        .args(["create", "::unrelated", "."])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    s.catalogue_sql(&format!(
+        "INSERT INTO archives (name, run_id, started) VALUES ('unrelated', 0, '2999-01-01T00:00:00.000Z');\
+         INSERT INTO held (archive, path, address, removed) VALUES ('unrelated', '{}', 'alice@example.org', 1);",
+        aside[0]
+    ));
+    let (purge, stderr) = s.json_exit(&["backup", "purge"], 1);
+    assert_eq!(purge["purged"], Value::Array(vec![]));
+    assert_eq!(purge["refused"][0]["archive"], "unrelated");
+    assert!(
+        purge["refused"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("does not hold"),
+        "{purge}"
+    );
+    assert!(stderr.contains(&aside[0]), "{stderr}");
+    assert!(aside_dir.exists(), "purged on the catalogue's word alone");
+    s.catalogue_sql("DELETE FROM held WHERE archive = 'unrelated'; DELETE FROM archives WHERE name = 'unrelated';");
+
+    // A dry run says so and deletes nothing; then the purge.
+    let dry = s.json(&["backup", "purge", "--dry-run"]);
+    assert_eq!(dry["purged"][0]["path"], aside[0].as_str());
+    assert!(aside_dir.exists());
+    let purge = s.json(&["backup", "purge"]);
+    assert_eq!(purge["purged"][0]["address"], "alice@example.org");
+    assert!(!aside_dir.exists());
+    assert!(s.json(&["backup", "status"])["pending_purge"] == Value::Array(vec![]));
+    let purged: Vec<_> = s
+        .journal()
+        .into_iter()
+        .filter(|(e, _, _)| e == "mailbox.purged")
+        .collect();
+    assert_eq!(purged.len(), 1);
+    assert_eq!(purged[0].1, "alice@example.org");
+    assert_eq!(purged[0].2["archive"], archive.as_str());
+    assert_eq!(purged[0].2["path"], aside[0].as_str());
+}
+
+#[test]
+fn purge_waits_for_purge_after() {
+    let s = BorgSetup::new("purge_after = \"1d\"");
+    s.add_mailbox("alice@example.org");
+    s.deliver("alice@example.org", 2, "x");
+    s.ok(&["mailbox", "rm", "alice@example.org"]);
+    let aside = s.move_aside_last_rm();
+    s.ok(&["backup", "run"]);
+    let status = s.json(&["backup", "status"]);
+    assert_eq!(
+        pending(&status),
+        [("alice@example.org".to_string(), "purge_after".to_string())]
+    );
+    let purge = s.json(&["backup", "purge"]);
+    assert_eq!(purge["purged"], Value::Array(vec![]));
+    assert_eq!(purge["waiting"][0]["waiting_for"], "purge_after");
+    assert!(s.mail_root.join(&aside[0]).exists());
+}
+
+#[test]
+fn prune_takes_away_what_only_the_pruned_archive_held() {
+    let s =
+        BorgSetup::new("purge_after = \"0s\"\nkeep_daily = 1\nkeep_weekly = 0\nkeep_monthly = 0");
+    s.add_mailbox("alice@example.org");
+    s.add_mailbox("bob@example.org");
+    s.deliver("alice@example.org", 2, "a");
+    s.deliver("bob@example.org", 2, "b");
+    s.ok(&["mailbox", "rm", "alice@example.org"]);
+    s.move_aside_last_rm();
+    let first = s.json(&["backup", "run"])["archive"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = s.json(&["backup", "status"]);
+    assert!(addresses(&status["unprotected"]).is_empty());
+    assert_eq!(status["pending_purge"][0]["waiting_for"], "nothing");
+
+    // A newer archive of the same day (made elsewhere) is the one
+    // keep_daily = 1 keeps: postier's only archive is pruned.
+    let empty = s.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let made = s
+        .borg()
+        .current_dir(&empty)
+        .args(["create", "::mail-elsewhere", "."])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let prune = s.json(&["backup", "prune"]);
+    assert_eq!(prune["pruned"][0], first.as_str());
+    assert_eq!(s.archives_in_repo(), ["mail-elsewhere"]);
+
+    let status = s.json(&["backup", "status"]);
+    assert_eq!(addresses(&status["unprotected"]), ["bob@example.org"]);
+    assert_eq!(status["pending_purge"][0]["waiting_for"], "archive");
+    assert_eq!(
+        s.json(&["backup", "list", "bob@example.org"])["holdings"],
+        Value::Array(vec![])
+    );
+    let list = s.json(&["backup", "list"]);
+    assert_ne!(list["archives"][0]["pruned"], Value::Null);
+    // Nothing is purged on the word of a pruned archive.
+    let purge = s.json(&["backup", "purge"]);
+    assert_eq!(purge["purged"], Value::Array(vec![]));
+}
+
+#[test]
+fn restore_to_a_directory_is_byte_identical_and_never_overwrites() {
+    let s = BorgSetup::new("");
+    s.add_mailbox("alice@example.org");
+    s.deliver("alice@example.org", 120, "kept");
+    // A subfolder, as Dovecot's Maildir++ keeps them.
+    let sent = s.maildir("alice@example.org").join(".Sent/cur");
+    std::fs::create_dir_all(&sent).unwrap();
+    std::fs::write(sent.join("1.M1P1.host,S=5:2,S"), b"sent\n").unwrap();
+    std::fs::write(
+        s.maildir("alice@example.org").join("subscriptions"),
+        b"Sent\n",
+    )
+    .unwrap();
+    let original = tree(&s.maildir("alice@example.org"));
+    let archive = s.json(&["backup", "run"])["archive"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let out = s.dir.path().join("restored");
+    let report = s.json(&[
+        "backup",
+        "restore",
+        "alice@example.org",
+        "--to",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(report["archive"], archive.as_str());
+    assert_eq!(report["files"], 122);
+    assert_eq!(tree(&out), original);
+
+    // Never over anything.
+    let (_, stderr) = s.json_exit(
+        &[
+            "backup",
+            "restore",
+            "alice@example.org",
+            "--to",
+            out.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(stderr.contains("not empty"), "{stderr}");
+    assert_eq!(tree(&out), original);
+    // No leftovers of the staging.
+    let left: Vec<_> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("postier-restore"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // A removed mailbox comes back too, from its moved-aside data.
+    s.ok(&["mailbox", "rm", "alice@example.org"]);
+    s.move_aside_last_rm();
+    s.ok(&["backup", "run"]);
+    let out2 = s.dir.path().join("restored-removed");
+    let report = s.json(&[
+        "backup",
+        "restore",
+        "alice@example.org",
+        "--to",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(report["path"].as_str().unwrap().starts_with(".removed/"));
+    assert_eq!(tree(&out2), original);
+    // And the older archive, named, still has the live maildir.
+    let out3 = s.dir.path().join("restored-older");
+    let report = s.json(&[
+        "backup",
+        "restore",
+        "alice@example.org",
+        "--archive",
+        &archive,
+        "--to",
+        out3.to_str().unwrap(),
+    ]);
+    assert_eq!(report["path"], "example.org/alice");
+    assert_eq!(tree(&out3), original);
+    // An archive that does not hold it is named in the error.
+    let (_, stderr) = s.json_exit(
+        &[
+            "backup",
+            "restore",
+            "nobody@example.org",
+            "--to",
+            "/nonexistent/x",
+        ],
+        1,
+    );
+    assert!(stderr.contains("nobody@example.org"), "{stderr}");
 }

@@ -234,6 +234,34 @@ impl BorgSetup {
         })
     }
 
+    /// Moves aside what the last `mailbox.rm` event removed, as the
+    /// hooks service does; the paths now aside.
+    pub fn move_aside_last_rm(&self) -> Vec<String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let d = postier::directory::open(&format!("sqlite:{}", self.db.display()))
+                .await
+                .unwrap();
+            let event = d
+                .journal(0, 100_000)
+                .await
+                .unwrap()
+                .into_iter()
+                .rfind(|e| e.event == "mailbox.rm")
+                .expect("a mailbox.rm event");
+            let config = postier::config::Config::read(&self.config).unwrap();
+            postier::backup::move_aside(&config, &event)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.path)
+                .collect()
+        })
+    }
+
     /// Runs SQL on the catalogue (to tamper with it).
     pub fn catalogue_sql(&self, sql: &str) {
         let out = Command::new("sqlite3")
