@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub mod backup;
 pub mod hooks;
 pub use backup::BackupConfig;
-pub use hooks::{EventPattern, HookConfig, HookTarget, UrlFormat};
+pub use hooks::{Builtin, EventPattern, HookConfig, HookTarget, UrlFormat};
 
 pub const SYSTEM_CONFIG: &str = "/etc/postier/postier.toml";
 
@@ -343,6 +343,11 @@ impl Default for MailSenderConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WelcomeConfig {
+    /// Send the welcome message to every new mailbox (the built-in
+    /// `welcome-mail` hook; it runs where `hooks run`/`watch` runs).
+    pub on_add: bool,
+    /// Only for mailboxes of these domains; empty: all.
+    pub domains: Vec<DomainName>,
     /// `en` or `fr`.
     pub language: Language,
     /// Per-domain language, overriding `language`.

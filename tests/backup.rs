@@ -53,7 +53,7 @@ fn a_run_archives_every_maildir_and_the_catalogue_says_which() {
         archive.starts_with("mail-") && archive.ends_with('Z'),
         "{archive}"
     );
-    assert_eq!(s.archives_in_repo(), [archive.clone()]);
+    assert_eq!(s.archives_in_repo(), std::slice::from_ref(&archive));
     assert_eq!(report["stats"]["nfiles"], 20);
     let paths = s.archive_paths(&archive);
     assert!(
@@ -278,9 +278,17 @@ fn removed_data_is_purged_only_once_an_archive_really_holds_it() {
     let before = tree(&s.maildir("alice@example.org"));
     s.ok(&["backup", "run"]);
 
-    s.ok(&["mailbox", "rm", "alice@example.org"]);
-    let aside = s.move_aside_last_rm();
+    let aside = s.remove_mailbox("alice@example.org");
     assert_eq!(aside.len(), 1);
+    let hooks = s.json(&["hooks", "status"]);
+    assert!(
+        hooks["hooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["name"] == "move-aside" && h["pending"] == 0 && h["failed"] == 0),
+        "{hooks}"
+    );
     let aside_dir = s.mail_root.join(&aside[0]);
     assert!(
         aside[0].starts_with(".removed/example.org/alice@"),
@@ -372,8 +380,7 @@ fn purge_waits_for_purge_after() {
     let s = BorgSetup::new("purge_after = \"1d\"");
     s.add_mailbox("alice@example.org");
     s.deliver("alice@example.org", 2, "x");
-    s.ok(&["mailbox", "rm", "alice@example.org"]);
-    let aside = s.move_aside_last_rm();
+    let aside = s.remove_mailbox("alice@example.org");
     s.ok(&["backup", "run"]);
     let status = s.json(&["backup", "status"]);
     assert_eq!(
@@ -394,8 +401,7 @@ fn prune_takes_away_what_only_the_pruned_archive_held() {
     s.add_mailbox("bob@example.org");
     s.deliver("alice@example.org", 2, "a");
     s.deliver("bob@example.org", 2, "b");
-    s.ok(&["mailbox", "rm", "alice@example.org"]);
-    s.move_aside_last_rm();
+    s.remove_mailbox("alice@example.org");
     let first = s.json(&["backup", "run"])["archive"]
         .as_str()
         .unwrap()
@@ -487,8 +493,7 @@ fn restore_to_a_directory_is_byte_identical_and_never_overwrites() {
     assert!(left.is_empty(), "{left:?}");
 
     // A removed mailbox comes back too, from its moved-aside data.
-    s.ok(&["mailbox", "rm", "alice@example.org"]);
-    s.move_aside_last_rm();
+    s.remove_mailbox("alice@example.org");
     s.ok(&["backup", "run"]);
     let out2 = s.dir.path().join("restored-removed");
     let report = s.json(&[

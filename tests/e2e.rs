@@ -381,6 +381,65 @@ fn transports(s: &MailStack) {
     s.wait_for_mail("dave@example.org", sent["message_id"].as_str().expect("id"));
 }
 
+/// With `[mail.welcome] on_add`, the built-in `welcome-mail` hook sends
+/// every new mailbox its welcome message through real Postfix, once, in
+/// the domain's language, with no password; a mailbox removed before the
+/// hook ran gets nothing and holds nothing back.
+#[test]
+fn the_welcome_mail_hook_greets_each_new_mailbox_once() {
+    let Some(s) = MailStack::start(Backend::Sqlite) else {
+        return;
+    };
+    let config = s.config_with(
+        "welcome",
+        "[mail.welcome]\non_add = true\n\n[mail.welcome.domain_language]\n\"example.org\" = \"fr\"\n",
+    );
+    let hooks = |args: &[&str]| {
+        let out = s.run_with(&config, &[], args, None);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    // The hook starts where the journal is when it is first seen.
+    hooks(&["--json", "hooks", "status"]);
+    s.ok(&["domain", "add", "example.org"]);
+    add_mailbox(&s, "erin@example.org", "erin-pass-1", &["--name", "Erin"]);
+    add_mailbox(&s, "gone@example.org", "gone-pass-1", &[]);
+    s.ok(&["mailbox", "rm", "gone@example.org"]);
+    let round = hooks(&["--json", "hooks", "run"]);
+    let welcome = round["hooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "welcome-mail")
+        .expect("the built-in hook runs");
+    assert_eq!(welcome["delivered"], 2, "{round}");
+    let mail = s.wait_for_mail("erin@example.org", "Bonjour Erin");
+    assert!(!mail.contains("erin-pass-1"), "{mail}");
+    assert!(mail.contains("imap.postier.test"), "{mail}");
+    let again = hooks(&["--json", "hooks", "run"]);
+    assert!(
+        again["hooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["delivered"] == 0),
+        "{again}"
+    );
+    let status = hooks(&["--json", "hooks", "status"]);
+    let row = &status["hooks"][0];
+    assert_eq!(row["name"], "welcome-mail");
+    assert_eq!(
+        (row["pending"].as_u64(), row["failed"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let greetings = s
+        .messages("erin@example.org")
+        .into_iter()
+        .filter(|m| m.contains("Bonjour Erin"))
+        .count();
+    assert_eq!(greetings, 1, "one welcome, however often hooks run");
+}
+
 /// Members moved from PostfixAdmin, docker-mailserver and Modoboa log in
 /// over IMAP on real Dovecot with the passwords they had there (MD5-CRYPT,
 /// SHA512-CRYPT, BLF-CRYPT hashes kept as they were; a Modoboa plaintext

@@ -501,6 +501,73 @@ async fn a_failing_command_is_recorded_retried_and_parked() {
     assert_eq!(attempts[0].detail, "cannot reach monitoring for a.example");
 }
 
+/// Old attempts are pruned, except those at an event a hook still works
+/// on (parked here); once the admin skips it, those go too.
+async fn old_attempts_are_pruned_but_not_a_parked_head(store: Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let fail = script(dir.path(), "fail.sh", "echo down >&2\nexit 3");
+    let toml = format!(
+        "[[hooks]]\nname = \"ok\"\nevents = [\"*\"]\ncommand = [\"/bin/true\"]\n\n\
+         [[hooks]]\nname = \"bad\"\nevents = [\"*\"]\ncommand = [\"{fail}\"]\nmax_attempts = 1\n"
+    );
+    let Some(s) = setup_on(store, &toml).await else {
+        return;
+    };
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    let a = s.add_domain("a.example").await;
+    hooks.run_once().await.unwrap();
+    let kept = |name: &'static str| {
+        let hooks = &hooks;
+        async move {
+            let status = hooks.status(10).await.unwrap();
+            let h = status.hooks.iter().find(|h| h.name == name).unwrap();
+            h.detail.attempts.len()
+        }
+    };
+    assert_eq!((kept("ok").await, kept("bad").await), (1, 1));
+    let store = s.ops.directory().hook_store();
+    let future = (chrono::Utc::now() + chrono::Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert_eq!(store.prune_attempts(&future).await.unwrap(), 1);
+    assert_eq!(
+        (kept("ok").await, kept("bad").await),
+        (0, 1),
+        "the parked head's stay"
+    );
+    hooks.skip("bad", a).await.unwrap();
+    assert!(store.prune_attempts(&future).await.unwrap() >= 1);
+    assert_eq!(kept("bad").await, 0, "done with: pruned");
+    let past = "2000-01-01T00:00:00.000Z";
+    s.add_domain("b.example").await;
+    hooks.run_once().await.unwrap();
+    assert_eq!(
+        store.prune_attempts(past).await.unwrap(),
+        0,
+        "recent ones stay"
+    );
+}
+
+#[tokio::test]
+async fn old_attempts_are_pruned_sqlite() {
+    old_attempts_are_pruned_but_not_a_parked_head(Store::Sql(Backend::Sqlite)).await;
+}
+
+#[tokio::test]
+async fn old_attempts_are_pruned_postgres() {
+    old_attempts_are_pruned_but_not_a_parked_head(Store::Sql(Backend::Postgres)).await;
+}
+
+#[tokio::test]
+async fn old_attempts_are_pruned_mariadb() {
+    old_attempts_are_pruned_but_not_a_parked_head(Store::Sql(Backend::Mariadb)).await;
+}
+
+#[tokio::test]
+async fn old_attempts_are_pruned_ldap() {
+    old_attempts_are_pruned_but_not_a_parked_head(Store::Ldap).await;
+}
+
 #[tokio::test]
 async fn a_hanging_command_is_killed_at_the_timeout_with_what_it_started() {
     let dir = tempfile::tempdir().unwrap();

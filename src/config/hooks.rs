@@ -109,6 +109,65 @@ pub enum HookTarget {
         to: Vec<Address>,
         language: Language,
     },
+    /// One of postier's own subscribers ([`Builtin`]), written in code and
+    /// delivered like any other hook: cursor, retries, parking, status.
+    Builtin(Builtin),
+}
+
+/// postier's own subscribers. Each is enabled by a setting of its own
+/// ([`builtin_hooks`]) and goes by a name no `[[hooks]]` entry may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// `[mail.welcome] on_add`: a new mailbox gets the welcome message.
+    WelcomeMail,
+    /// `[backup]`: a removed mailbox's maildir moves aside at once, kept
+    /// until an archive holds it (see `crate::backup::aside`).
+    MoveAside,
+}
+
+impl Builtin {
+    pub const ALL: [Builtin; 2] = [Builtin::WelcomeMail, Builtin::MoveAside];
+
+    /// The hook's name in `hooks status`, `retry`, `skip`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::WelcomeMail => "welcome-mail",
+            Builtin::MoveAside => "move-aside",
+        }
+    }
+}
+
+/// The built-in hooks `config` enables, after the `[[hooks]]` ones.
+pub fn builtin_hooks(config: &crate::config::Config) -> Vec<HookConfig> {
+    let mut hooks = Vec::new();
+    let welcome = &config.mail.welcome;
+    if welcome.on_add {
+        hooks.push(HookConfig {
+            name: Builtin::WelcomeMail.name().to_string(),
+            events: vec![EventPattern::Exact("mailbox.add".to_string())],
+            domains: welcome.domains.clone(),
+            target: HookTarget::Builtin(Builtin::WelcomeMail),
+            timeout: Duration::from_secs(60),
+            max_attempts: 10,
+            backoff: Duration::from_secs(60),
+        });
+    }
+    if config.backup.is_some() {
+        hooks.push(HookConfig {
+            name: Builtin::MoveAside.name().to_string(),
+            events: vec![
+                EventPattern::Exact("mailbox.rm".to_string()),
+                EventPattern::Exact("domain.rm".to_string()),
+            ],
+            domains: Vec::new(),
+            target: HookTarget::Builtin(Builtin::MoveAside),
+            timeout: Duration::from_secs(600),
+            // Data to keep: retried for days rather than parked early.
+            max_attempts: 100,
+            backoff: Duration::from_secs(10),
+        });
+    }
+    hooks
 }
 
 impl std::fmt::Debug for HookTarget {
@@ -134,6 +193,7 @@ impl std::fmt::Debug for HookTarget {
                 .field("to", to)
                 .field("language", language)
                 .finish(),
+            HookTarget::Builtin(b) => f.debug_tuple("Builtin").field(b).finish(),
         }
     }
 }
@@ -321,6 +381,13 @@ pub fn check_all(raw: Vec<RawHook>) -> Result<Vec<HookConfig>> {
     let mut hooks: Vec<HookConfig> = Vec::with_capacity(raw.len());
     for (i, r) in raw.into_iter().enumerate() {
         let hook = r.check(i + 1)?;
+        if Builtin::ALL.iter().any(|b| b.name() == hook.name) {
+            return Err(Error::invalid(
+                format!("[[hooks]] {:?} name", hook.name),
+                "is the name of one of postier's own hooks",
+            )
+            .with_hint("give this hook another name"));
+        }
         if hooks.iter().any(|h| h.name == hook.name) {
             return Err(Error::invalid(
                 format!("[[hooks]] {:?} name", hook.name),
@@ -421,6 +488,24 @@ mod tests {
         let one = || raw("name = \"x\"\nevents = [\"*\"]\ncommand = [\"/bin/true\"]");
         let e = check_all(vec![one(), one()]).unwrap_err().to_string();
         assert!(e.contains("\"x\"") && e.contains("two hooks"), "{e}");
+        let own = raw("name = \"welcome-mail\"\nevents = [\"*\"]\ncommand = [\"/bin/true\"]");
+        let e = check_all(vec![own]).unwrap_err().to_string();
+        assert!(
+            e.contains("welcome-mail") && e.contains("postier's own"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_welcome_mail_hook_is_enabled_by_its_setting() {
+        let mut config = crate::config::Config::default();
+        assert!(builtin_hooks(&config).is_empty());
+        config.mail.welcome.on_add = true;
+        let hooks = builtin_hooks(&config);
+        assert_eq!(hooks.len(), 1);
+        assert_eq!(hooks[0].name, "welcome-mail");
+        assert!(hooks[0].wants("mailbox.add", Some("example.org")));
+        assert!(!hooks[0].wants("mailbox.rm", Some("example.org")));
     }
 
     #[test]

@@ -98,6 +98,10 @@ pub trait HookStore: Send + Sync {
     /// Marks the hook done with its head if it is `event_id`, undelivered.
     /// False if that is not its head.
     async fn skip(&self, hook: &str, event_id: i64, by: &str) -> Result<bool>;
+    /// Deletes the attempts recorded before `before` (RFC 3339, UTC),
+    /// except those at an event some hook still works on (retrying or
+    /// parked: `hooks status` shows them). How many went.
+    async fn prune_attempts(&self, before: &str) -> Result<u64>;
     /// The newest `limit` attempts of `hook`, newest first.
     async fn attempts(&self, hook: &str, limit: u64) -> Result<Vec<AttemptRow>>;
     /// Returns after at most `limit`, sooner when the store can tell that

@@ -15,6 +15,7 @@
 //! Every attempt is recorded (time, outcome, exit code or HTTP status,
 //! first lines of stderr). This module prints nothing: it returns reports.
 
+pub mod builtin;
 pub mod event;
 pub mod target;
 
@@ -37,6 +38,11 @@ use tokio::sync::watch;
 const BATCH: u64 = 500;
 /// `hooks watch` runs a full round at least this often.
 pub const WATCH_ROUND: Duration = Duration::from_secs(30);
+/// Attempts are kept this long (those at an event a hook still works on,
+/// until it is done with it).
+pub const ATTEMPTS_KEPT_FOR: Duration = Duration::from_secs(30 * 86_400);
+/// A consumer prunes old attempts at most this often.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// A lease lasts the hook's timeout plus this.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
 
@@ -114,6 +120,8 @@ pub struct Hooks {
     secrets: BTreeMap<String, secrecy::SecretBox<Vec<u8>>>,
     targets: target::Targets,
     owner: String,
+    /// When this consumer last pruned old attempts.
+    pruned: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 /// Deliveries made but not yet written (see [`Hooks::flush`]): written
@@ -170,8 +178,10 @@ impl Hooks {
                 libc::signal(libc::SIGPIPE, libc::SIG_IGN);
             }
         }
+        let mut hooks = config.hooks.clone();
+        hooks.extend(crate::config::hooks::builtin_hooks(config));
         let mut secrets = BTreeMap::new();
-        for hook in &config.hooks {
+        for hook in &hooks {
             if let HookTarget::Url {
                 secret_file: Some(path),
                 ..
@@ -192,15 +202,16 @@ impl Hooks {
         Ok(Hooks {
             ops: ops.clone(),
             store: ops.directory().hook_store(),
-            hooks: config.hooks.clone(),
+            hooks,
             secrets,
-            targets: target::Targets::new(&config.mail)?,
+            targets: target::Targets::new(ops, config)?,
             owner: format!(
                 "{}:{}:{:016x}",
                 hostname(),
                 std::process::id(),
                 rand::random::<u64>()
             ),
+            pruned: std::sync::Mutex::new(None),
         })
     }
 
@@ -261,7 +272,29 @@ impl Hooks {
             report.hooks.push(run?);
             released?;
         }
+        self.prune_attempts().await?;
         Ok(report)
+    }
+
+    /// Deletes attempts older than [`ATTEMPTS_KEPT_FOR`] (at most once per
+    /// [`PRUNE_EVERY`] in one process), so the record does not grow
+    /// without end; what a hook still works on stays.
+    async fn prune_attempts(&self) -> Result<()> {
+        let due = {
+            let mut last = self.pruned.lock().unwrap_or_else(|p| p.into_inner());
+            let due = last.is_none_or(|t| t.elapsed() >= PRUNE_EVERY);
+            if due {
+                *last = Some(std::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            let before = chrono::Utc::now()
+                - chrono::Duration::from_std(ATTEMPTS_KEPT_FOR).unwrap_or_default();
+            let before = before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            self.store.prune_attempts(&before).await?;
+        }
+        Ok(())
     }
 
     async fn run_hook(&self, hook: &HookConfig, stop: &watch::Receiver<bool>) -> Result<HookRun> {

@@ -1,10 +1,12 @@
 //! One attempt at delivering one event to one hook's target: a command, an
 //! HTTP POST, or a mail. Each returns an [`Attempt`]; none prints.
 
+use super::builtin;
 use super::event::EventDoc;
-use crate::config::{HookConfig, HookTarget, Language, MailConfig, UrlFormat};
+use crate::config::{Config, HookConfig, HookTarget, Language, UrlFormat};
 use crate::error::{Error, Result};
 use crate::mailer::{self, Text, Transport};
+use crate::ops::Ops;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -58,17 +60,20 @@ impl Attempt {
 }
 
 /// What a delivery needs besides the event: the HTTP client (one, so
-/// connections are kept alive), the HMAC keys, the mail settings.
+/// connections are kept alive), the settings (mail; what built-in hooks
+/// read), the directory (for built-in hooks).
 pub struct Targets {
     client: reqwest::Client,
-    mail: MailConfig,
+    config: Config,
+    ops: Ops,
 }
 
 impl Targets {
-    pub fn new(mail: &MailConfig) -> Result<Targets> {
+    pub fn new(ops: &Ops, config: &Config) -> Result<Targets> {
         Ok(Targets {
             client: http_client()?,
-            mail: mail.clone(),
+            config: config.clone(),
+            ops: ops.clone(),
         })
     }
 
@@ -92,20 +97,21 @@ impl Targets {
                 self.post(url, body, secret, hook.timeout).await
             }
             HookTarget::Mail { to, language } => {
-                let sent = tokio::time::timeout(hook.timeout, self.mail(to, doc, *language)).await;
-                match sent {
-                    Err(_) => Attempt {
-                        outcome: Outcome::Timeout,
-                        code: None,
-                        detail: format!("no answer within {}s", hook.timeout.as_secs_f64()),
-                    },
-                    Ok(Err(e)) => Attempt::failed(None, first_lines(&e.to_string())),
-                    Ok(Ok(code)) => Attempt {
-                        outcome: Outcome::Delivered,
+                let sending = async {
+                    let code = self.mail(to, doc, *language).await?;
+                    Ok(builtin::Done {
                         code,
-                        detail: String::new(),
-                    },
-                }
+                        note: String::new(),
+                    })
+                };
+                within(hook.timeout, sending).await
+            }
+            HookTarget::Builtin(b) => {
+                within(
+                    hook.timeout,
+                    builtin::deliver(*b, &self.ops, &self.config, doc),
+                )
+                .await
             }
         }
     }
@@ -170,7 +176,7 @@ impl Targets {
         doc: &EventDoc,
         lang: Language,
     ) -> Result<Option<i64>> {
-        let transport = Transport::from_config(&self.mail.sender)?;
+        let transport = Transport::from_config(&self.config.mail.sender)?;
         let subject = format!("[postier] {}", doc.sentence(lang));
         let body = format!(
             "{}\n\n{}\n",
@@ -180,7 +186,7 @@ impl Targets {
         let mut code = None;
         for address in to {
             let out = mailer::notice(
-                &self.mail,
+                &self.config.mail,
                 address,
                 Text {
                     subject: subject.clone(),
@@ -191,6 +197,26 @@ impl Targets {
             code = delivery.code.map(i64::from);
         }
         Ok(code)
+    }
+}
+
+/// The attempt `work` makes within `timeout`.
+async fn within(
+    timeout: Duration,
+    work: impl std::future::Future<Output = Result<builtin::Done>>,
+) -> Attempt {
+    match tokio::time::timeout(timeout, work).await {
+        Err(_) => Attempt {
+            outcome: Outcome::Timeout,
+            code: None,
+            detail: format!("no answer within {}s", timeout.as_secs_f64()),
+        },
+        Ok(Err(e)) => Attempt::failed(None, first_lines(&e.to_string())),
+        Ok(Ok(done)) => Attempt {
+            outcome: Outcome::Delivered,
+            code: done.code,
+            detail: done.note,
+        },
     }
 }
 

@@ -63,7 +63,29 @@ impl BorgSetup {
             .unwrap();
         assert!(init.status.success(), "borg init: {init:?}");
         setup.ok(&["db", "migrate"]);
+        // The hooks (move-aside among them) start at the journal's end.
+        setup.ok(&["hooks", "run"]);
         setup
+    }
+
+    /// Removes `address` and delivers the hooks: its maildir moves aside
+    /// (the built-in move-aside hook); the paths aside for it after that.
+    pub fn remove_mailbox(&self, address: &str) -> Vec<String> {
+        self.ok(&["mailbox", "rm", address]);
+        self.ok(&["hooks", "run"]);
+        let (local, domain) = address.split_once('@').unwrap();
+        let dir = self.mail_root.join(".removed").join(domain);
+        let mut found: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(&format!("{local}@")) && !n.ends_with(".json"))
+                    .map(|n| format!(".removed/{domain}/{n}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found
     }
 
     /// Rewrites the config with `repository` and `extra` in `[backup]`.

@@ -480,6 +480,19 @@ impl MailStack {
         path
     }
 
+    /// Another postier config: the scenario's, with `extra` (more tables)
+    /// after it.
+    pub fn config_with(&self, name: &str, extra: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("postier-{name}.toml"));
+        let text = format!(
+            "{}
+{extra}",
+            self.config_text(&self.plain_sender())
+        );
+        self.write_config(&path, &text);
+        path
+    }
+
     /// A private file holding `secret`, e.g. an SMTP password.
     pub fn secret_file(&self, name: &str, secret: &str) -> PathBuf {
         let path = self.dir.path().join(name);

@@ -395,6 +395,16 @@ impl HookStore for SqlHookStore {
         .await
     }
 
+    async fn prune_attempts(&self, before: &str) -> Result<u64> {
+        self.exec(
+            "DELETE FROM hook_attempts WHERE at < ? AND NOT EXISTS \
+             (SELECT 1 FROM hook_state s WHERE s.hook = hook_attempts.hook \
+              AND s.head_id = hook_attempts.event_id)",
+            vec![t(before)],
+        )
+        .await
+    }
+
     async fn wait_for_journal(&self, limit: std::time::Duration) {
         let Some((url, listener)) = &self.listen else {
             tokio::time::sleep(limit).await;
