@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+pub mod backup;
 pub mod hooks;
+pub use backup::BackupConfig;
 pub use hooks::{Builtin, EventPattern, HookConfig, HookTarget, UrlFormat};
 
 pub const SYSTEM_CONFIG: &str = "/etc/postier/postier.toml";
@@ -37,6 +39,12 @@ pub struct Config {
     /// The file this was read from, if any.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// `[backup]` as written; emptied into `backup` once checked.
+    #[serde(rename = "backup")]
+    pub raw_backup: Option<backup::RawBackup>,
+    /// `[backup]`, checked; none when the table is absent (no backups).
+    #[serde(skip)]
+    pub backup: Option<BackupConfig>,
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -500,6 +508,13 @@ impl Config {
             let about = format!("{what}: {}", e.what);
             e.about(about)
         })?;
+        config.backup = match config.raw_backup.take() {
+            Some(raw) => Some(raw.check().map_err(|e| {
+                let about = format!("{what}: {}", e.what);
+                e.about(about)
+            })?),
+            None => None,
+        };
         let urls = [&config.directory.url, &config.stack.lookup_url];
         if urls
             .iter()

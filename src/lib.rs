@@ -6,6 +6,7 @@
 //! through ([`ops`]). The binary (`src/main.rs`) only parses arguments, picks a
 //! front-end ([`cli`]) and maps errors to exit codes.
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod directory;

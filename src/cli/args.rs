@@ -102,6 +102,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write the directory as a desired-state file (YAML or CSV).
     Export(ExportArgs),
+    /// Back up every mailbox with borg, restore one, purge removed ones once saved.
+    #[command(subcommand)]
+    Backup(BackupCmd),
 }
 
 #[derive(Debug, Args)]
@@ -412,4 +415,52 @@ pub enum AliasCmd {
 pub enum DbCmd {
     /// Create or upgrade the directory's schema.
     Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCmd {
+    /// Make one archive of every maildir (exit 1 if degraded or failed).
+    Run {
+        /// Say what would be archived; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// SSH forced command for a backup server (reads SSH_ORIGINAL_COMMAND).
+    Agent,
+    /// Last run, its age, unprotected mailboxes, pending purges.
+    Status,
+    /// Archives in the catalogue, or those holding ADDRESS or DOMAIN.
+    List {
+        #[arg(value_name = "ADDRESS|DOMAIN")]
+        filter: Option<String>,
+        /// Also list what the repository itself holds.
+        #[arg(long)]
+        remote: bool,
+    },
+    /// Bring one mailbox back from an archive (the newest by default).
+    Restore {
+        address: String,
+        /// The archive to restore from.
+        #[arg(long, value_name = "NAME")]
+        archive: Option<String>,
+        /// Import into this folder of the live mailbox.
+        #[arg(
+            long,
+            value_name = "NAME",
+            required_unless_present = "to",
+            conflicts_with = "to"
+        )]
+        into_folder: Option<String>,
+        /// Write the maildir to this new directory.
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+    },
+    /// Delete removed mailboxes' data that an archive holds, after purge_after.
+    Purge {
+        /// Say what would be deleted; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Apply the keep_* retention (borg prune, then compact).
+    Prune,
 }

@@ -5,6 +5,7 @@
 
 mod alias;
 mod args;
+mod backup;
 mod dkim;
 mod dns;
 mod domain;
@@ -234,6 +235,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Hooks(cmd) => return hooks::run(&ctx, cmd).await,
         Command::Import(args) => return import::run(&ctx, args).await,
         Command::Export(args) => import::export(&ctx, args).await?,
+        Command::Backup(cmd) => return backup::run(&ctx, cmd).await,
         Command::Stack(cmd) => stack::run(&cli, cmd)?,
         Command::Db(args::DbCmd::Migrate) => {
             ctx.ops.directory().migrate().await?;

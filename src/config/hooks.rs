@@ -120,15 +120,19 @@ pub enum HookTarget {
 pub enum Builtin {
     /// `[mail.welcome] on_add`: a new mailbox gets the welcome message.
     WelcomeMail,
+    /// `[backup]`: a removed mailbox's maildir moves aside at once, kept
+    /// until an archive holds it (see `crate::backup::aside`).
+    MoveAside,
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 1] = [Builtin::WelcomeMail];
+    pub const ALL: [Builtin; 2] = [Builtin::WelcomeMail, Builtin::MoveAside];
 
     /// The hook's name in `hooks status`, `retry`, `skip`.
     pub fn name(self) -> &'static str {
         match self {
             Builtin::WelcomeMail => "welcome-mail",
+            Builtin::MoveAside => "move-aside",
         }
     }
 }
@@ -146,6 +150,21 @@ pub fn builtin_hooks(config: &crate::config::Config) -> Vec<HookConfig> {
             timeout: Duration::from_secs(60),
             max_attempts: 10,
             backoff: Duration::from_secs(60),
+        });
+    }
+    if config.backup.is_some() {
+        hooks.push(HookConfig {
+            name: Builtin::MoveAside.name().to_string(),
+            events: vec![
+                EventPattern::Exact("mailbox.rm".to_string()),
+                EventPattern::Exact("domain.rm".to_string()),
+            ],
+            domains: Vec::new(),
+            target: HookTarget::Builtin(Builtin::MoveAside),
+            timeout: Duration::from_secs(600),
+            // Data to keep: retried for days rather than parked early.
+            max_attempts: 100,
+            backoff: Duration::from_secs(10),
         });
     }
     hooks

@@ -88,6 +88,16 @@ pub trait Directory: Send + Sync {
     /// Where the hooks keep their cursors, attempts and leases: beside the
     /// journal, in the same store.
     fn hook_store(&self) -> Arc<dyn hooks::HookStore>;
+    /// Appends the event of one of postier's own jobs (`backup.done`,
+    /// `backup.failed`, `mailbox.purged`) to the journal, so that it reaches
+    /// the hooks like a change's; `payload` carries the job's details
+    /// (`actor` among them).
+    async fn record_job_event(
+        &self,
+        event: &str,
+        object: &str,
+        payload: serde_json::Value,
+    ) -> Result<()>;
 }
 
 /// What opening a SQLite directory does when its file is not there.

@@ -1,7 +1,8 @@
 //! postier's own hooks ([`Builtin`]), delivered like any `[[hooks]]`
 //! entry (cursor, retries, parking, `hooks status`): the welcome message a
-//! new mailbox gets. An event that can no longer have an effect (the
-//! mailbox is gone) counts as delivered, with a note saying so.
+//! new mailbox gets, and the move aside of a removed mailbox's maildir.
+//! An event that can no longer have an effect (the mailbox is gone)
+//! counts as delivered, with a note saying so.
 
 use super::event::EventDoc;
 use crate::config::{Builtin, Config};
@@ -22,7 +23,31 @@ pub struct Done {
 pub async fn deliver(builtin: Builtin, ops: &Ops, config: &Config, doc: &EventDoc) -> Result<Done> {
     match builtin {
         Builtin::WelcomeMail => welcome_mail(ops, config, doc).await,
+        Builtin::MoveAside => move_aside(config, doc).await,
     }
+}
+
+/// Moves the maildir(s) the event removed aside, under the mail root,
+/// until a backup holds them (`crate::backup::aside`).
+async fn move_aside(config: &Config, doc: &EventDoc) -> Result<Done> {
+    // Even delivered late, with a new mailbox at the address by now,
+    // what is at the old maildir is moved: nothing is lost (it is kept
+    // aside and archived) and a new owner never reads the old mail.
+    let event = crate::model::JournalEvent {
+        id: doc.id,
+        at: doc.at.clone(),
+        event: doc.event.clone(),
+        object: doc.object.clone(),
+        payload: doc.payload.clone(),
+    };
+    let aside = crate::backup::move_aside(config, &event).await?;
+    let note = if aside.is_empty() {
+        "no maildir on disk: nothing to move".to_string()
+    } else {
+        let paths: Vec<_> = aside.iter().map(|r| r.path.as_str()).collect();
+        format!("moved aside to {}", paths.join(", "))
+    };
+    Ok(Done { code: None, note })
 }
 
 /// Sends the welcome message to the mailbox the event added, in its

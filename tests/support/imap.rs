@@ -93,7 +93,32 @@ impl Imap {
 
     /// Every message in INBOX, whole.
     pub fn inbox(&mut self) -> Result<Vec<String>, String> {
-        let select = self.command("SELECT INBOX").map_err(|e| e.to_string())?;
+        self.folder("INBOX")
+    }
+
+    /// The folder names LIST shows.
+    pub fn folders(&mut self) -> Result<Vec<String>, String> {
+        let list = self.command("LIST \"\" \"*\"").map_err(|e| e.to_string())?;
+        if !list.ok() {
+            return Err(list.status);
+        }
+        Ok(list
+            .lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("* LIST "))
+            .filter_map(|l| match l.strip_suffix('"') {
+                // `(\flags) "." "name with spaces"`
+                Some(quoted) => quoted.rsplit_once('"').map(|(_, name)| name.to_string()),
+                None => l.rsplit_once(' ').map(|(_, name)| name.to_string()),
+            })
+            .collect())
+    }
+
+    /// Every message of folder `name` (SELECT, then FETCH of all).
+    pub fn folder(&mut self, name: &str) -> Result<Vec<String>, String> {
+        let select = self
+            .command(&format!("SELECT \"{name}\""))
+            .map_err(|e| e.to_string())?;
         if !select.ok() {
             return Err(select.status);
         }

@@ -493,6 +493,11 @@ impl MailStack {
         path
     }
 
+    /// The running Dovecot's config (for `doveadm -c`).
+    pub fn dovecot_conf(&self) -> &Path {
+        &self.dovecot_conf
+    }
+
     /// A private file holding `secret`, e.g. an SMTP password.
     pub fn secret_file(&self, name: &str, secret: &str) -> PathBuf {
         let path = self.dir.path().join(name);

@@ -16,10 +16,15 @@
 //! - [`mailstack`]: real Postfix and Dovecot configured from `postier stack
 //!   render` over one of those directories (with [`imap`], a minimal IMAP
 //!   client), stopped when the test ends.
+//! - [`sshd`]: a second sshd on loopback and the Unix users tests log
+//!   in as.
+//! - [`borg`]: a directory, mail root, borg repository and `[backup]`
+//!   config in a temp dir, and the postier binary run on them.
 
 // Every test crate compiles all helpers but uses only some of them.
 #![allow(dead_code)]
 
+pub mod borg;
 pub mod dns_proxy;
 pub mod dns_service;
 pub mod http;
@@ -30,3 +35,4 @@ pub mod ports;
 pub mod services;
 pub mod slapd;
 pub mod sql;
+pub mod sshd;

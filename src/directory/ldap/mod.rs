@@ -200,6 +200,18 @@ fn not_found_domain(name: &DomainName) -> Error {
 
 #[async_trait]
 impl Directory for LdapDirectory {
+    async fn record_job_event(
+        &self,
+        event: &str,
+        object: &str,
+        payload: serde_json::Value,
+    ) -> Result<()> {
+        self.parts
+            .state
+            .record_job_event(event, object, payload)
+            .await
+    }
+
     fn describe(&self) -> String {
         self.shown.clone()
     }

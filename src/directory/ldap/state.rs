@@ -180,6 +180,17 @@ impl StateStore {
         tx.commit().await.map_err(|e| self.err(e))
     }
 
+    /// Appends the event of one of postier's own jobs to the journal.
+    pub async fn record_job_event(&self, event: &str, object: &str, payload: Value) -> Result<()> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| self.err(e))?;
+        write::record_job_event(&mut tx, Dialect::Sqlite, event, object, payload).await?;
+        tx.commit().await.map_err(|e| self.err(e))
+    }
+
     /// Marks the change rolled back: nothing of it is left in the directory.
     pub async fn rolled_back(&self, token: &str, why: &str) -> Result<()> {
         sqlx::query(

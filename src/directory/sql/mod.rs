@@ -319,6 +319,17 @@ impl Directory for SqlDirectory {
         })
     }
 
+    async fn record_job_event(
+        &self,
+        event: &str,
+        object: &str,
+        payload: serde_json::Value,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        write::record_job_event(&mut tx, self.dialect, event, object, payload).await?;
+        tx.commit().await.map_err(|e| self.err(e))
+    }
+
     async fn apply(&self, change: &Change, actor: &str) -> Result<Applied> {
         let mut tx = self.begin().await?;
         let outcome = write::apply(&mut tx, self.dialect, change, actor).await;

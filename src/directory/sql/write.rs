@@ -96,6 +96,19 @@ pub(crate) async fn record(
     )
     .await?;
     let payload = serde_json::json!({ "actor": actor, "before": before, "after": after });
+    append_journal(conn, d, &at, change.action(), &object, payload).await
+}
+
+/// Appends one event to the journal (a change's, or one of postier's own
+/// jobs', e.g. `backup.done`): what the hooks consume.
+pub(crate) async fn append_journal(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    at: &str,
+    event: &str,
+    object: &str,
+    payload: Value,
+) -> Result<()> {
     if d != Dialect::Sqlite {
         // Ids become visible in journal order only if they are taken one
         // writer at a time and held to the commit (SQLite's BEGIN
@@ -116,10 +129,21 @@ pub(crate) async fn record(
         conn,
         d,
         "INSERT INTO journal (at, event, object, payload) VALUES (?, ?, ?, ?)",
-        vec![t(&at), t(change.action()), t(&object), t(payload)],
+        vec![t(at), t(event), t(object), t(payload)],
     )
     .await?;
     Ok(())
+}
+
+/// Appends the event of one of postier's own jobs, stamped now.
+pub(crate) async fn record_job_event(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    event: &str,
+    object: &str,
+    payload: Value,
+) -> Result<()> {
+    append_journal(conn, d, &now(), event, object, payload).await
 }
 
 /// Runs the versioned UPDATE of `what` (its last bind is the version
