@@ -31,6 +31,7 @@ pub mod http;
 pub mod imap;
 pub mod knot;
 pub mod mailstack;
+pub mod pg;
 pub mod ports;
 pub mod services;
 pub mod slapd;
