@@ -34,6 +34,19 @@ fn a_run_archives_every_maildir_and_the_catalogue_says_which() {
         ["alice@example.org", "bob@example.org"]
     );
 
+    // People read it in their language.
+    let human = s.ok(&["backup", "status"]);
+    assert!(human.contains("last run:      none"), "{human}");
+    assert!(human.contains("unprotected:   2"), "{human}");
+    let french = s
+        .command(&["backup", "status"])
+        .env("LANG", "fr_FR.UTF-8")
+        .output()
+        .unwrap();
+    let french = String::from_utf8_lossy(&french.stdout);
+    assert!(french.contains("dernier passage : aucun"), "{french}");
+    assert!(french.contains("non protégées :   2"), "{french}");
+
     // A dry run says what would be archived and archives nothing.
     let plan = s.json(&["backup", "run", "--dry-run"]);
     assert_eq!(plan["dry_run"], true);
