@@ -544,3 +544,40 @@ fn restore_to_a_directory_is_byte_identical_and_never_overwrites() {
     );
     assert!(stderr.contains("nobody@example.org"), "{stderr}");
 }
+
+#[test]
+fn bad_backup_settings_are_named_at_load() {
+    let s = BorgSetup::new("");
+    s.write_config(&s.repo.display().to_string(), "purge_after = \"2x\"");
+    let out = s.run(&["backup", "status"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[backup] purge_after") && stderr.contains("\"2x\""),
+        "{stderr}"
+    );
+    // A passphrase file readable by everyone is refused, naming it.
+    s.write_config(&s.repo.display().to_string(), "");
+    support::borg::set_mode(&s.passphrase_file, 0o644);
+    let out = s.run(&["backup", "run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("passphrase_file") && stderr.contains("chmod o-rwx"),
+        "{stderr}"
+    );
+    assert!(s.archives_in_repo().is_empty());
+    // No [backup] at all: one line saying what to add.
+    std::fs::write(
+        &s.config,
+        format!("[directory]\nurl = \"sqlite:{}\"\n", s.db.display()),
+    )
+    .unwrap();
+    let out = s.run(&["backup", "status"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[backup]") && stderr.contains("not configured"),
+        "{stderr}"
+    );
+}
