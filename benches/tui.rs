@@ -182,6 +182,7 @@ async fn measure(db: &Path) {
     let directory = postier::directory::open(&url).await.expect("open");
     let ops = Ops::new(directory, Actor::admin("bench"), Scheme::Sha512Crypt);
     let services = Services {
+        hooks: postier::hooks::Hooks::new(&ops, &Default::default()).map(std::sync::Arc::new),
         dns: DnsChecker::new(&Default::default(), ops.actor().clone()).expect("DNS checker"),
         ops: Some(ops.clone()),
         quota: postier::stack::quota::reader(&Default::default()).into(),

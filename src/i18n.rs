@@ -94,6 +94,24 @@ catalogue! {
     ViewDomains => "Domains", "Domaines";
     ViewMailboxes => "Mailboxes", "Boîtes";
     ViewAudit => "Audit log", "Journal d'audit";
+    ViewHooks => "Hooks", "Crochets";
+    ColDelivered => "DELIVERED UP TO", "LIVRÉ JUSQU'À";
+    HookOk => "ok", "ok";
+    HookRetrying => "retrying", "nouvel essai";
+    HookParked => "PARKED", "BLOQUÉ";
+    HookAt => "at event #{} (failed attempts: {})", "à l'événement n° {} (tentatives échouées : {})";
+    AttemptDelivered => "delivered", "livré";
+    AttemptFailed => "failed", "échec";
+    AttemptTimeout => "timeout", "délai dépassé";
+    AttemptParked => "parked", "bloqué";
+    AttemptRetry => "retry", "réessai";
+    AttemptSkipped => "skipped", "abandonné";
+    HookNextAt => "next attempt {}", "prochain essai {}";
+    HookLease => "delivered now by {} until {}", "livré en ce moment par {} jusqu'à {}";
+    HookNothingHeld => "nothing held back", "rien en attente";
+    HookNoAttempts => "no attempt recorded", "aucune tentative enregistrée";
+    HookNoneConfigured => "no hooks are configured", "aucun crochet n'est configuré";
+    KeyHookEvent => "retry/skip", "réessayer/abandonner";
     TabMailboxes => "Mailboxes", "Boîtes";
     TabAliases => "Aliases", "Alias";
     TabAliasDomains => "Alias domains", "Domaines alias";
@@ -139,6 +157,7 @@ catalogue! {
     DnsRechecking => "Re-checking the DNS of {}", "Nouvelle vérification du DNS de {}";
     DnsStatusSummary => "{}: {}", "{} : {}";
     DnsSummary => "{} fail, {} unknown, {} warn", "{} échec, {} inconnu, {} avert.";
+    DetailSpfTrace => "How receivers evaluate it for the service's address:", "Comment les destinataires l'évaluent pour l'adresse du service :";
     DetailFix => "Fix:", "Correction :";
     DetailPublished => "published:", "publiée :";
     DetailRecord => "Record to publish:", "Enregistrement à publier :";
@@ -191,7 +210,7 @@ catalogue! {
     KeyApply => "apply", "appliquer";
     KeyClear => "clear", "effacer";
     HelpTitle => "Keys", "Touches";
-    HelpCommands => "Commands: :domains  :mailboxes  :audit  :help  :q", "Commandes : :domains  :mailboxes  :audit  :help  :q";
+    HelpCommands => "Commands: :domains  :mailboxes  :audit  :hooks  :help  :q", "Commandes : :domains  :mailboxes  :audit  :hooks  :help  :q";
     // Forms
     FormAddDomain => "Add domain", "Ajouter un domaine";
     FormEditDomain => "Edit domain {}", "Modifier le domaine {}";
@@ -230,6 +249,8 @@ catalogue! {
     ButtonDisable => "Disable", "Désactiver";
     ButtonEnable => "Enable", "Activer";
     ButtonDelete => "Delete", "Supprimer";
+    ButtonRetry => "Retry now", "Réessayer";
+    ButtonSkip => "Skip", "Abandonner";
     TypedTitle => "Delete {}", "Supprimer {}";
     TypedPrompt => "This cannot be undone. Type {} to confirm:", "Irréversible. Tapez {} pour confirmer :";
     TypedMismatch => "does not match; nothing was deleted", "ne correspond pas ; rien n'a été supprimé";
@@ -307,6 +328,7 @@ catalogue! {
     ObjAlias => "alias", "alias";
     ObjAliasDomain => "alias domain", "domaine alias";
     ObjDkimKey => "DKIM key", "clé DKIM";
+    ObjHookEvent => "hook event", "l'événement";
     // Flash messages (shared with the CLI's human output)
     DoneAdded => "{} {} added", "{} {} ajouté(e)";
     DoneDkimMade => "{} {} made: publish its record", "{} {} créée : publiez son enregistrement";
@@ -314,6 +336,8 @@ catalogue! {
     DoneDkimSwitched => "{} {} now signs", "{} {} signe désormais";
     DoneChanged => "{} {} changed", "{} {} modifié(e)";
     DoneRemoved => "{} {} removed", "{} {} supprimé(e)";
+    DoneRetried => "{} {} will be tried again", "{} {} sera réessayé";
+    DoneSkipped => "{} {} skipped", "{} {} abandonné";
     DoneEnabled => "{} {} enabled", "{} {} activé(e)";
     DoneDisabled => "{} {} disabled", "{} {} désactivé(e)";
     DonePassword => "{} {} has a new password", "{} {} a un nouveau mot de passe";
@@ -422,6 +446,10 @@ catalogue! {
     DnsSpfFixAll => "End the record with -all (or ~all while testing).", "Terminez l'enregistrement par -all (ou ~all pendant les essais).";
     DnsSpfAuthorizesOursOk => "The service's outbound addresses pass SPF ({}).", "Les adresses sortantes du service passent le SPF ({}).";
     DnsSpfAuthorizesOursFail => "SPF gives {} for the service's address {}: mail the service sends for {} may be rejected.", "Le SPF donne {} pour l'adresse du service {} : le courrier envoyé par le service pour {} risque d'être refusé.";
+    DnsSpfAuthorizesOursFailBy => "{} decides: SPF gives {} for the service's address {}, so mail the service sends for {} may be rejected.", "{} décide : le SPF donne {} pour l'adresse du service {}, le courrier envoyé par le service pour {} risque donc d'être refusé.";
+    DnsSpfAuthorizesOursFailDefault => "No term matches: SPF gives {} (its default) for the service's address {}, so mail the service sends for {} may be rejected.", "Aucun terme ne correspond : le SPF donne {} (par défaut) pour l'adresse du service {}, le courrier envoyé par le service pour {} risque donc d'être refusé.";
+    DnsSpfLookupLimitOverBy => "{} adds {} DNS lookups: the record needs {}, above the 10 RFC 7208 allows, so receivers answer permerror and ignore it.", "{} ajoute {} requêtes DNS : l'enregistrement en demande {}, au-delà des 10 permises par la RFC 7208, les destinataires répondent donc permerror et l'ignorent.";
+    DnsSpfFixLookupsBy => "Replace {} with the ip4:/ip6: ranges it stands for (or remove it if no mail leaves from there), and drop the other include:, a, mx, ptr and exists: terms that are not needed.", "Remplacez {} par les plages ip4:/ip6: qu'il représente (ou retirez-le si aucun courrier ne part de là), et retirez les autres termes include:, a, mx, ptr et exists: inutiles.";
     DnsSpfFixErrors => "The record already names the service: correct the SPF errors reported above.", "L'enregistrement nomme déjà le service : corrigez les erreurs SPF signalées ci-dessus.";
     DnsSpfAuthorizesOursTemperror => "SPF evaluation for {} met a DNS error (temperror); the result is unknown.", "L'évaluation SPF pour {} a rencontré une erreur DNS (temperror) ; résultat inconnu.";
     SpfTraceMatch => "match", "correspond";
@@ -434,6 +462,8 @@ catalogue! {
     SpfTraceVoid => "finds nothing ({}/2)", "ne trouve rien ({}/2)";
     SpfTraceDefault => "nothing matched: neutral", "rien ne correspond : neutral";
     SpfTraceError => "error: {}", "erreur : {}";
+    SpfTraceErrorThen => "error: {} → {}", "erreur : {} → {}";
+    Verbatim => "{}", "{}";
     SpfTraceLimit => "lookup limit exceeded", "limite de requêtes dépassée";
     SpfTracePtrLimit => "more than 10 PTR names: the rest is ignored", "plus de 10 noms PTR : les autres sont ignorés";
     SpfTraceValidated => "validated", "validé";

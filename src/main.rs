@@ -10,5 +10,14 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // postier reads passwords, keys and credentials: no core dump may hold
+    // them, and other processes of the same user may not read its memory
+    // or environment through /proc. (Programs it starts are dumpable again
+    // after their exec, as the kernel resets it.)
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_DUMPABLE takes plain integer arguments.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
     postier::cli::main()
 }

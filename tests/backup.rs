@@ -117,6 +117,18 @@ fn a_run_archives_every_maildir_and_the_catalogue_says_which() {
     assert_eq!(done[0].2["result"], "ok");
 }
 
+/// Before any mailbox received mail there is no maildir to archive: the
+/// run still makes an (empty) archive, proving the repository answers.
+#[test]
+fn a_run_before_any_mail_makes_an_empty_archive() {
+    let s = BorgSetup::new("");
+    s.add_mailbox("alice@example.org");
+    let report = s.json(&["backup", "run"]);
+    assert_eq!(report["result"], "ok", "{report}");
+    let archive = report["archive"].as_str().unwrap().to_string();
+    assert_eq!(s.archives_in_repo(), [archive]);
+}
+
 #[test]
 fn an_unreachable_repository_is_a_clear_failure_not_a_success() {
     let s = BorgSetup::new("");

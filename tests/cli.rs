@@ -1386,3 +1386,62 @@ fn errors_follow_the_locale() {
          de la boîte à l'alias) (choisissez une autre adresse, ou supprimez d'abord la boîte)"
     );
 }
+
+/// postier marks itself non-dumpable: no core dump holds a password it
+/// read, and other processes of the same user cannot read its memory or
+/// environment (`/proc/PID/environ` then belongs to root, not to the user).
+#[test]
+fn postier_is_not_dumpable() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = dir.path().join("postier");
+    std::fs::copy(env!("CARGO_BIN_EXE_postier"), &bin).unwrap();
+    // A DNS server that never answers: postier waits on it meanwhile.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = silent.local_addr().unwrap().to_string();
+    let mut child = std::process::Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(&bin)
+        .args(["dns", "spf", "example.org", "--ip", "192.0.2.1"])
+        .args(["--nameserver", &server])
+        .current_dir("/")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("runuser");
+    let running =
+        |pid: &str| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == bin);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let pid = loop {
+        let found = std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .find(|p| p.bytes().all(|b| b.is_ascii_digit()) && running(p));
+        if let Some(pid) = found {
+            break pid;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "postier did not start as nobody"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let environ_owner = std::fs::metadata(format!("/proc/{pid}/environ"))
+        .unwrap()
+        .uid();
+    let _ = std::process::Command::new("kill").arg(&pid).status();
+    let _ = child.wait();
+    assert_ne!(uid, "0", "it runs as nobody");
+    assert_eq!(
+        environ_owner, 0,
+        "non-dumpable: /proc/{pid} belongs to root"
+    );
+}

@@ -183,6 +183,7 @@ const EXPECTED: &[(&str, &[(&str, Status)])] = {
             ],
         ),
         ("lookups.test", &[("spf.lookup_limit", Fail)]),
+        ("heavy.test", &[("spf.lookup_limit", Fail)]),
         ("exactlimit.test", &[]),
         // The record is over the void limit (the linter fails it), but
         // the service's addresses match in the include, before the third
@@ -288,6 +289,61 @@ fn assert_well_formed(report: &Report) {
         }
         assert_ne!(d.status, Status::Skip);
     }
+}
+
+/// The SPF findings name the term to change: the include that costs most
+/// of the lookups, the term that gave the failing result; and carry the
+/// evaluation tree the TUI shows under them.
+#[test]
+fn spf_findings_name_the_term_that_decides() {
+    let Some(knot) = Knot::start(Knot::zones_in(fixtures())) else {
+        return;
+    };
+    let shared = resolver(knot.addr, Duration::from_secs(2));
+    let report = run(
+        &service_config(),
+        &shared,
+        &["heavy.test", "notours-spf.test"],
+    );
+    let check = |d: usize, id: &str| {
+        report.domains[d]
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .clone()
+    };
+    let heavy = check(0, "spf.lookup_limit");
+    assert_eq!(
+        heavy.message,
+        "include:_spf.oldhost.heavy.test adds 7 DNS lookups: the record needs 11, above the 10 \
+         RFC 7208 allows, so receivers answer permerror and ignore it."
+    );
+    assert!(
+        heavy
+            .fix
+            .as_deref()
+            .unwrap()
+            .starts_with("Replace include:_spf.oldhost.heavy.test with the ip4:/ip6: ranges"),
+        "{heavy:?}"
+    );
+    let ours = check(1, "spf.authorizes_ours");
+    assert_eq!(ours.status, Status::Fail);
+    assert!(
+        ours.message
+            .starts_with("-all decides: SPF gives fail for the service's address 192.0.2.10"),
+        "{}",
+        ours.message
+    );
+    let trace: Vec<String> = ours.trace.unwrap().into_iter().map(|l| l.text).collect();
+    assert!(
+        trace.contains(&"ip4:198.51.100.0/24".to_string()),
+        "{trace:?}"
+    );
+    assert!(trace.contains(&"-all".to_string()), "{trace:?}");
+    let passing = check(0, "spf.authorizes_ours");
+    assert_eq!(passing.status, Status::Ok);
+    assert!(passing.trace.is_some_and(|t| !t.is_empty()));
 }
 
 #[test]

@@ -385,3 +385,29 @@ async fn only_admins_change_dkim_keys() {
         "no key written"
     );
 }
+
+/// Under an SPF check, the detail pane shows how receivers evaluate the
+/// record for the service's address, term by term (the include that
+/// matched here), in the user's language.
+#[tokio::test]
+async fn spf_checks_show_the_evaluation_tree() {
+    let fixture = Fixture::new().await;
+    let services = fixture.services("contact", Lang::Fr);
+    let mut tui = Tui::new(services, Lang::Fr, Theme::PLAIN, 100, 40).await;
+    tui.press(key(KeyCode::Enter));
+    tui.settle().await;
+    tui.keys("/spf.all");
+    tui.press(key(KeyCode::Enter));
+    let screen = tui.screen();
+    assert!(
+        screen.contains("Comment les destinataires l'évaluent pour l'adresse du service :"),
+        "{screen}"
+    );
+    assert!(screen.contains("  include:_spf.service.test"), "{screen}");
+    assert!(screen.contains("requête 1/10"), "{screen}");
+    // Not under the other checks.
+    tui.press(key(KeyCode::Esc));
+    tui.keys("/dmarc.present");
+    tui.press(key(KeyCode::Enter));
+    assert!(!tui.screen().contains("Comment les destinataires"));
+}

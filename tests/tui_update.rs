@@ -1161,3 +1161,98 @@ async fn audit_view_shows_an_entrys_before_and_after_without_secrets() {
 }
 
 const HASH_IN_ENTRY: &str = "{SHA512-CRYPT}$6$ck7MWXM127cykfX4$SyujfJk4A4QW3cH";
+
+/// `:hooks` (admins) lists each hook with where it stands; the detail pane
+/// names the event a hook is stuck at and its attempts; Enter on it offers
+/// Retry and Skip (Cancel focused), which go through the hooks service.
+#[tokio::test]
+async fn hooks_view_shows_a_parked_event_and_retries_or_skips_it() {
+    let fixture = Fixture::new().await;
+    let hooks = postier::hooks::Hooks::new(&outside(&fixture), &fixture.hooks_config()).unwrap();
+    hooks.status(0).await.unwrap();
+    let marie = Address::parse("marie@lesjardiniers.example").unwrap();
+    outside(&fixture)
+        .set_mailbox_active(marie, false)
+        .await
+        .unwrap();
+    let round = hooks.run_once().await.unwrap();
+    let event = round.hooks[1].parked.expect("monitoring parks at once");
+    assert_eq!(round.hooks[0].delivered, 1, "chat delivered");
+
+    let mut tui = admin(&fixture).await;
+    tui.keys(":hooks");
+    tui.press(key(KeyCode::Enter));
+    tui.settle().await;
+    assert_eq!(*tui.state.view(), View::Hooks);
+    let screen = tui.screen();
+    assert!(screen.contains("Hooks (2)"), "{screen}");
+    assert!(
+        screen.contains("chat") && screen.contains("PARKED"),
+        "{screen}"
+    );
+    // On chat, Enter has nothing to act on.
+    tui.press(key(KeyCode::Enter));
+    assert!(tui.state.overlay.is_none());
+    tui.keys("j");
+    let screen = tui.screen();
+    assert!(
+        screen.contains(&format!("at event #{event} (failed attempts: 1)")),
+        "{screen}"
+    );
+    assert!(screen.contains(&format!("#{event} parked (1)")), "{screen}");
+
+    // Enter: Cancel first; Retry clears the parked mark.
+    tui.press(key(KeyCode::Enter));
+    let Some(Overlay::Confirm(c)) = &tui.state.overlay else {
+        panic!("no dialog")
+    };
+    assert_eq!((c.focus, c.choices.len()), (0, 3));
+    tui.keys("l");
+    tui.press(key(KeyCode::Enter));
+    assert!(
+        matches!(&tui.jobs[..], [Job::RetryHook(h, e)] if h == "monitoring" && *e == event),
+        "{:?}",
+        tui.jobs
+    );
+    tui.settle().await;
+    assert!(
+        tui.state
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("tried again")
+    );
+    let status = hooks.status(0).await.unwrap();
+    assert!(!status.hooks[1].detail.parked, "retry clears the mark");
+
+    // It fails again; Skip moves the hook past it.
+    let round = hooks.run_once().await.unwrap();
+    assert_eq!(round.hooks[1].parked, Some(event));
+    tui.keys("r");
+    tui.settle().await;
+    tui.press(key(KeyCode::Enter));
+    tui.keys("ll");
+    tui.press(key(KeyCode::Enter));
+    tui.settle().await;
+    assert!(tui.state.flash.as_ref().unwrap().text.contains("skipped"));
+    let status = hooks.status(0).await.unwrap();
+    assert_eq!(
+        (status.hooks[1].detail.head, status.hooks[1].pending),
+        (None, 0),
+        "skipped: the hook is past it"
+    );
+    assert!(
+        tui.screen().contains("nothing held back"),
+        "{}",
+        tui.screen()
+    );
+
+    // Not for a domain admin.
+    let mut tui = fixture
+        .tui("domain-admin", Lang::En, Theme::PLAIN, 80, 24)
+        .await;
+    tui.keys(":hooks");
+    tui.press(key(KeyCode::Enter));
+    assert_eq!(*tui.state.view(), View::Domains);
+}

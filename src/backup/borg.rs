@@ -75,10 +75,12 @@ impl Output {
         })
     }
 
-    /// borg's own error, in one line.
+    /// borg's own error, in one line: its last error message, else the
+    /// last line it wrote that was not JSON (a usage error).
     pub fn error_text(&self) -> String {
         let errors = self.messages(&["ERROR", "CRITICAL"]);
-        match errors.last() {
+        let text = self.messages(&["TEXT"]);
+        match errors.last().or(text.last()) {
             Some(e) => e.clone(),
             None => match self.exit {
                 Exit::Error(Some(code)) => format!("borg exited with status {code}"),
@@ -150,6 +152,12 @@ pub fn create_args(archive: &str, paths: &[String], wait: Duration) -> Vec<Strin
     args.extend(lock_wait(wait));
     args.extend(["--list".into(), "--filter=E".into()]);
     args.push(format!("::{archive}"));
+    if paths.is_empty() {
+        // No maildir yet (no mailbox received mail): an empty archive
+        // still proves the repository answers. borg wants a path, or
+        // paths on its standard input, which is empty.
+        args.push("--paths-from-stdin".into());
+    }
     args.extend(paths.iter().cloned());
     args
 }
@@ -357,6 +365,16 @@ mod tests {
         assert!(out.unreachable());
         assert_eq!(out.error_text(), "Connection closed by remote host.");
         assert_eq!(out.messages(&["TEXT"]), ["plain text"]);
+        // Without an error message, its last plain line (a usage error).
+        let out = Output {
+            exit: Exit::Error(Some(2)),
+            stdout: String::new(),
+            log: parse_log("usage: borg [-V] ...\nborg: error: Need at least one PATH argument.\n"),
+        };
+        assert_eq!(
+            out.error_text(),
+            "borg: error: Need at least one PATH argument."
+        );
     }
 
     #[test]

@@ -185,8 +185,17 @@ async fn open_tui(cli: &Cli, banner: Option<String>) -> Result<()> {
         ColorChoice::Never => crate::tui::ColorMode::Never,
     };
     let options = crate::tui::Options::from_env(color, banner);
+    // Only an admin runs the hooks service; the view says why not otherwise.
+    let hooks = match &ops {
+        Some(ops) => crate::hooks::Hooks::new(ops, &config).map(std::sync::Arc::new),
+        None => Err(Error::forbidden(
+            "hooks",
+            "a contact has no directory access",
+        )),
+    };
     let services = crate::tui::Services {
         ops,
+        hooks,
         dns: crate::ops::dns::DnsChecker::new(&config, actor)?,
         quota: crate::stack::quota::reader(&config.stack).into(),
         lang: options.lang,

@@ -102,6 +102,8 @@ pub struct Finding {
     pub status: Status,
     pub text: Text,
     pub fix: Option<Fix>,
+    /// How the verdict was reached (SPF's evaluation tree), if it helps.
+    pub trace: Option<Vec<crate::dns::spf::TraceStep>>,
 }
 
 impl Finding {
@@ -111,7 +113,13 @@ impl Finding {
             status,
             text,
             fix: None,
+            trace: None,
         }
+    }
+
+    pub fn with_trace(mut self, steps: Option<Vec<crate::dns::spf::TraceStep>>) -> Finding {
+        self.trace = steps;
+        self
     }
 
     pub fn with_records(mut self, lines: Vec<ZoneLine>) -> Finding {
@@ -129,6 +137,10 @@ impl Finding {
     /// Words it in `lang`.
     pub fn render(&self, lang: Lang) -> Check {
         Check {
+            trace: self
+                .trace
+                .as_deref()
+                .map(|s| crate::dns::spf::trace::word(s, lang)),
             id: self.id.to_string(),
             status: self.status,
             message: self.text.render(lang),
@@ -152,6 +164,10 @@ pub struct Check {
     pub message: String,
     /// The zone line(s) to publish or the action to take; none when ok.
     pub fix: Option<String>,
+    /// How the verdict was reached (SPF's evaluation tree, as `dns spf
+    /// --trace` prints it), for the TUI's detail pane; not in the JSON.
+    #[serde(skip)]
+    pub trace: Option<Vec<crate::dns::spf::TraceLine>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -96,6 +96,12 @@ pub enum Job {
     LoadAllMailboxes,
     LoadAliases(DomainName),
     LoadAudit(u64),
+    /// Each hook's delivery state.
+    LoadHooks,
+    /// Tries a hook's stuck event again now.
+    RetryHook(String, i64),
+    /// Gives a hook's stuck event up.
+    SkipHook(String, i64),
     /// What a domain holds, for the dialog that deletes it.
     LoadHoldings(DomainName),
     /// The aliases that forward to a mailbox about to be deleted.
@@ -137,6 +143,7 @@ pub enum Outcome {
     AllMailboxes(Result<Vec<MailboxRow>, Error>),
     Aliases(DomainName, Result<Vec<Alias>, Error>),
     Audit(Result<Vec<AuditEntry>, Error>),
+    Hooks(Result<Vec<crate::hooks::HookStatus>, Error>),
     Holdings(DomainName, Result<Holdings, Error>),
     Forwarders(Address, Result<Holdings, Error>),
     /// A change went through: `done` names it, for the flash message.

@@ -33,7 +33,12 @@ pub struct Services {
     pub quota: Arc<dyn QuotaUsageReader>,
     /// The language DNS findings are worded in.
     pub lang: Lang,
+    /// The hooks service (admins with a directory), or why there is none.
+    pub hooks: std::result::Result<Arc<crate::hooks::Hooks>, Error>,
 }
+
+/// How many of each hook's newest attempts the hooks view shows.
+const HOOK_ATTEMPTS: u64 = 5;
 
 pub async fn run_job(services: &Services, job: Job) -> Outcome {
     match job {
@@ -98,11 +103,33 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
                 .await;
             Outcome::DomainUsage(usage)
         }
+        Job::LoadHooks => Outcome::Hooks(match &services.hooks {
+            Ok(hooks) => hooks.status(HOOK_ATTEMPTS).await.map(|s| s.hooks),
+            Err(e) => Err(e.clone()),
+        }),
+        Job::RetryHook(hook, event) => match &services.hooks {
+            Ok(hooks) => {
+                let retried = hooks.retry(&hook, Some(event)).await;
+                changed(retried.map(|_| hook_done(DoneRetried, &hook, event)))
+            }
+            Err(e) => Outcome::Failed(e.clone()),
+        },
+        Job::SkipHook(hook, event) => match &services.hooks {
+            Ok(hooks) => {
+                let skipped = hooks.skip(&hook, event).await;
+                changed(skipped.map(|_| hook_done(DoneSkipped, &hook, event)))
+            }
+            Err(e) => Outcome::Failed(e.clone()),
+        },
         job => match &services.ops {
             Some(ops) => run_directory_job(ops, job).await,
             None => no_directory(services),
         },
     }
+}
+
+fn hook_done(verb: Msg, hook: &str, event: i64) -> Done {
+    done(verb, ObjHookEvent, format!("{hook} #{event}"))
 }
 
 /// A directory job asked of a TUI that has no directory (a contact's).
@@ -121,6 +148,9 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
         | Job::RotateDkim { .. }
         | Job::LoadUsage(..)
         | Job::LoadDomainUsage(_)
+        | Job::LoadHooks
+        | Job::RetryHook(..)
+        | Job::SkipHook(..)
         | Job::RemoveDomain(..) => unreachable!("these jobs run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
@@ -286,6 +316,7 @@ async fn settle(ops: &Ops, seen: Subject, result: Result<Done>) -> Outcome {
                 Subject::AliasDomain(a) => {
                     ops.alias_domain(&a.name).await.map(Subject::AliasDomain)
                 }
+                Subject::HookEvent { .. } => return Outcome::Failed(e),
             };
             let fresh = match fresh {
                 Ok(fresh) => Some(fresh),

@@ -24,6 +24,8 @@ pub enum Ctx {
     AliasDomains,
     Dns,
     Dkim,
+    /// The hooks view: Enter acts on the selected hook's stuck event.
+    Hooks,
     Form,
     FormChoice,
     Dialog,
@@ -391,6 +393,14 @@ pub static BINDINGS: &[Binding] = &[
         N::Anyone,
     ),
     b(
+        C::Hooks,
+        &[code(K::Enter)],
+        Action::Open,
+        Msg::KeyHookEvent,
+        2,
+        N::Admin,
+    ),
+    b(
         C::Open,
         &[code(K::Enter)],
         Action::Open,
@@ -527,6 +537,7 @@ fn view_contexts(state: &State) -> Vec<Ctx> {
         View::Domains => ctx.push(C::Domains),
         View::Mailboxes => ctx.push(C::Mailboxes),
         View::Audit => {}
+        View::Hooks => ctx.push(C::Hooks),
         View::Domain { tab, .. } => {
             ctx.push(match tab {
                 Tab::Mailboxes => C::Mailboxes,
@@ -543,8 +554,12 @@ fn view_contexts(state: &State) -> Vec<Ctx> {
     }
     if let Some(id) = state.list_id() {
         ctx.push(C::List);
-        // DNS checks, DKIM keys and audit entries have nothing to open.
-        if !matches!(id, ListId::DomainDns | ListId::DomainDkim | ListId::Audit) {
+        // DNS checks, DKIM keys and audit entries have nothing to open;
+        // a hook's Enter is its own.
+        if !matches!(
+            id,
+            ListId::DomainDns | ListId::DomainDkim | ListId::Audit | ListId::Hooks
+        ) {
             ctx.push(C::Open);
         }
     }

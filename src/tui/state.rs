@@ -21,9 +21,14 @@ use tui_input::Input;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum View {
     Domains,
-    Domain { name: DomainName, tab: Tab },
+    Domain {
+        name: DomainName,
+        tab: Tab,
+    },
     Mailboxes,
     Audit,
+    /// Each hook's delivery state (admins).
+    Hooks,
 }
 
 /// A domain's tabs.
@@ -59,6 +64,7 @@ pub enum ListId {
     DomainDkim,
     AllMailboxes,
     Audit,
+    Hooks,
 }
 
 /// Data fetched in the background.
@@ -142,6 +148,8 @@ pub struct Data {
     pub domain_dkim: Loaded<Vec<KeyStatus>>,
     pub all_mailboxes: Loaded<Vec<MailboxRow>>,
     pub audit: Loaded<Vec<AuditEntry>>,
+    /// Each hook's delivery state, with its newest attempts.
+    pub hooks: Loaded<Vec<crate::hooks::HookStatus>>,
     /// How much each domain holds on disk.
     pub usage_by_domain: Loaded<HashMap<DomainName, QuotaUsage>>,
     /// The DNS self-check of every domain checked so far.
@@ -258,6 +266,11 @@ pub enum Subject {
     Mailbox(MailboxRow),
     Alias(Alias),
     AliasDomain(AliasDomain),
+    /// The event a hook is stuck at (retrying or parked).
+    HookEvent {
+        hook: String,
+        event: i64,
+    },
 }
 
 impl Subject {
@@ -268,6 +281,7 @@ impl Subject {
             Subject::Mailbox(_) => Msg::ObjMailbox,
             Subject::Alias(_) => Msg::ObjAlias,
             Subject::AliasDomain(_) => Msg::ObjAliasDomain,
+            Subject::HookEvent { .. } => Msg::ObjHookEvent,
         }
     }
 
@@ -278,6 +292,7 @@ impl Subject {
             Subject::AliasDomain(a) => a.name.to_unicode(),
             Subject::Mailbox(m) => m.address.to_unicode(),
             Subject::Alias(a) => super::text::alias(&a.address),
+            Subject::HookEvent { hook, event } => format!("{hook} #{event}"),
         }
     }
 
@@ -288,6 +303,7 @@ impl Subject {
             Subject::AliasDomain(a) => a.name.to_string(),
             Subject::Mailbox(m) => m.address.to_string(),
             Subject::Alias(a) => a.address.to_string(),
+            Subject::HookEvent { hook, event } => format!("{hook} #{event}"),
         }
     }
 
@@ -304,12 +320,13 @@ impl Subject {
 
     /// Whether the object is active, for objects that can be disabled.
     pub fn active(&self) -> Option<bool> {
-        Some(match self {
-            Subject::Domain(d) => d.active,
-            Subject::Mailbox(m) => m.active,
-            Subject::Alias(a) => a.active,
-            Subject::AliasDomain(a) => a.active,
-        })
+        match self {
+            Subject::Domain(d) => Some(d.active),
+            Subject::Mailbox(m) => Some(m.active),
+            Subject::Alias(a) => Some(a.active),
+            Subject::AliasDomain(a) => Some(a.active),
+            Subject::HookEvent { .. } => None,
+        }
     }
 
     /// The version it was read at.
@@ -319,6 +336,7 @@ impl Subject {
             Subject::Mailbox(m) => m.version,
             Subject::Alias(a) => a.version,
             Subject::AliasDomain(a) => a.version,
+            Subject::HookEvent { .. } => 0,
         }
     }
 }
@@ -350,6 +368,10 @@ pub enum Choice {
     Disable,
     Enable,
     Delete,
+    /// A hook's event: try it again now.
+    Retry,
+    /// A hook's event: give it up for that hook.
+    Skip,
 }
 
 impl Choice {
@@ -359,6 +381,8 @@ impl Choice {
             Choice::Disable => Msg::ButtonDisable,
             Choice::Enable => Msg::ButtonEnable,
             Choice::Delete => Msg::ButtonDelete,
+            Choice::Retry => Msg::ButtonRetry,
+            Choice::Skip => Msg::ButtonSkip,
         }
     }
 }
@@ -530,6 +554,7 @@ impl State {
             View::Domains => Some(ListId::Domains),
             View::Mailboxes => Some(ListId::AllMailboxes),
             View::Audit => Some(ListId::Audit),
+            View::Hooks => Some(ListId::Hooks),
             View::Domain { tab, .. } => match tab {
                 Tab::Mailboxes => Some(ListId::DomainMailboxes),
                 Tab::Aliases => Some(ListId::DomainAliases),
@@ -558,12 +583,27 @@ impl State {
     /// record at 80 columns, a third of taller terminals.
     pub fn detail_lines(&self) -> u16 {
         let least = match self.list_id() {
+            // SPF checks show the evaluation tree too: half the screen.
+            Some(ListId::DomainDns) if self.spf_check_selected() => {
+                return (self.height / 2).clamp(9, 24);
+            }
             Some(ListId::DomainDns) => 9,
             Some(ListId::DomainDkim) => 11,
-            Some(ListId::Audit) => 8,
+            Some(ListId::Audit | ListId::Hooks) => 8,
             _ => return 0,
         };
         (self.height / 3).clamp(least, 14)
+    }
+
+    /// Is the selected DNS check one of the SPF checks?
+    fn spf_check_selected(&self) -> bool {
+        let Some(report) = self.data.domain.as_ref().and_then(|d| self.dns_report(d)) else {
+            return false;
+        };
+        self.list(ListId::DomainDns)
+            .and_then(|l| l.current())
+            .and_then(|i| report.checks.get(i))
+            .is_some_and(|c| c.id.starts_with("spf."))
     }
 
     /// The DNS self-check of `domain`, once a report is in.

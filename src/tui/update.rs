@@ -233,6 +233,10 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
             state.data.audit.loading = true;
             run(state, fx, Job::LoadAudit(AUDIT_LIMIT));
         }
+        View::Hooks => {
+            state.data.hooks.loading = true;
+            run(state, fx, Job::LoadHooks);
+        }
     }
 }
 
@@ -245,7 +249,7 @@ fn forget_dns(state: &mut State) {
         View::Domain { name, .. } => {
             state.data.dns.remove(&name);
         }
-        View::Mailboxes | View::Audit => {}
+        View::Mailboxes | View::Audit | View::Hooks => {}
     }
 }
 
@@ -410,6 +414,10 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
             state.data.audit.set(r);
             rebuild_keys(state, ListId::Audit);
         }
+        Outcome::Hooks(r) => {
+            state.data.hooks.set(r);
+            rebuild_keys(state, ListId::Hooks);
+        }
         Outcome::Holdings(domain, r) => {
             if let Some(Overlay::Confirm(c)) = &mut state.overlay
                 && let Subject::Domain(d) = &c.subject
@@ -537,7 +545,7 @@ fn search_key(state: &State, id: ListId, i: usize) -> Option<String> {
             .as_ref()?
             .get(i)
             .map(|e| e.object.clone()),
-        ListId::DomainDns | ListId::DomainDkim => None,
+        ListId::DomainDns | ListId::DomainDkim | ListId::Hooks => None,
     };
     if let Some(ascii) = ascii.filter(|a| a.contains("xn--")) {
         key.push(' ');
@@ -640,7 +648,32 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
         }
         View::Mailboxes | View::Domain { .. } => edit(state),
         View::Audit => {}
+        View::Hooks => open_hook_event(state),
     }
+}
+
+/// The dialog on the event the selected hook is stuck at: retry it now,
+/// or skip it (Cancel focused).
+fn open_hook_event(state: &mut State) {
+    let head = state
+        .list(ListId::Hooks)
+        .and_then(|l| l.current())
+        .and_then(|i| {
+            let hook = state.data.hooks.value.as_ref()?.get(i)?;
+            let (event, _) = hook.detail.head?;
+            Some((hook.name.clone(), event))
+        });
+    let Some((hook, event)) = head else {
+        let text = state.t(Msg::HookNothingHeld).to_string();
+        flash(state, text, false);
+        return;
+    };
+    state.overlay = Some(Overlay::Confirm(Confirm {
+        subject: Subject::HookEvent { hook, event },
+        choices: vec![Choice::Cancel, Choice::Retry, Choice::Skip],
+        focus: 0,
+        holdings: None,
+    }));
 }
 
 fn back(state: &mut State) {
@@ -685,7 +718,8 @@ fn command(state: &mut State, fx: &mut Vec<Effect>, text: &str) {
         "domains" | "domain" | "dom" | "d" => View::Domains,
         "mailboxes" | "mailbox" | "mb" | "m" if state.may_manage() => View::Mailboxes,
         "audit" | "log" if state.is_admin() => View::Audit,
-        "mailboxes" | "mailbox" | "mb" | "m" | "audit" | "log" => {
+        "hooks" | "hook" if state.is_admin() => View::Hooks,
+        "mailboxes" | "mailbox" | "mb" | "m" | "audit" | "log" | "hooks" | "hook" => {
             let text = state.t(Msg::NotForRole).to_string();
             flash(state, text, true);
             return;
@@ -874,6 +908,16 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
         }
         Some(Overlay::Confirm(c)) => match c.choices[c.focus] {
             Choice::Cancel => {}
+            Choice::Retry | Choice::Skip => {
+                if let Subject::HookEvent { hook, event } = c.subject {
+                    let job = if c.choices[c.focus] == Choice::Retry {
+                        Job::RetryHook(hook, event)
+                    } else {
+                        Job::SkipHook(hook, event)
+                    };
+                    run(state, fx, job);
+                }
+            }
             Choice::Disable | Choice::Enable => {
                 let on = c.choices[c.focus] == Choice::Enable;
                 let job = match c.subject {
@@ -881,6 +925,7 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
                     Subject::Mailbox(m) => Job::SetMailboxActive(m, on),
                     Subject::Alias(a) => Job::SetAliasActive(a, on),
                     Subject::AliasDomain(a) => Job::SetAliasDomainActive(a, on),
+                    Subject::HookEvent { .. } => return,
                 };
                 run(state, fx, job);
             }
@@ -906,15 +951,17 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
                         mismatch: false,
                         holdings,
                     }));
-                } else {
-                    run(state, fx, remove_job(c.subject, holdings.as_ref()));
+                } else if let Some(job) = remove_job(c.subject, holdings.as_ref()) {
+                    run(state, fx, job);
                 }
             }
         },
         Some(Overlay::Typed(mut t)) => {
             let typed = t.input.value().trim().to_string();
             if t.subject.accepted().contains(&typed) {
-                run(state, fx, remove_job(t.subject, t.holdings.as_ref()));
+                if let Some(job) = remove_job(t.subject, t.holdings.as_ref()) {
+                    run(state, fx, job);
+                }
             } else {
                 t.mismatch = true;
                 state.overlay = Some(Overlay::Typed(t));
@@ -942,8 +989,8 @@ fn reload_conflict(state: &mut State, fx: &mut Vec<Effect>, c: ConflictDialog) {
     }
 }
 
-fn remove_job(subject: Subject, holdings: Option<&Holdings>) -> Job {
-    match subject {
+fn remove_job(subject: Subject, holdings: Option<&Holdings>) -> Option<Job> {
+    Some(match subject {
         // What it holds goes with it, as the dialog said.
         Subject::Domain(d) => Job::RemoveDomain(d.name, holdings.is_some_and(|h| !h.is_empty())),
         // Out of the aliases that forward to it, as the dialog said.
@@ -953,7 +1000,8 @@ fn remove_job(subject: Subject, holdings: Option<&Holdings>) -> Job {
         ),
         Subject::Alias(a) => Job::RemoveAlias(a.address),
         Subject::AliasDomain(a) => Job::RemoveAliasDomain(a.name),
-    }
+        Subject::HookEvent { .. } => return None,
+    })
 }
 
 fn cancel(state: &mut State) {

@@ -205,12 +205,31 @@ impl Fixture {
             mail_root: self.mail_root(),
             ..Default::default()
         };
+        let hooks = postier::hooks::Hooks::new(&ops, &self.hooks_config()).map(Arc::new);
         Services {
+            hooks,
             ops: (role != "contact").then_some(ops),
             dns: dns_checker(self.knot.addr, actor, key_dir),
             quota: postier::stack::quota::reader(&stack).into(),
             lang,
         }
+    }
+
+    /// The config the hooks view runs with: `chat` gets every event and
+    /// delivers, `monitoring` gets mailbox events and always fails (parked
+    /// at its first attempt).
+    pub fn hooks_config(&self) -> postier::config::Config {
+        let path = self._dir.path().join("hooks.toml");
+        if !path.exists() {
+            std::fs::write(
+                &path,
+                "[[hooks]]\nname = \"chat\"\nevents = [\"*\"]\ncommand = [\"/bin/true\"]\n\n\
+                 [[hooks]]\nname = \"monitoring\"\nevents = [\"mailbox.*\"]\n\
+                 command = [\"/bin/false\"]\nmax_attempts = 1\n",
+            )
+            .unwrap();
+        }
+        postier::config::Config::read(&path).unwrap()
     }
 
     /// Where the maildirs are: marie's is half full, paul's nearly full,

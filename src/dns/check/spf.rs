@@ -9,7 +9,8 @@ use crate::dns::report::{Finding, Status};
 use crate::dns::resolver::Resolver;
 use crate::dns::spf::record::Qualifier;
 use crate::dns::spf::{
-    LOOKUP_LIMIT, SpfAnalysis, SpfQuery, SpfVerdict, TreeError, VOID_LIMIT, analyse, evaluate,
+    LOOKUP_LIMIT, SpfAnalysis, SpfQuery, SpfVerdict, TreeError, VOID_LIMIT, analyse,
+    evaluate_explained,
 };
 use crate::i18n::Msg;
 
@@ -117,12 +118,24 @@ fn syntax(exp: &Expectations, a: &SpfAnalysis) -> Finding {
 fn lookup_limit(a: &SpfAnalysis) -> Finding {
     const ID: &str = "spf.lookup_limit";
     if a.lookups > LOOKUP_LIMIT {
-        return Finding::new(
-            ID,
-            Status::Fail,
-            Text::new(Msg::DnsSpfLookupLimitOver).arg(a.lookups),
-        )
-        .with_action(Text::new(Msg::DnsSpfFixLookups));
+        // Name the term that costs the most, as people fix it.
+        return match &a.heaviest {
+            Some((term, n)) if *n > 1 => Finding::new(
+                ID,
+                Status::Fail,
+                Text::new(Msg::DnsSpfLookupLimitOverBy)
+                    .arg(term)
+                    .arg(n)
+                    .arg(a.lookups),
+            )
+            .with_action(Text::new(Msg::DnsSpfFixLookupsBy).arg(term)),
+            _ => Finding::new(
+                ID,
+                Status::Fail,
+                Text::new(Msg::DnsSpfLookupLimitOver).arg(a.lookups),
+            )
+            .with_action(Text::new(Msg::DnsSpfFixLookups)),
+        };
     }
     if let Some((name, why)) = &a.failure {
         return Finding::new(
@@ -199,22 +212,31 @@ async fn authorizes_ours(resolver: &Resolver, exp: &Expectations, a: &SpfAnalysi
             sender: None,
             helo: None,
         };
-        async move { (*ip, evaluate(resolver, &query, Some(a)).await.result) }
+        async move { (*ip, evaluate_explained(resolver, &query, Some(a)).await) }
     }))
     .await;
     let existing = a.records.first().map(String::as_str);
-    if let Some((ip, result)) = results
+    if let Some((ip, evaluation)) = results
         .iter()
-        .find(|(_, r)| !matches!(r, SpfVerdict::Pass | SpfVerdict::Temperror))
+        .find(|(_, e)| !matches!(e.result, SpfVerdict::Pass | SpfVerdict::Temperror))
     {
+        // Which term decided: the one a collective has to change. No
+        // record (none) or a broken one (permerror) is no term's doing.
+        let text = match (&evaluation.decided_by, evaluation.result) {
+            (_, SpfVerdict::None | SpfVerdict::Permerror) => {
+                Text::new(Msg::DnsSpfAuthorizesOursFail)
+            }
+            (Some(term), _) => Text::new(Msg::DnsSpfAuthorizesOursFailBy).arg(term),
+            (None, _) => Text::new(Msg::DnsSpfAuthorizesOursFailDefault),
+        };
         let finding = Finding::new(
             ID,
             Status::Fail,
-            Text::new(Msg::DnsSpfAuthorizesOursFail)
-                .arg(result)
+            text.arg(evaluation.result)
                 .arg(ip)
                 .arg(exp.domain.to_unicode()),
-        );
+        )
+        .with_trace(evaluation.steps.clone());
         return match existing {
             // The record names the service already: its errors are the cause.
             Some(record) if exp.spf_record(Some(record)) == record => {
@@ -223,12 +245,16 @@ async fn authorizes_ours(resolver: &Resolver, exp: &Expectations, a: &SpfAnalysi
             _ => finding.with_records(vec![exp.spf_line(existing)]),
         };
     }
-    if let Some((ip, _)) = results.iter().find(|(_, r)| *r == SpfVerdict::Temperror) {
+    if let Some((ip, evaluation)) = results
+        .iter()
+        .find(|(_, e)| e.result == SpfVerdict::Temperror)
+    {
         return Finding::new(
             ID,
             Status::Unknown,
             Text::new(Msg::DnsSpfAuthorizesOursTemperror).arg(ip),
-        );
+        )
+        .with_trace(evaluation.steps.clone());
     }
     let ips: Vec<String> = exp.outbound_ips.iter().map(ToString::to_string).collect();
     Finding::new(
@@ -236,4 +262,5 @@ async fn authorizes_ours(resolver: &Resolver, exp: &Expectations, a: &SpfAnalysi
         Status::Ok,
         Text::new(Msg::DnsSpfAuthorizesOursOk).arg(ips.join(", ")),
     )
+    .with_trace(results.first().and_then(|(_, e)| e.steps.clone()))
 }

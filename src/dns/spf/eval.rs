@@ -9,7 +9,7 @@
 //! ([`super::walk`]) gives what the result does not: the lookup and void
 //! counts of the whole record tree.
 
-use super::trace::{TraceLine, tree};
+use super::trace::{TraceLine, TraceStep, decider, steps, word};
 use super::walk::{self, SpfAnalysis};
 use crate::dns::resolver::{Answer, Failure, Resolver};
 use crate::i18n::Lang;
@@ -89,9 +89,17 @@ pub struct SpfEvaluation {
     pub void_lookups: u32,
     /// The `exp=` text, on fail (null otherwise).
     pub explanation: Option<String>,
+    /// The term of the domain's own record that decided the result (the
+    /// one that matched, or its redirect), when the evaluation was traced;
+    /// null when no term matched (the default result).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
     /// The evaluation tree, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<TraceLine>>,
+    /// The same tree, not yet worded (see [`evaluate_explained`]).
+    #[serde(skip)]
+    pub steps: Option<Vec<TraceStep>>,
 }
 
 /// Runs `check_host()` for `query`, reusing `analysis` when the caller
@@ -101,7 +109,7 @@ pub async fn evaluate(
     query: &SpfQuery<'_>,
     analysis: Option<&SpfAnalysis>,
 ) -> SpfEvaluation {
-    run(resolver, query, analysis, None).await
+    run(resolver, query, analysis, false).await
 }
 
 /// [`evaluate`], with the evaluation tree, its words in `lang`.
@@ -110,14 +118,26 @@ pub async fn evaluate_traced(
     query: &SpfQuery<'_>,
     lang: Lang,
 ) -> SpfEvaluation {
-    run(resolver, query, None, Some(lang)).await
+    let mut evaluation = run(resolver, query, None, true).await;
+    evaluation.trace = evaluation.steps.as_deref().map(|s| word(s, lang));
+    evaluation
+}
+
+/// [`evaluate`], with the term that decided and the evaluation tree as
+/// steps to word later (for the self-check, worded when rendered).
+pub async fn evaluate_explained(
+    resolver: &Resolver,
+    query: &SpfQuery<'_>,
+    analysis: Option<&SpfAnalysis>,
+) -> SpfEvaluation {
+    run(resolver, query, analysis, true).await
 }
 
 async fn run(
     resolver: &Resolver,
     query: &SpfQuery<'_>,
     analysis: Option<&SpfAnalysis>,
-    trace: Option<Lang>,
+    capture: bool,
 ) -> SpfEvaluation {
     let domain = query.domain.trim_end_matches('.').to_ascii_lowercase();
     // §4.3: a malformed domain gives "none" before any lookup.
@@ -127,12 +147,14 @@ async fn run(
             lookups: 0,
             void_lookups: 0,
             explanation: None,
-            trace: trace.map(|_| Vec::new()),
+            decided_by: None,
+            trace: None,
+            steps: capture.then(Vec::new),
         };
     };
     // An unusable HELO name expands `%{h}` as "unknown".
     let helo = DomainName::new(query.helo.unwrap_or(&domain)).ok();
-    let config = Config::builder().capture_trace(trace.is_some()).build();
+    let config = Config::builder().capture_trace(capture).build();
     let lookup = SpfLookup(resolver);
     let owned;
     let analysis = match analysis {
@@ -162,7 +184,9 @@ async fn run(
         lookups: analysis.lookups,
         void_lookups: analysis.void_lookups,
         explanation,
-        trace: trace.zip(output.trace).map(|(lang, t)| tree(t, lang)),
+        decided_by: output.trace.as_ref().and_then(decider),
+        trace: None,
+        steps: output.trace.map(steps),
     }
 }
 

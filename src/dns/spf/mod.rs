@@ -8,6 +8,8 @@ pub mod record;
 pub mod trace;
 pub mod walk;
 
-pub use eval::{SpfEvaluation, SpfQuery, SpfVerdict, evaluate, evaluate_traced};
-pub use trace::TraceLine;
+pub use eval::{
+    SpfEvaluation, SpfQuery, SpfVerdict, evaluate, evaluate_explained, evaluate_traced,
+};
+pub use trace::{TraceLine, TraceStep};
 pub use walk::{LOOKUP_LIMIT, SpfAnalysis, TreeError, VOID_LIMIT, analyse};

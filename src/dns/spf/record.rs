@@ -74,6 +74,31 @@ pub struct Directive {
     pub mechanism: Mechanism,
 }
 
+impl fmt::Display for Directive {
+    /// As written, without a `+` (the default qualifier).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.qualifier != Qualifier::Pass {
+            write!(f, "{}", self.qualifier.symbol())?;
+        }
+        let spec = |name: &str, s: &Option<DomainSpec>| match s {
+            Some(d) => format!("{name}:{}", d.0),
+            None => name.to_string(),
+        };
+        match &self.mechanism {
+            Mechanism::All => f.write_str("all"),
+            Mechanism::Include(d) => write!(f, "include:{}", d.0),
+            Mechanism::A(s) => f.write_str(&spec("a", s)),
+            Mechanism::Mx(s) => f.write_str(&spec("mx", s)),
+            Mechanism::Ptr(s) => f.write_str(&spec("ptr", s)),
+            Mechanism::Ip4(ip, 32) => write!(f, "ip4:{ip}"),
+            Mechanism::Ip4(ip, len) => write!(f, "ip4:{ip}/{len}"),
+            Mechanism::Ip6(ip, 128) => write!(f, "ip6:{ip}"),
+            Mechanism::Ip6(ip, len) => write!(f, "ip6:{ip}/{len}"),
+            Mechanism::Exists(d) => write!(f, "exists:{}", d.0),
+        }
+    }
+}
+
 /// A parsed `v=spf1` record.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SpfRecord {

@@ -84,6 +84,9 @@ pub struct SpfAnalysis {
     pub all: Option<Qualifier>,
     /// The domain's own TXT lookup failed: nothing is known.
     pub top_failure: Option<Failure>,
+    /// The term of the domain's own record that costs the most lookups
+    /// (an include counts its whole tree), and how many.
+    pub heaviest: Option<(String, u32)>,
 }
 
 /// Walks the SPF tree of `domain`.
@@ -146,7 +149,9 @@ impl<'r> Walk<'r> {
             if rec.uses_ptr() {
                 self.out.ptr_in.push(domain.to_string());
             }
+            let top = self.stack.len() == 1;
             for directive in &rec.directives {
+                let before = self.out.lookups;
                 if directive.mechanism.costs_lookup() {
                     self.out.lookups += 1;
                 }
@@ -178,18 +183,34 @@ impl<'r> Walk<'r> {
                     }
                     _ => {}
                 }
+                if top {
+                    self.weigh(directive.to_string(), self.out.lookups - before);
+                }
             }
             if let Some(all) = rec.all() {
                 return Some(all);
             }
             // redirect= is ignored when the record has an `all` (§6.1).
             let spec = rec.redirect.as_ref()?;
+            let before = self.out.lookups;
             self.out.lookups += 1;
-            if spec.has_macros() {
-                return None;
+            let all = if spec.has_macros() {
+                None
+            } else {
+                self.target(&spec.0).await
+            };
+            if top {
+                self.weigh(format!("redirect={}", spec.0), self.out.lookups - before);
             }
-            self.target(&spec.0).await
+            all
         })
+    }
+
+    /// Keeps the costliest term of the domain's own record.
+    fn weigh(&mut self, term: String, lookups: u32) {
+        if lookups > 0 && self.out.heaviest.as_ref().is_none_or(|(_, n)| lookups > *n) {
+            self.out.heaviest = Some((term, lookups));
+        }
     }
 
     /// Follows an include/redirect target; returns its effective `all`.

@@ -84,6 +84,7 @@ pub fn breadcrumbs(frame: &mut Frame, state: &State, area: Rect) {
             View::Domains => parts.push(state.t(Msg::ViewDomains).into()),
             View::Mailboxes => parts.push(state.t(Msg::ViewMailboxes).into()),
             View::Audit => parts.push(state.t(Msg::ViewAudit).into()),
+            View::Hooks => parts.push(state.t(Msg::ViewHooks).into()),
             View::Domain { name, tab } => {
                 parts.push(name.to_unicode());
                 parts.push(state.t(tab.title()).into());

@@ -7,7 +7,7 @@
 use super::super::state::{ListId, State};
 use super::super::text;
 use super::dialogs::when;
-use super::tables::{approx_size, dns_status, key_state, published};
+use super::tables::{approx_size, dns_status, hook_state, key_state, published};
 use crate::i18n::{Lang, Msg};
 use crate::model::Size;
 use ratatui::Frame;
@@ -21,6 +21,7 @@ pub fn detail(frame: &mut Frame, state: &State, area: Rect) {
         Some(ListId::DomainDns) => dns_check(state),
         Some(ListId::DomainDkim) => dkim_key(state),
         Some(ListId::Audit) => audit_entry(state),
+        Some(ListId::Hooks) => hook_detail(state),
         _ => return,
     };
     let block = Block::new()
@@ -54,7 +55,32 @@ fn dns_check(state: &State) -> Option<Vec<Line<'static>>> {
         lines.push(Line::styled(state.t(Msg::DetailFix).to_string(), bold));
         lines.extend(fix.lines().map(|l| Line::raw(l.to_string())));
     }
+    // Under every SPF check: how receivers evaluate the record for the
+    // service's address, term by term, as `dns spf --trace` prints it.
+    if let Some(trace) = spf_trace(report, &check.id) {
+        lines.push(Line::styled(state.t(Msg::DetailSpfTrace).to_string(), bold));
+        lines.extend(
+            trace
+                .iter()
+                .map(|l| Line::raw(format!("{}{}", "  ".repeat(l.depth), l.text))),
+        );
+    }
     Some(lines)
+}
+
+/// The SPF evaluation tree shown under the SPF check `id`, if any.
+pub fn spf_trace<'a>(
+    report: &'a crate::dns::DomainReport,
+    id: &str,
+) -> Option<&'a [crate::dns::spf::TraceLine]> {
+    if !id.starts_with("spf.") {
+        return None;
+    }
+    let ours = report
+        .checks
+        .iter()
+        .find(|c| c.id == "spf.authorizes_ours")?;
+    ours.trace.as_deref().filter(|t| !t.is_empty())
 }
 
 fn dkim_key(state: &State) -> Option<Vec<Line<'static>>> {
@@ -158,6 +184,69 @@ fn strip_secrets(value: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(strip_secrets).collect()),
         other => other.clone(),
     }
+}
+
+/// Where the selected hook stands (the event it is stuck at, its next
+/// attempt, who delivers now) and its newest attempts, newest first.
+fn hook_detail(state: &State) -> Option<Vec<Line<'static>>> {
+    let hook = state
+        .data
+        .hooks
+        .value
+        .as_ref()?
+        .get(selected(state, ListId::Hooks)?)?;
+    let (lang, theme) = (state.lang, state.theme);
+    let d = &hook.detail;
+    let (word, status) = hook_state(hook);
+    let mut head = vec![
+        Span::styled(hook.name.clone(), theme.column_title()),
+        Span::raw(" "),
+        Span::styled(lang.t(word), theme.status(status)),
+        Span::raw(" "),
+    ];
+    match d.head {
+        Some((event, failed)) => head.push(Span::raw(
+            lang.fmt(Msg::HookAt, &[&event.to_string(), &failed.to_string()]),
+        )),
+        None => head.push(Span::raw(lang.t(Msg::HookNothingHeld))),
+    }
+    let mut lines = vec![Line::from(head)];
+    let ms = |t: i64| {
+        chrono::DateTime::from_timestamp_millis(t)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    };
+    if let Some(next) = d.next_at.filter(|_| !d.parked) {
+        lines.push(Line::raw(lang.fmt(Msg::HookNextAt, &[&ms(next)])));
+    }
+    if let Some((owner, until)) = &d.lease {
+        lines.push(Line::raw(lang.fmt(Msg::HookLease, &[owner, &ms(*until)])));
+    }
+    if d.attempts.is_empty() {
+        lines.push(Line::styled(
+            lang.t(Msg::HookNoAttempts).to_string(),
+            theme.dim(),
+        ));
+    }
+    for a in &d.attempts {
+        let code = a.code.map(|c| format!(" ({c})")).unwrap_or_default();
+        let outcome = match a.outcome.as_str() {
+            "delivered" => lang.t(Msg::AttemptDelivered),
+            "failed" => lang.t(Msg::AttemptFailed),
+            "timeout" => lang.t(Msg::AttemptTimeout),
+            "parked" => lang.t(Msg::AttemptParked),
+            "retry" => lang.t(Msg::AttemptRetry),
+            "skipped" => lang.t(Msg::AttemptSkipped),
+            other => other,
+        };
+        let mut line = format!("{} #{} {outcome}{code}", when(&a.at), a.event_id);
+        if !a.detail.is_empty() {
+            line.push_str(": ");
+            line.push_str(a.detail.lines().next().unwrap_or_default());
+        }
+        lines.push(Line::raw(line));
+    }
+    Some(lines)
 }
 
 /// The fields of an entry's before/after: changed ones as `key: before →

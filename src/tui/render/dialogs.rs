@@ -434,6 +434,7 @@ fn attributes(subject: &Subject, lang: Lang) -> Vec<(Msg, String)> {
             (Msg::AttrTargetDomain, a.target.to_unicode()),
             (Msg::AttrActive, on(a.active)),
         ],
+        Subject::HookEvent { .. } => vec![],
     }
 }
 

@@ -116,6 +116,14 @@ const AUDIT: &[Column] = &[
     col(Msg::ColObject, 20, 0, true),
 ];
 
+const HOOKS: &[Column] = &[
+    col(Msg::ColHook, 14, 0, true),
+    col(Msg::ColState, 12, 0, false),
+    col(Msg::ColPending, 6, 1, false),
+    col(Msg::ColFailed, 6, 1, false),
+    col(Msg::ColDelivered, 8, 2, false),
+];
+
 fn columns(state: &State, id: ListId) -> &'static [Column] {
     match id {
         ListId::Domains if state.is_contact() => CONTACT_DOMAINS,
@@ -127,6 +135,7 @@ fn columns(state: &State, id: ListId) -> &'static [Column] {
         ListId::DomainDns => DNS_CHECKS,
         ListId::DomainDkim => DKIM_KEYS,
         ListId::Audit => AUDIT,
+        ListId::Hooks => HOOKS,
     }
 }
 
@@ -180,6 +189,16 @@ pub fn dns_status(status: dns::Status) -> (Msg, Status) {
         dns::Status::Fail => (Msg::DnsFail, Status::Bad),
         dns::Status::Unknown => (Msg::DnsUnknownStatus, Status::Unknown),
         dns::Status::Skip => (Msg::DnsSkip, Status::Unknown),
+    }
+}
+
+/// Where a hook stands, as a word and its colour: parked at an event
+/// (bad), retrying one (warning), or keeping up.
+pub fn hook_state(h: &crate::hooks::HookStatus) -> (Msg, Status) {
+    match h.detail.head {
+        Some(_) if h.detail.parked => (Msg::HookParked, Status::Bad),
+        Some(_) => (Msg::HookRetrying, Status::Warn),
+        None => (Msg::HookOk, Status::Good),
     }
 }
 
@@ -260,6 +279,7 @@ pub fn row_count(state: &State, id: ListId) -> Option<usize> {
         ListId::DomainDns => state.dns_report(d.domain.as_ref()?).map(|r| r.checks.len()),
         ListId::DomainDkim => d.domain_dkim.value.as_ref().map(Vec::len),
         ListId::Audit => d.audit.value.as_ref().map(Vec::len),
+        ListId::Hooks => d.hooks.value.as_ref().map(Vec::len),
     }
 }
 
@@ -385,6 +405,16 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Span<'static>>> {
                 Span::raw(super::super::text::unicode(&e.object)),
             ]
         }
+        ListId::Hooks => {
+            let h = state.data.hooks.value.as_ref()?.get(i)?;
+            vec![
+                Span::raw(h.name.clone()),
+                styled(hook_state(h), lang, theme),
+                Span::raw(h.pending.to_string()),
+                Span::raw(h.failed.to_string()),
+                Span::raw(format!("#{}", h.last_delivered_id)),
+            ]
+        }
     })
 }
 
@@ -407,6 +437,7 @@ fn status_of(state: &State, id: ListId) -> (bool, Option<&str>) {
         },
         ListId::DomainDkim => of(&d.domain_dkim),
         ListId::Audit => of(&d.audit),
+        ListId::Hooks => of(&d.hooks),
     }
 }
 
@@ -419,6 +450,7 @@ fn list_title(state: &State, id: ListId, list: &ListState) -> String {
         ListId::DomainDns => state.t(Msg::TitleDnsChecks),
         ListId::DomainDkim => state.t(Msg::TitleDkimKeys),
         ListId::Audit => state.t(Msg::ViewAudit),
+        ListId::Hooks => state.t(Msg::ViewHooks),
     };
     let count = if list.filter.is_empty() {
         format!("{}", list.keys.len())
