@@ -532,6 +532,36 @@ catalogue! {
     CliHookRetry => "{}: event {} will be tried again", "{} : l'événement {} sera réessayé";
     CliHookSkipped => "{}: event {} skipped (not delivered to this hook)", "{} : événement {} sauté (non livré à ce crochet)";
     CliHookTest => "{}: test event {}", "{} : événement de test {}";
+    // `backup` commands
+    ColArchive => "ARCHIVE", "ARCHIVE";
+    ColStarted => "STARTED", "DÉBUT";
+    ColMaildirs => "MAILDIRS", "MAILDIRS";
+    ColMaildir => "MAILDIR", "MAILDIR";
+    BackupLive => "live", "active";
+    BackupRemoved => "removed", "supprimée";
+    BackupPruned => "pruned {}", "élaguée {}";
+    BackupWouldArchive => "would archive as {}:", "serait archivé sous {} :";
+    BackupRunStats => "  {} files, {} bytes, {} bytes new in the repository", "  {} fichiers, {} octets, {} octets nouveaux dans le dépôt";
+    BackupRunHeld => "  {} maildirs held whole", "  {} maildirs archivés en entier";
+    BackupNotArchived => "  not archived: {}", "  non archivé : {}";
+    BackupLastRun => "last run:      {} ({}), {} to {}", "dernier passage : {} ({}), de {} à {}";
+    BackupLastRunNone => "last run:      none", "dernier passage : aucun";
+    BackupLastRunError => "  error:       {}", "  erreur :        {}";
+    BackupLastSuccess => "last success:  {} ({} ago)", "dernier succès :  {} (il y a {})";
+    BackupLastSuccessNever => "last success:  never", "dernier succès :  jamais";
+    BackupUnprotected => "unprotected:   {}", "non protégées :   {}";
+    BackupPendingPurge => "pending purge: {}", "purges en attente : {}";
+    BackupWaitsArchive => "waits for an archive made after its removal", "attend une archive faite après sa suppression";
+    BackupWaitsUntil => "held by {}, waits until {}", "dans {}, attend jusqu'au {}";
+    BackupReady => "ready to purge", "prête à être purgée";
+    BackupRemote => "in the repository: {}", "dans le dépôt : {}";
+    BackupRestoredFolder => "folder \"{}\" of {}", "dossier « {} » de {}";
+    BackupRestored => "restored {} ({} files) from {} into {}", "{} restauré ({} fichiers) depuis {} dans {}";
+    BackupPurged => "purged {} ({}, held by {})", "purgée : {} ({}, dans {})";
+    BackupWouldPurge => "would purge {} ({}, held by {})", "serait purgée : {} ({}, dans {})";
+    BackupKept => "kept {} ({}): {}", "gardée : {} ({}) : {}";
+    BackupRefused => "refused {} ({}): {}", "refusée : {} ({}) : {}";
+    BackupPruneDone => "pruned {} archive(s), {} kept", "{} archive(s) élaguée(s), {} gardée(s)";
 }
 
 #[cfg(test)]

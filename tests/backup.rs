@@ -34,6 +34,19 @@ fn a_run_archives_every_maildir_and_the_catalogue_says_which() {
         ["alice@example.org", "bob@example.org"]
     );
 
+    // People read it in their language.
+    let human = s.ok(&["backup", "status"]);
+    assert!(human.contains("last run:      none"), "{human}");
+    assert!(human.contains("unprotected:   2"), "{human}");
+    let french = s
+        .command(&["backup", "status"])
+        .env("LANG", "fr_FR.UTF-8")
+        .output()
+        .unwrap();
+    let french = String::from_utf8_lossy(&french.stdout);
+    assert!(french.contains("dernier passage : aucun"), "{french}");
+    assert!(french.contains("non protégées :   2"), "{french}");
+
     // A dry run says what would be archived and archives nothing.
     let plan = s.json(&["backup", "run", "--dry-run"]);
     assert_eq!(plan["dry_run"], true);
@@ -542,4 +555,41 @@ fn restore_to_a_directory_is_byte_identical_and_never_overwrites() {
         1,
     );
     assert!(stderr.contains("nobody@example.org"), "{stderr}");
+}
+
+#[test]
+fn bad_backup_settings_are_named_at_load() {
+    let s = BorgSetup::new("");
+    s.write_config(&s.repo.display().to_string(), "purge_after = \"2x\"");
+    let out = s.run(&["backup", "status"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[backup] purge_after") && stderr.contains("\"2x\""),
+        "{stderr}"
+    );
+    // A passphrase file readable by everyone is refused, naming it.
+    s.write_config(&s.repo.display().to_string(), "");
+    support::borg::set_mode(&s.passphrase_file, 0o644);
+    let out = s.run(&["backup", "run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("passphrase_file") && stderr.contains("chmod o-rwx"),
+        "{stderr}"
+    );
+    assert!(s.archives_in_repo().is_empty());
+    // No [backup] at all: one line saying what to add.
+    std::fs::write(
+        &s.config,
+        format!("[directory]\nurl = \"sqlite:{}\"\n", s.db.display()),
+    )
+    .unwrap();
+    let out = s.run(&["backup", "status"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[backup]") && stderr.contains("not configured"),
+        "{stderr}"
+    );
 }

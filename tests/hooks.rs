@@ -1187,3 +1187,75 @@ async fn a_mail_hook_sends_a_short_message() {
     assert!(message.contains("mailbox.rm"), "{message}");
     assert!(!message.contains("Bob-Secret"), "{message}");
 }
+
+/// The events of postier's own jobs (`backup.done`, `mailbox.purged`,
+/// appended by `Directory::record_job_event`) reach the hooks like a
+/// change's, in journal order, on every backend.
+async fn job_events_story(store: Store) {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let hook = format!(
+        "[[hooks]]\nname = \"jobs\"\nevents = [\"backup.*\", \"mailbox.purged\"]\n\
+         command = [\"/bin/sh\", \"-c\", \"cat >> {}; echo >> {}\"]\nbackoff = \"0s\"\n",
+        out.path().display(),
+        out.path().display()
+    );
+    let Some(s) = setup_on(store, &hook).await else {
+        return;
+    };
+    let hooks = s.hooks();
+    hooks.status(0).await.unwrap();
+    let directory = s.ops.directory();
+    directory
+        .record_job_event(
+            "backup.done",
+            "mail-2026-12-01T03:00:00Z",
+            serde_json::json!({"actor": "postier-backup", "result": "ok"}),
+        )
+        .await
+        .unwrap();
+    s.add_domain("between.example").await;
+    directory
+        .record_job_event(
+            "mailbox.purged",
+            "old@example.org",
+            serde_json::json!({"actor": "root", "path": ".removed/example.org/old@7"}),
+        )
+        .await
+        .unwrap();
+    let report = hooks.run_once().await.unwrap();
+    assert_eq!(report.delivered(), 2, "{report:?}");
+    let docs: Vec<serde_json::Value> = std::fs::read_to_string(out.path())
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["event"], "backup.done");
+    assert_eq!(docs[0]["object"], "mail-2026-12-01T03:00:00Z");
+    assert_eq!(docs[0]["actor"], "postier-backup");
+    assert_eq!(docs[0]["payload"]["result"], "ok");
+    assert_eq!(docs[1]["event"], "mailbox.purged");
+    assert_eq!(docs[1]["domain"], "example.org");
+    assert!(docs[0]["id"].as_i64() < docs[1]["id"].as_i64());
+}
+
+#[tokio::test]
+async fn job_events_reach_hooks_sqlite() {
+    job_events_story(Store::Sql(Backend::Sqlite)).await;
+}
+
+#[tokio::test]
+async fn job_events_reach_hooks_postgres() {
+    job_events_story(Store::Sql(Backend::Postgres)).await;
+}
+
+#[tokio::test]
+async fn job_events_reach_hooks_mariadb() {
+    job_events_story(Store::Sql(Backend::Mariadb)).await;
+}
+
+#[tokio::test]
+async fn job_events_reach_hooks_ldap() {
+    job_events_story(Store::Ldap).await;
+}

@@ -205,6 +205,7 @@ impl Catalogue {
         tx.commit().await.map_err(|e| db(&self.path, e))
     }
 
+    /// `filter` is one of this module's constant clauses, never input.
     async fn runs_where(&mut self, filter: &str) -> Result<Option<Run>> {
         let q = format!(
             "SELECT archive, started, finished, result, stats, warnings, error FROM runs {filter} \
@@ -265,6 +266,8 @@ impl Catalogue {
         self.holdings("h.address LIKE '%@' || ?", domain).await
     }
 
+    /// `filter` is one of this module's constant clauses; the value is
+    /// bound.
     async fn holdings(&mut self, filter: &str, value: &str) -> Result<Vec<Holding>> {
         let q = format!(
             "SELECT h.archive, a.started, h.path, h.address, h.removed FROM held h \

@@ -1,32 +1,41 @@
 //! `postier backup run|agent|status|list|restore|purge|prune`: calls the
 //! backup service ([`crate::backup`]) and prints what it reports, a table
-//! for people or one JSON document with `--json` (the agent always
-//! answers JSON: a backup server's script reads it). Exit 1 when a run is
-//! degraded or failed, or a purge refused something.
+//! for people (words from the i18n catalogue) or one JSON document with
+//! `--json` (the agent always answers JSON: a backup server's script reads
+//! it). Exit 1 when a run is degraded or failed, or a purge refused
+//! something.
 
 use super::args::BackupCmd;
 use super::{Context, EXIT_FAILED, output};
 use crate::backup::{self, RestoreTarget, RunResult};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::i18n::{Lang, Msg};
 use std::process::ExitCode;
 
 pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
-    let (config, ops) = (&ctx.config, &ctx.ops);
+    let (config, ops, l) = (&ctx.config, &ctx.ops, ctx.lang);
     match cmd {
         BackupCmd::Run { dry_run } => {
             let report = backup::run(config, ops, *dry_run).await?;
             if ctx.json {
                 output::json(&report)?;
             } else if *dry_run {
-                println!("would archive as {}:", report.archive);
+                println!("{}", l.fmt(Msg::BackupWouldArchive, &[&report.archive]));
                 let rows = report
                     .maildirs
                     .iter()
-                    .map(|h| vec![h.address.clone(), h.path.clone(), removed(h.removed)])
+                    .map(|h| vec![h.address.clone(), h.path.clone(), removed(l, h.removed)])
                     .collect();
-                output::table(&["ADDRESS", "MAILDIR", "STATE"], rows);
+                output::table(
+                    &[
+                        l.t(Msg::ColAddress),
+                        l.t(Msg::ColMaildir),
+                        l.t(Msg::ColState),
+                    ],
+                    rows,
+                );
             } else {
-                print_run(&report);
+                print_run(l, &report);
             }
             if let Some(e) = &report.event_error {
                 eprintln!("postier: backup event not recorded for the hooks: {e}");
@@ -56,31 +65,7 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
                 output::json(&status)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            match &status.last_run {
-                Some(r) => println!(
-                    "last run:      {} ({}), {} to {}",
-                    r.archive,
-                    result_word(r.result),
-                    r.started,
-                    r.finished
-                ),
-                None => println!("last run:      none"),
-            }
-            if let Some(e) = status.last_run.as_ref().and_then(|r| r.error.as_ref()) {
-                println!("  error:       {e}");
-            }
-            match (&status.last_success, status.age_seconds) {
-                (Some(at), Some(age)) => println!("last success:  {at} ({} ago)", human_age(age)),
-                _ => println!("last success:  never"),
-            }
-            println!("unprotected:   {}", status.unprotected.len());
-            for a in &status.unprotected {
-                println!("  {a}");
-            }
-            println!("pending purge: {}", status.pending_purge.len());
-            for p in &status.pending_purge {
-                println!("  {} ({}): {}", p.address, p.path, waiting(p));
-            }
+            print_status(l, &status);
             Ok(ExitCode::SUCCESS)
         }
         BackupCmd::List { filter, remote } => {
@@ -89,45 +74,7 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
                 output::json(&report)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            if filter.is_none() {
-                let rows = report
-                    .archives
-                    .iter()
-                    .map(|a| {
-                        vec![
-                            a.name.clone(),
-                            a.started.clone(),
-                            a.maildirs.to_string(),
-                            a.pruned
-                                .clone()
-                                .map(|p| format!("pruned {p}"))
-                                .unwrap_or_default(),
-                        ]
-                    })
-                    .collect();
-                output::table(&["ARCHIVE", "STARTED", "MAILDIRS", ""], rows);
-            } else {
-                let rows = report
-                    .holdings
-                    .iter()
-                    .map(|h| {
-                        vec![
-                            h.archive.clone(),
-                            h.started.clone(),
-                            h.address.clone(),
-                            h.path.clone(),
-                            removed(h.removed),
-                        ]
-                    })
-                    .collect();
-                output::table(&["ARCHIVE", "STARTED", "ADDRESS", "MAILDIR", "STATE"], rows);
-            }
-            if let Some(remote) = &report.remote {
-                println!("in the repository: {}", remote.len());
-                for name in remote {
-                    println!("  {name}");
-                }
-            }
+            print_list(l, filter.is_none(), &report);
             Ok(ExitCode::SUCCESS)
         }
         BackupCmd::Restore {
@@ -139,22 +86,31 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
             let target = match (into_folder, to) {
                 (Some(folder), _) => RestoreTarget::Folder(folder.clone()),
                 (None, Some(dir)) => RestoreTarget::Dir(dir.clone()),
-                (None, None) => unreachable_target()?,
+                (None, None) => {
+                    return Err(Error::invalid(
+                        "backup restore",
+                        "needs --into-folder NAME or --to DIR",
+                    ));
+                }
             };
             let report = backup::restore(config, ops, address, archive.as_deref(), target).await?;
             if ctx.json {
                 output::json(&report)?;
-            } else {
-                let into = match (&report.folder, &report.directory) {
-                    (Some(f), _) => format!("folder {f:?} of {}", report.address),
-                    (None, Some(d)) => d.display().to_string(),
-                    _ => String::new(),
-                };
-                println!(
-                    "restored {} ({} files) from {} into {into}",
-                    report.path, report.files, report.archive
-                );
+                return Ok(ExitCode::SUCCESS);
             }
+            let into = match (&report.folder, &report.directory) {
+                (Some(f), _) => l.fmt(Msg::BackupRestoredFolder, &[f, &report.address]),
+                (None, Some(d)) => d.display().to_string(),
+                _ => String::new(),
+            };
+            let files = report.files.to_string();
+            println!(
+                "{}",
+                l.fmt(
+                    Msg::BackupRestored,
+                    &[&report.path, &files, &report.archive, &into]
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         BackupCmd::Purge { dry_run } => {
@@ -162,21 +118,7 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
             if ctx.json {
                 output::json(&report)?;
             } else {
-                let verb = if *dry_run { "would purge" } else { "purged" };
-                for p in &report.purged {
-                    println!(
-                        "{verb} {} ({}, held by {})",
-                        p.address,
-                        p.path,
-                        p.archive.as_deref().unwrap_or("-")
-                    );
-                }
-                for p in &report.waiting {
-                    println!("kept {} ({}): {}", p.address, p.path, waiting(p));
-                }
-                for r in &report.refused {
-                    println!("refused {} ({}): {}", r.address, r.path, r.why);
-                }
+                print_purge(l, &report);
             }
             for e in &report.event_errors {
                 eprintln!("postier: purge event not recorded for the hooks: {e}");
@@ -191,26 +133,19 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
             let report = backup::prune(config, ops).await?;
             if ctx.json {
                 output::json(&report)?;
-            } else {
-                println!(
-                    "pruned {} archive(s), {} kept",
-                    report.pruned.len(),
-                    report.kept.len()
-                );
-                for name in &report.pruned {
-                    println!("  - {name}");
-                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let (pruned, kept) = (
+                report.pruned.len().to_string(),
+                report.kept.len().to_string(),
+            );
+            println!("{}", l.fmt(Msg::BackupPruneDone, &[&pruned, &kept]));
+            for name in &report.pruned {
+                println!("  - {name}");
             }
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn unreachable_target() -> Result<RestoreTarget> {
-    Err(crate::error::Error::invalid(
-        "backup restore",
-        "needs --into-folder NAME or --to DIR",
-    ))
 }
 
 fn exit(ok: bool) -> ExitCode {
@@ -221,10 +156,16 @@ fn exit(ok: bool) -> ExitCode {
     }
 }
 
-fn removed(removed: bool) -> String {
-    if removed { "removed" } else { "live" }.to_string()
+fn removed(l: Lang, removed: bool) -> String {
+    let msg = if removed {
+        Msg::BackupRemoved
+    } else {
+        Msg::BackupLive
+    };
+    l.t(msg).to_string()
 }
 
+/// The result as the JSON says it (a word scripts also grep for).
 fn result_word(r: RunResult) -> &'static str {
     match r {
         RunResult::Ok => "ok",
@@ -233,15 +174,14 @@ fn result_word(r: RunResult) -> &'static str {
     }
 }
 
-fn waiting(p: &backup::PendingPurge) -> String {
+fn waiting(l: Lang, p: &backup::PendingPurge) -> String {
     match p.waiting_for {
-        backup::Waiting::Archive => "waits for an archive made after its removal".into(),
-        backup::Waiting::PurgeAfter => format!(
-            "held by {}, waits until {}",
-            p.archive.as_deref().unwrap_or("-"),
-            p.purge_not_before
+        backup::Waiting::Archive => l.t(Msg::BackupWaitsArchive).to_string(),
+        backup::Waiting::PurgeAfter => l.fmt(
+            Msg::BackupWaitsUntil,
+            &[p.archive.as_deref().unwrap_or("-"), &p.purge_not_before],
         ),
-        backup::Waiting::Nothing => "ready to purge".into(),
+        backup::Waiting::Nothing => l.t(Msg::BackupReady).to_string(),
     }
 }
 
@@ -254,19 +194,130 @@ fn human_age(secs: i64) -> String {
     }
 }
 
-fn print_run(report: &backup::RunReport) {
+fn print_run(l: Lang, report: &backup::RunReport) {
     println!("{} {}", report.archive, result_word(report.result));
     if let Some(s) = &report.stats {
-        println!(
-            "  {} files, {} bytes, {} bytes new in the repository",
-            s.nfiles, s.original_size, s.deduplicated_size
-        );
+        let [files, bytes, new] =
+            [s.nfiles, s.original_size, s.deduplicated_size].map(|n| n.to_string());
+        println!("{}", l.fmt(Msg::BackupRunStats, &[&files, &bytes, &new]));
     }
-    println!("  {} maildirs held whole", report.maildirs.len());
+    let held = report.maildirs.len().to_string();
+    println!("{}", l.fmt(Msg::BackupRunHeld, &[&held]));
     for w in &report.warnings {
-        println!("  not archived: {w}");
+        println!("{}", l.fmt(Msg::BackupNotArchived, &[w]));
     }
     if let Some(e) = &report.error {
         println!("  {e}");
+    }
+}
+
+fn print_status(l: Lang, status: &backup::BackupStatus) {
+    match &status.last_run {
+        Some(r) => println!(
+            "{}",
+            l.fmt(
+                Msg::BackupLastRun,
+                &[&r.archive, result_word(r.result), &r.started, &r.finished]
+            )
+        ),
+        None => println!("{}", l.t(Msg::BackupLastRunNone)),
+    }
+    if let Some(e) = status.last_run.as_ref().and_then(|r| r.error.as_ref()) {
+        println!("{}", l.fmt(Msg::BackupLastRunError, &[e]));
+    }
+    match (&status.last_success, status.age_seconds) {
+        (Some(at), Some(age)) => {
+            println!("{}", l.fmt(Msg::BackupLastSuccess, &[at, &human_age(age)]))
+        }
+        _ => println!("{}", l.t(Msg::BackupLastSuccessNever)),
+    }
+    let count = status.unprotected.len().to_string();
+    println!("{}", l.fmt(Msg::BackupUnprotected, &[&count]));
+    for a in &status.unprotected {
+        println!("  {a}");
+    }
+    let count = status.pending_purge.len().to_string();
+    println!("{}", l.fmt(Msg::BackupPendingPurge, &[&count]));
+    for p in &status.pending_purge {
+        println!("  {} ({}): {}", p.address, p.path, waiting(l, p));
+    }
+}
+
+fn print_list(l: Lang, archives: bool, report: &backup::ListReport) {
+    if archives {
+        let rows = report
+            .archives
+            .iter()
+            .map(|a| {
+                let pruned = a.pruned.as_deref().map(|p| l.fmt(Msg::BackupPruned, &[p]));
+                vec![
+                    a.name.clone(),
+                    a.started.clone(),
+                    a.maildirs.to_string(),
+                    pruned.unwrap_or_default(),
+                ]
+            })
+            .collect();
+        output::table(
+            &[
+                l.t(Msg::ColArchive),
+                l.t(Msg::ColStarted),
+                l.t(Msg::ColMaildirs),
+                "",
+            ],
+            rows,
+        );
+    } else {
+        let rows = report
+            .holdings
+            .iter()
+            .map(|h| {
+                vec![
+                    h.archive.clone(),
+                    h.started.clone(),
+                    h.address.clone(),
+                    h.path.clone(),
+                    removed(l, h.removed),
+                ]
+            })
+            .collect();
+        output::table(
+            &[
+                l.t(Msg::ColArchive),
+                l.t(Msg::ColStarted),
+                l.t(Msg::ColAddress),
+                l.t(Msg::ColMaildir),
+                l.t(Msg::ColState),
+            ],
+            rows,
+        );
+    }
+    if let Some(remote) = &report.remote {
+        println!("{}", l.fmt(Msg::BackupRemote, &[&remote.len().to_string()]));
+        for name in remote {
+            println!("  {name}");
+        }
+    }
+}
+
+fn print_purge(l: Lang, report: &backup::PurgeReport) {
+    let msg = if report.dry_run {
+        Msg::BackupWouldPurge
+    } else {
+        Msg::BackupPurged
+    };
+    for p in &report.purged {
+        let archive = p.archive.as_deref().unwrap_or("-");
+        println!("{}", l.fmt(msg, &[&p.address, &p.path, archive]));
+    }
+    for p in &report.waiting {
+        let why = waiting(l, p);
+        println!("{}", l.fmt(Msg::BackupKept, &[&p.address, &p.path, &why]));
+    }
+    for r in &report.refused {
+        println!(
+            "{}",
+            l.fmt(Msg::BackupRefused, &[&r.address, &r.path, &r.why])
+        );
     }
 }
