@@ -16,6 +16,8 @@
 //! - [`mailstack`]: real Postfix and Dovecot configured from `postier stack
 //!   render` over one of those directories (with [`imap`], a minimal IMAP
 //!   client), stopped when the test ends.
+//! - [`postfixadmin`]: a throwaway PostfixAdmin (its schema and its CLI)
+//!   on SQLite, for imports from it.
 
 // Every test crate compiles all helpers but uses only some of them.
 #![allow(dead_code)]
@@ -27,6 +29,7 @@ pub mod imap;
 pub mod knot;
 pub mod mailstack;
 pub mod ports;
+pub mod postfixadmin;
 pub mod services;
 pub mod slapd;
 pub mod sql;
