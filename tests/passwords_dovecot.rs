@@ -146,7 +146,7 @@ fn legacy_digests_of_the_wrong_shape_are_refused() {
     for (bad, why) in [
         ("{SHA512}c2hvcnQ=", "64-byte digest"),
         ("{SSHA}c2hvcnQ=", "20-byte digest then a salt"),
-        ("{SHA256}not base64!", "base64"),
+        ("{SHA256}not-base64!", "base64"),
         ("{PLAIN}secret password", "password_plain"),
         ("{CLEARTEXT}secret password", "password_plain"),
     ] {
