@@ -560,6 +560,10 @@ fn an_import_is_one_transaction_on_sql() {
         let (stdout, stderr) = env.run(&["import", &file], 1);
         assert!(stdout.is_empty(), "{stdout}");
         assert!(stderr.contains("refused by the test"), "{stderr}");
+        assert!(
+            stderr.contains(" of 60: mailbox.add m50@example.org)"),
+            "the refused change is named: {stderr}"
+        );
         assert!(stderr.contains("nothing changed"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert_eq!(

@@ -6,7 +6,7 @@
 //! the same order); other changes go through it one by one. Audit entries
 //! and journal events are written together before the commit.
 
-use super::write::{self, Arg, Records, b, i, insert_rows, json, t};
+use super::write::{self, Records, b, i, insert_rows, json, t};
 use super::{Dialect, db_err};
 use crate::directory::rules;
 use crate::error::{Error, Result};
@@ -160,37 +160,48 @@ async fn add_mailboxes(
             version: 1,
         });
     }
-    let rows: Vec<Vec<Arg>> = made
-        .iter()
-        .map(|m| {
-            vec![
-                t(&m.address),
-                t(m.address.local()),
-                t(m.address.domain()),
-                t(&m.name),
-                t(m.password.as_str()),
-                i(m.quota.as_i64()),
-                t(&m.maildir),
-                b(m.active),
-                t(&m.created_at),
-                t(&m.updated_at),
-                i(m.version),
-            ]
-        })
-        .collect();
-    insert_rows(
-        conn,
-        d,
-        "INSERT INTO mailboxes (address, local_part, domain, name, password, quota_bytes, maildir, active, \
-         created_at, updated_at, version) VALUES ",
-        rows,
-    )
-    .await
-    .map_err(|e| {
-        // Every address was checked free under the domain locks; a unique
-        // violation now means a change outside them came first.
-        (0, e)
-    })?;
+    let row = |m: &Mailbox| {
+        vec![
+            t(&m.address),
+            t(m.address.local()),
+            t(m.address.domain()),
+            t(&m.name),
+            t(m.password.as_str()),
+            i(m.quota.as_i64()),
+            t(&m.maildir),
+            b(m.active),
+            t(&m.created_at),
+            t(&m.updated_at),
+            i(m.version),
+        ]
+    };
+    const INSERT: &str = "INSERT INTO mailboxes (address, local_part, domain, name, password, quota_bytes, \
+         maildir, active, created_at, updated_at, version) VALUES ";
+    let fail = |e: Error| (0, e);
+    write::exec(conn, d, "SAVEPOINT postier_batch", vec![])
+        .await
+        .map_err(fail)?;
+    match insert_rows(conn, d, INSERT, made.iter().map(row).collect()).await {
+        Ok(()) => {
+            write::exec(conn, d, "RELEASE SAVEPOINT postier_batch", vec![])
+                .await
+                .map_err(fail)?;
+        }
+        Err(batch_error) => {
+            // Every row was checked; the database still refused one (a
+            // trigger, a constraint of its own). Find which, one by one,
+            // to name it; the caller rolls everything back.
+            write::exec(conn, d, "ROLLBACK TO SAVEPOINT postier_batch", vec![])
+                .await
+                .map_err(fail)?;
+            for (k, m) in made.iter().enumerate() {
+                insert_rows(conn, d, INSERT, vec![row(m)])
+                    .await
+                    .map_err(|e| (k, e))?;
+            }
+            return Err((0, batch_error));
+        }
+    }
     Ok(made)
 }
 

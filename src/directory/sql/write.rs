@@ -17,7 +17,12 @@ pub(crate) fn json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-async fn exec(conn: &mut AnyConnection, d: Dialect, q: &str, args: Vec<Arg>) -> Result<u64> {
+pub(crate) async fn exec(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    q: &str,
+    args: Vec<Arg>,
+) -> Result<u64> {
     Ok(exec_raw(conn, d, q, args)
         .await
         .map_err(db_err)?
