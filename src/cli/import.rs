@@ -185,9 +185,13 @@ fn show_plan(ctx: &Context, plan: &Plan, applied: bool) -> Result<()> {
         }
         return output::json(&doc);
     }
+    // One write for the lines of a large plan, not one per line.
+    let mut lines = String::with_capacity(plan.steps.len() * 48);
     for step in &plan.steps {
-        println!("{}", step.line());
+        lines.push_str(&step.line());
+        lines.push('\n');
     }
+    print!("{lines}");
     let n = |v: u64| v.to_string();
     let line = if plan.is_empty() {
         ctx.lang.fmt(Msg::ImportNothing, &[&n(s.unchanged)])
