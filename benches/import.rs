@@ -311,13 +311,17 @@ fn peers() {
         "0",
         "--aliases",
         "0",
+        "--maxquota",
+        "500",
+        "--quota",
+        "100000",
     ]);
     let start = Instant::now();
     for i in 0..COUNT {
         pfa.add_mailbox(
             &format!("user{i}@peer.example"),
             "correct horse staple 42",
-            1024,
+            100,
         );
     }
     let took = start.elapsed();
