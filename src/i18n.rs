@@ -210,7 +210,7 @@ catalogue! {
     KeyApply => "apply", "appliquer";
     KeyClear => "clear", "effacer";
     HelpTitle => "Keys", "Touches";
-    HelpCommands => "Commands: :domains  :mailboxes  :audit  :hooks  :help  :q", "Commandes : :domains  :mailboxes  :audit  :hooks  :help  :q";
+    HelpCommands => "Commands: :domains  :mailboxes  :audit  :hooks  :import FILE  :help  :q", "Commandes : :domains  :mailboxes  :audit  :hooks  :import FICHIER  :help  :q";
     // Forms
     FormAddDomain => "Add domain", "Ajouter un domaine";
     FormEditDomain => "Edit domain {}", "Modifier le domaine {}";
@@ -398,6 +398,12 @@ catalogue! {
     ImportPlanSaved => "plan saved to {}; apply it with: postier import --apply-plan {}", "plan enregistré dans {} ; appliquez-le avec : postier import --apply-plan {}";
     ImportPasswordsWritten => "{} generated passwords written to {}", "{} mots de passe générés écrits dans {}";
     ExportWrote => "exported {} domains, {} alias domains, {} mailboxes, {} aliases to {}", "exporté {} domaines, {} domaines alias, {} boîtes, {} alias dans {}";
+    ImportUsage => "usage: :import FILE (a postier YAML or CSV file)", "usage : :import FICHIER (un fichier YAML ou CSV de postier)";
+    ImportTitle => "import {}", "import {}";
+    ImportPlanning => "planning the import of {}…", "préparation de l'import de {}…";
+    ImportApplying => "applying…", "application…";
+    ImportNeedsCli => "rows say password: generate: import this file with postier import --passwords-out FILE", "des lignes disent password: generate : importez ce fichier avec postier import --passwords-out FICHIER";
+    ButtonApply => "Apply", "Appliquer";
     // DNS self-check (`dns check`): findings and fixes
     DnsLookupFailed => "{} could not be looked up ({}); the result is unknown, try again later.", "{} n'a pas pu être résolu ({}) ; résultat inconnu, réessayez plus tard.";
     DnsSkipNotOffered => "The service does not offer this; nothing to check.", "Le service ne propose pas cela ; rien à vérifier.";

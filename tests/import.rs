@@ -560,6 +560,10 @@ fn an_import_is_one_transaction_on_sql() {
         let (stdout, stderr) = env.run(&["import", &file], 1);
         assert!(stdout.is_empty(), "{stdout}");
         assert!(stderr.contains("refused by the test"), "{stderr}");
+        assert!(
+            stderr.contains(" of 60: mailbox.add m50@example.org)"),
+            "the refused change is named: {stderr}"
+        );
         assert!(stderr.contains("nothing changed"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert_eq!(
@@ -1178,4 +1182,60 @@ fn bad_rows_read_in_french() {
             .contains("(ajoutez pual@jardin.example aux fichiers, ou vérifiez l'orthographe)"),
         "{err}"
     );
+}
+
+/// On OpenLDAP an import applies change by change (mailbox creations a
+/// few at a time): killed at a random point, it leaves some of its changes
+/// made; running it again converges to the same directory, each change
+/// made and audited exactly once.
+#[test]
+fn an_import_killed_on_openldap_converges_when_run_again() {
+    use std::time::{Duration, Instant};
+    const MAILBOXES: usize = 150;
+    const KILLS: usize = 6;
+    let Some(env) = Env::ldap() else { return };
+    env.ok(&["db", "migrate"]);
+    let file_for = |k: usize| {
+        let mut yaml = format!("domains:\n- name: kill{k}.example\nmailboxes:\n");
+        for n in 0..MAILBOXES {
+            yaml.push_str(&format!(
+                "- address: m{n}@kill{k}.example\n  password: '{HASH}'\n"
+            ));
+        }
+        env.write(&format!("kill{k}.yaml"), &yaml)
+    };
+    // How long a whole import takes here: the kills land within it.
+    let probe = file_for(KILLS);
+    let start = Instant::now();
+    env.ok(&["import", &probe]);
+    let whole = start.elapsed();
+    let mut audit = env.audit_len();
+    assert_eq!(audit, MAILBOXES + 1);
+    for k in 0..KILLS {
+        let file = file_for(k);
+        let mut child = env
+            .std_cmd()
+            .args(["import", &file])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let at = whole.mul_f64(0.1 + rand::random::<f64>() * 0.8);
+        std::thread::sleep(at.min(Duration::from_secs(20)));
+        let _ = child.kill();
+        let _ = child.wait();
+        env.ok(&["import", &file]);
+        let (stdout, _) = env.run(&["import", &file, "--plan", "--detailed-exitcode"], 0);
+        assert!(stdout.starts_with("nothing to change"), "{stdout}");
+        let domain = format!("kill{k}.example");
+        let listed = env.json(&["mailbox", "list", &domain]);
+        assert_eq!(listed.as_array().unwrap().len(), MAILBOXES, "{domain}");
+        let now = env.audit_len();
+        assert_eq!(
+            now - audit,
+            MAILBOXES + 1,
+            "{domain}: every change audited once, resumed or not"
+        );
+        audit = now;
+    }
 }

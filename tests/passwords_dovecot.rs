@@ -72,3 +72,86 @@ fn postier_verifies_dovecot_hashes() {
         assert!(!verify(&wrong, &h).unwrap(), "{scheme:?}");
     }
 }
+
+/// Every scheme postier accepts on import, each made by `doveadm pw -s`,
+/// with whether `mailbox show` must call it weak. `MD5` is Dovecot's name
+/// for MD5-CRYPT and is stored under that name.
+const IMPORTED: [(&str, &str, bool); 18] = [
+    ("SHA512-CRYPT", "SHA512-CRYPT", false),
+    ("SHA256-CRYPT", "SHA256-CRYPT", false),
+    ("BLF-CRYPT", "BLF-CRYPT", false),
+    ("ARGON2ID", "ARGON2ID", false),
+    ("ARGON2I", "ARGON2I", false),
+    ("MD5-CRYPT", "MD5-CRYPT", true),
+    ("MD5", "MD5-CRYPT", true),
+    ("CRYPT", "CRYPT", true),
+    ("SSHA512", "SSHA512", true),
+    ("SSHA256", "SSHA256", true),
+    ("SSHA", "SSHA", true),
+    ("SHA512", "SHA512", true),
+    ("SHA256", "SHA256", true),
+    ("SHA", "SHA", true),
+    ("SHA1", "SHA1", true),
+    ("SMD5", "SMD5", true),
+    ("PLAIN-MD5", "PLAIN-MD5", true),
+    ("LDAP-MD5", "LDAP-MD5", true),
+];
+
+fn doveadm_verifies(doveadm: &str, stored: &str, password: &str) -> bool {
+    Command::new(doveadm)
+        .args(["pw", "-t", stored, "-p", password])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn every_scheme_accepted_on_import_is_one_dovecot_verifies() {
+    let Some(doveadm) = doveadm() else { return };
+    let password = "legacy system pw 42";
+    for (made_as, stored_as, weak) in IMPORTED {
+        let out = Command::new(doveadm)
+            .args(["pw", "-s", made_as, "-p", password])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "doveadm pw -s {made_as}");
+        let made = String::from_utf8(out.stdout).unwrap();
+        let h = PasswordHash::parse(made.trim())
+            .unwrap_or_else(|e| panic!("{made_as}: {} refused: {e}", made.trim()));
+        assert_eq!(h.scheme(), stored_as, "{made_as}");
+        assert_eq!(h.is_weak(), weak, "{made_as} weak?");
+        // What postier stores is what Dovecot checks the member against.
+        assert!(
+            doveadm_verifies(doveadm, h.as_str(), password),
+            "{made_as}: Dovecot does not verify the stored {}",
+            h.as_str()
+        );
+        assert!(
+            !doveadm_verifies(doveadm, h.as_str(), "another password"),
+            "{made_as}: Dovecot verifies a wrong password"
+        );
+    }
+    // KNOWN_SCHEMES is exactly what this test covers.
+    let mut covered: Vec<&str> = IMPORTED.iter().map(|(m, _, _)| *m).collect();
+    covered.sort_unstable();
+    covered.dedup();
+    let mut known = postier::model::KNOWN_SCHEMES.to_vec();
+    known.sort_unstable();
+    assert_eq!(covered, known);
+}
+
+#[test]
+fn legacy_digests_of_the_wrong_shape_are_refused() {
+    for (bad, why) in [
+        ("{SHA512}c2hvcnQ=", "64-byte digest"),
+        ("{SSHA}c2hvcnQ=", "20-byte digest then a salt"),
+        ("{SHA256}not-base64!", "base64"),
+        ("{PLAIN}secret password", "password_plain"),
+        ("{CLEARTEXT}secret password", "password_plain"),
+    ] {
+        let e = PasswordHash::parse(bad).expect_err(bad);
+        let text = format!("{e}: {}", e.hint.clone().unwrap_or_default());
+        assert!(text.contains(why), "{bad}: {text}");
+    }
+}

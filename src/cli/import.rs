@@ -59,15 +59,22 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
                 )));
         }
     }
-    let plan = match import::make_plan(&current, &desired, &prune).await {
+    let bar = super::progress_bar::Bar::on_stderr();
+    let progress = bar.reporter();
+    let plan = match import::make_plan(&current, &desired, &prune, &progress).await {
         Ok(p) if errors.is_empty() => p,
-        Ok(_) => return Ok(bad_rows(ctx, &errors)),
+        Ok(_) => {
+            bar.finish();
+            return Ok(bad_rows(ctx, &errors));
+        }
         Err(more) => {
+            bar.finish();
             errors.extend(more);
             return Ok(bad_rows(ctx, &errors));
         }
     };
     if args.plan {
+        bar.finish();
         show_plan(ctx, &plan, false)?;
         let code = if args.detailed_exitcode && !plan.is_empty() {
             EXIT_PENDING
@@ -77,7 +84,8 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(code));
     }
     if let Some(out) = &args.plan_out {
-        let ready = import::prepare(&plan, ctx.ops.scheme()).await?;
+        let ready = import::prepare(&plan, ctx.ops.scheme(), &progress).await?;
+        bar.finish();
         write_passwords(ctx, args.passwords_out.as_deref(), &ready.generated)?;
         let saved = SavedPlan::new(&plan, &ready, ctx.ops.directory().describe());
         let text = serde_json::to_string_pretty(&saved)
@@ -91,15 +99,18 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if plan.is_empty() {
+        bar.finish();
         show_plan(ctx, &plan, true)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let ready = import::prepare(&plan, ctx.ops.scheme()).await?;
+    let ready = import::prepare(&plan, ctx.ops.scheme(), &progress).await?;
     // The passwords are written before the mailboxes exist: once applied,
     // a lost password file could not be made again.
     let passwords = args.passwords_out.as_deref();
     write_passwords(ctx, passwords, &ready.generated)?;
-    if let Err(e) = import::apply(&ctx.ops, &ready.changes).await {
+    let applied = import::apply(&ctx.ops, &ready.changes, &*progress).await;
+    bar.finish();
+    if let Err(e) = applied {
         if ctx.ops.directory().atomic_batches()
             && let Some(path) = passwords.filter(|_| !ready.generated.is_empty())
         {
@@ -117,7 +128,10 @@ async fn apply_saved(ctx: &Context, path: &Path) -> Result<ExitCode> {
     let saved = SavedPlan::parse(&shown, &read_text(path)?)?;
     saved.check_fresh(&ctx.ops).await?;
     let changes: Vec<_> = saved.steps.iter().map(|s| s.change.clone()).collect();
-    import::apply(&ctx.ops, &changes).await?;
+    let bar = super::progress_bar::Bar::on_stderr();
+    let applied = import::apply(&ctx.ops, &changes, &*bar.reporter()).await;
+    bar.finish();
+    applied?;
     let count = |op| {
         saved
             .steps
@@ -171,9 +185,13 @@ fn show_plan(ctx: &Context, plan: &Plan, applied: bool) -> Result<()> {
         }
         return output::json(&doc);
     }
+    // One write for the lines of a large plan, not one per line.
+    let mut lines = String::with_capacity(plan.steps.len() * 48);
     for step in &plan.steps {
-        println!("{}", step.line());
+        lines.push_str(&step.line());
+        lines.push('\n');
     }
+    print!("{lines}");
     let n = |v: u64| v.to_string();
     let line = if plan.is_empty() {
         ctx.lang.fmt(Msg::ImportNothing, &[&n(s.unchanged)])

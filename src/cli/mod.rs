@@ -14,6 +14,7 @@ mod import;
 mod mail;
 mod mailbox;
 mod output;
+mod progress_bar;
 mod stack;
 
 pub use args::{Cli, ColorChoice, Command};

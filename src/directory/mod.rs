@@ -36,11 +36,23 @@ pub trait Directory: Send + Sync {
 
     /// Applies `changes` in order, each with its audit entry and journal
     /// event. SQL backends apply them in one transaction: all or nothing.
-    /// This default, which the LDAP backend uses, applies them one by one
-    /// through [`Directory::apply`], each resumable on its own: a failure
-    /// stops the batch with the changes before it made, and a re-run of
-    /// the same import plans only what is left.
+    /// The default, which the LDAP backend uses, applies them one by one
+    /// through [`Directory::apply`] (see [`Directory::apply_all_reporting`]).
     async fn apply_all(&self, changes: &[Change], actor: &str) -> Result<Vec<Applied>> {
+        self.apply_all_reporting(changes, actor, &|_| {}).await
+    }
+
+    /// [`Directory::apply_all`], calling `progress` with how many of the
+    /// changes are done as it goes. This default applies them one by one,
+    /// each resumable on its own: a failure stops the batch with the
+    /// changes before it made, and a re-run of the same import plans only
+    /// what is left.
+    async fn apply_all_reporting(
+        &self,
+        changes: &[Change],
+        actor: &str,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<Vec<Applied>> {
         let mut applied = Vec::with_capacity(changes.len());
         for (i, change) in changes.iter().enumerate() {
             match self.apply(change, actor).await {
@@ -57,6 +69,7 @@ pub trait Directory: Send + Sync {
                     return Err(e.about(what));
                 }
             }
+            progress(i + 1);
         }
         Ok(applied)
     }

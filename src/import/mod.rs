@@ -6,7 +6,7 @@
 //! against the integrity rules and limits, so every bad row is reported
 //! before anything is written; the plan is applied through [`Ops`] in one
 //! batch ([`Ops::apply_all`]: one transaction on SQL). Nothing here prints:
-//! the front-ends draw plans, errors and progress.
+//! the front-ends draw plans, errors and progress ([`progress`]).
 //!
 //! A plan can be saved ([`SavedPlan`]) with the version of every object it
 //! read, and applied later only if none of them changed since.
@@ -14,6 +14,7 @@
 pub mod format;
 pub mod peers;
 pub mod plan;
+pub mod progress;
 pub mod rows;
 
 use crate::error::{Error, Result};
@@ -21,9 +22,11 @@ use crate::model::*;
 use crate::ops::Ops;
 use crate::password::{self, Password, Scheme};
 use plan::{Current, Draft, Op, Pending, Plan};
+use progress::{Counter, Phase, Reporter};
 use rows::{Desired, Kind, PasswordValue, RowError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Reads files (name shown in errors, text) into what their good rows ask
 /// for, and every problem found in the others (planning the good rows
@@ -63,8 +66,18 @@ pub async fn current(ops: &Ops) -> Result<Current> {
     ))
 }
 
-/// Maps `f` over `items` on every core (password hashing and checking).
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// Maps `f` over `items` on every core (password hashing and checking),
+/// counting each item done.
+fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    counter: &Counter<'_>,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let f = |item: &T| {
+        let out = f(item);
+        counter.step();
+        out
+    };
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -92,6 +105,7 @@ pub async fn make_plan(
     current: &Current,
     desired: &Desired,
     prune: &[DomainName],
+    progress: &Arc<Reporter>,
 ) -> Result<Plan, Vec<RowError>> {
     let checks: Vec<(Address, Password, PasswordHash)> = desired
         .mailboxes
@@ -104,8 +118,12 @@ pub async fn make_plan(
             _ => None,
         })
         .collect();
+    let progress = Arc::clone(progress);
     let verified: HashSet<Address> = tokio::task::spawn_blocking(move || {
-        let ok = par_map(&checks, |(_, p, h)| password::verify(p, h).unwrap_or(false));
+        let counter = Counter::start(Phase::Verify, checks.len(), &*progress);
+        let ok = par_map(&checks, &counter, |(_, p, h)| {
+            password::verify(p, h).unwrap_or(false)
+        });
         checks
             .into_iter()
             .zip(ok)
@@ -126,7 +144,7 @@ pub struct Ready {
 }
 
 /// Hashes the plan's pending passwords with `scheme` on every core.
-pub async fn prepare(plan: &Plan, scheme: Scheme) -> Result<Ready> {
+pub async fn prepare(plan: &Plan, scheme: Scheme, progress: &Arc<Reporter>) -> Result<Ready> {
     let jobs: Vec<(usize, Password, bool)> = plan
         .steps
         .iter()
@@ -144,8 +162,10 @@ pub async fn prepare(plan: &Plan, scheme: Scheme) -> Result<Ready> {
             })
         })
         .collect();
+    let progress = Arc::clone(progress);
     let hashed = tokio::task::spawn_blocking(move || {
-        let hashes = par_map(&jobs, |(_, p, _)| password::hash(p, scheme));
+        let counter = Counter::start(Phase::Hash, jobs.len(), &*progress);
+        let hashes = par_map(&jobs, &counter, |(_, p, _)| password::hash(p, scheme));
         jobs.into_iter().zip(hashes).collect::<Vec<_>>()
     })
     .await
@@ -204,11 +224,13 @@ fn take(
 }
 
 /// Applies prepared changes in one batch through the gate.
-pub async fn apply(ops: &Ops, changes: &[Change]) -> Result<Vec<Applied>> {
+pub async fn apply(ops: &Ops, changes: &[Change], progress: &Reporter) -> Result<Vec<Applied>> {
     if changes.is_empty() {
         return Ok(Vec::new());
     }
-    ops.apply_all(changes).await.map_err(|e| {
+    let counter = Counter::start(Phase::Apply, changes.len(), progress);
+    let done = |n: usize| counter.set(n);
+    ops.apply_all_reporting(changes, &done).await.map_err(|e| {
         if ops.directory().atomic_batches() {
             let hint = match &e.hint {
                 Some(h) => format!("{h}; the import was rolled back, nothing changed"),

@@ -16,7 +16,66 @@ pub const KNOWN_SCHEMES: &[&str] = &[
     "SSHA512",
     "SSHA256",
     "SSHA",
+    // Legacy digests other systems keep, for import only (all weak).
+    "SHA512",
+    "SHA256",
+    "SHA",
+    "SHA1",
+    "SMD5",
+    "PLAIN-MD5",
+    "LDAP-MD5",
+    "MD5",
 ];
+
+/// The digest size in bytes of each legacy digest scheme, and whether a
+/// salt follows it (Dovecot's `{SSHA…}`/`{SMD5}`: digest then salt).
+const DIGESTS: &[(&str, usize, bool)] = &[
+    ("SHA512", 64, false),
+    ("SHA256", 32, false),
+    ("SHA", 20, false),
+    ("SHA1", 20, false),
+    ("PLAIN-MD5", 16, false),
+    ("LDAP-MD5", 16, false),
+    ("SSHA512", 64, true),
+    ("SSHA256", 32, true),
+    ("SSHA", 20, true),
+    ("SMD5", 16, true),
+];
+
+/// Checks a legacy digest the way Dovecot decodes it: base64, or hex for
+/// the unsalted ones, of the digest's size (plus a salt when salted).
+fn check_digest(scheme: &str, hash: &str) -> std::result::Result<(), String> {
+    use base64::Engine;
+    let Some((_, size, salted)) = DIGESTS.iter().find(|(s, _, _)| *s == scheme) else {
+        return Ok(());
+    };
+    if !salted && hash.len() == size * 2 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(hash)
+        .map_err(|_| {
+            format!("a {{{scheme}}} hash must be base64 (or hex), as doveadm pw writes it")
+        })?;
+    let fits = if *salted {
+        bytes.len() > *size
+    } else {
+        bytes.len() == *size
+    };
+    if fits {
+        Ok(())
+    } else if *salted {
+        Err(format!(
+            "a {{{scheme}}} hash holds a {size}-byte digest then a salt, this one {} bytes",
+            bytes.len()
+        ))
+    } else {
+        Err(format!(
+            "a {{{scheme}}} hash holds a {size}-byte digest, this one {} bytes",
+            bytes.len()
+        ))
+    }
+}
 
 /// Bare crypt(3) prefixes and the Dovecot scheme that verifies each.
 const BARE_PREFIXES: &[(&str, &str)] = &[
@@ -45,7 +104,22 @@ impl PasswordHash {
         let (scheme, hash) = rest
             .split_once('}')
             .ok_or_else(|| Error::invalid(what, "does not start with {SCHEME}").with_hint(hint))?;
-        let scheme_upper = scheme.to_ascii_uppercase();
+        let mut scheme_upper = scheme.to_ascii_uppercase();
+        if scheme_upper == "MD5" {
+            // Dovecot's {MD5} is MD5-CRYPT (slapd's {MD5} is another thing:
+            // the one name stored keeps the two apart).
+            scheme_upper = "MD5-CRYPT".to_string();
+        }
+        if matches!(
+            scheme_upper.as_str(),
+            "PLAIN" | "CLEAR" | "CLEARTEXT" | "PLAIN-TRUNC"
+        ) {
+            return Err(Error::invalid(
+                what,
+                format!("{{{scheme}}} is the password itself, not a hash"),
+            )
+            .with_hint("import it as password_plain: postier hashes it"));
+        }
         if !KNOWN_SCHEMES.contains(&scheme_upper.as_str()) {
             return Err(
                 Error::invalid(what, format!("scheme {{{scheme}}} is not supported"))
@@ -75,6 +149,7 @@ impl PasswordHash {
                 format!("a {{{scheme_upper}}} hash must start with {prefix}"),
             ));
         }
+        check_digest(&scheme_upper, hash).map_err(|why| Error::invalid(what, why))?;
         Ok(PasswordHash(format!("{{{scheme_upper}}}{hash}")))
     }
 
@@ -104,10 +179,8 @@ impl PasswordHash {
     /// Is this a scheme too weak to keep (MD5, unsalted or fast hashes)?
     /// Its members should be asked to change password.
     pub fn is_weak(&self) -> bool {
-        matches!(
-            self.scheme(),
-            "MD5-CRYPT" | "CRYPT" | "SSHA" | "SSHA256" | "SSHA512"
-        )
+        let scheme = self.scheme();
+        matches!(scheme, "MD5-CRYPT" | "CRYPT") || DIGESTS.iter().any(|(s, _, _)| *s == scheme)
     }
 
     /// Builds from a scheme and a hash made by postier itself.

@@ -106,6 +106,16 @@ impl Ops {
     /// resumably on LDAP (see [`Directory::apply_all`]). Each change gets
     /// its audit entry and journal event, as from the CLI.
     pub async fn apply_all(&self, changes: &[Change]) -> Result<Vec<Applied>> {
+        self.apply_all_reporting(changes, &|_| {}).await
+    }
+
+    /// [`Ops::apply_all`], calling `progress` with how many changes are
+    /// done as it goes.
+    pub async fn apply_all_reporting(
+        &self,
+        changes: &[Change],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<Vec<Applied>> {
         for change in changes {
             let what = format!("{} {}", change.action(), change.object());
             match change {
@@ -126,7 +136,9 @@ impl Ops {
                 }
             }
         }
-        self.dir.apply_all(changes, &self.actor.user).await
+        self.dir
+            .apply_all_reporting(changes, &self.actor.user, progress)
+            .await
     }
 
     async fn apply(&self, change: Change) -> Result<Applied> {

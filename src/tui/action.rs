@@ -128,6 +128,10 @@ pub enum Job {
     EditAlias(Alias, AliasPatch),
     SetAliasActive(Alias, bool),
     RemoveAlias(AliasAddress),
+    /// Reads a file and plans its import against the directory.
+    PlanImport(std::path::PathBuf),
+    /// Applies a planned import (passwords hashed first).
+    ApplyImport(std::sync::Arc<crate::import::plan::Plan>),
 }
 
 /// What a job reports back.
@@ -152,6 +156,12 @@ pub enum Outcome {
     Conflict(Box<Conflict>),
     /// A change was refused or failed.
     Failed(Error),
+    /// The plan of `:import FILE`, or its bad rows.
+    ImportPlanned(Box<super::state::ImportView>),
+    /// `:import` could not plan (the file unreadable, the directory down).
+    ImportFailed(Error),
+    /// An import was applied (its summary line) or failed.
+    Imported(Result<String, Error>),
 }
 
 /// Someone changed an object between the user reading it and their change.

@@ -121,6 +121,14 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
             }
             Err(e) => Outcome::Failed(e.clone()),
         },
+        Job::PlanImport(path) => match &services.ops {
+            Some(ops) => super::import::plan(ops, services.lang, &path).await,
+            None => no_directory(services),
+        },
+        Job::ApplyImport(plan) => match &services.ops {
+            Some(ops) => super::import::apply(ops, services.lang, &plan).await,
+            None => no_directory(services),
+        },
         job => match &services.ops {
             Some(ops) => run_directory_job(ops, job).await,
             None => no_directory(services),
@@ -151,7 +159,9 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
         | Job::LoadHooks
         | Job::RetryHook(..)
         | Job::SkipHook(..)
-        | Job::RemoveDomain(..) => unreachable!("these jobs run in run_job"),
+        | Job::RemoveDomain(..)
+        | Job::PlanImport(_)
+        | Job::ApplyImport(_) => unreachable!("these jobs run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
         Job::LoadMailboxes(domain) => {

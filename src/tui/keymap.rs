@@ -518,6 +518,8 @@ pub fn contexts(state: &State) -> Vec<Ctx> {
             return ctx;
         }
         Some(Overlay::Confirm(_) | Overlay::Conflict(_)) => return vec![C::Dialog],
+        // The import plan scrolls like a list; its buttons are a dialog's.
+        Some(Overlay::Import(_)) => return vec![C::Dialog, C::List],
         Some(Overlay::Typed(_)) => return vec![C::Typed],
         Some(Overlay::Help | Overlay::Error(_) | Overlay::Password { .. }) => {
             return vec![C::Modal];

@@ -12,6 +12,7 @@
 pub mod action;
 mod event_loop;
 pub mod forms;
+mod import;
 mod jobs;
 pub mod keymap;
 pub mod render;

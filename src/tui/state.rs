@@ -433,6 +433,39 @@ pub enum Overlay {
         subject: String,
         password: Password,
     },
+    /// `:import FILE`: the plan, or the file's bad rows.
+    Import(Box<ImportView>),
+}
+
+/// The plan of `:import FILE` in a scrollable view, applied only on
+/// confirmation (Cancel focused when it opens); or, when the file has bad
+/// rows, every one of them with nothing to apply.
+#[derive(Debug, Clone)]
+pub struct ImportView {
+    pub file: String,
+    /// A line per change (`+ mailbox …`), or per bad row (`FILE:LINE: …`).
+    pub lines: Vec<String>,
+    /// The summary line under them.
+    pub summary: String,
+    /// What Apply applies; none when there is nothing to apply.
+    pub plan: Option<std::sync::Arc<crate::import::plan::Plan>>,
+    /// First line shown.
+    pub scroll: usize,
+    /// 0: Cancel, 1: Apply.
+    pub focus: usize,
+    /// Apply was chosen and runs.
+    pub applying: bool,
+    /// Why the apply failed, shown in the view.
+    pub error: Option<String>,
+}
+
+impl ImportView {
+    /// Lines of the plan a view of `height` lines shows.
+    pub fn clamp(&mut self, height: usize) {
+        self.scroll = self
+            .scroll
+            .min(self.lines.len().saturating_sub(height.max(1)));
+    }
 }
 
 /// A short message at the bottom that fades after a few seconds.

@@ -17,6 +17,9 @@ pub const AUDIT_LIMIT: u64 = 500;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
+    if super::import::on_action(state, &mut fx, &action) {
+        return fx;
+    }
     match action {
         Action::Tick => {
             tick(state);
@@ -341,6 +344,15 @@ fn reload_after_change(state: &mut State, fx: &mut Vec<Effect>) {
 fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
     state.jobs = state.jobs.saturating_sub(1);
     match outcome {
+        outcome @ (Outcome::ImportPlanned(_) | Outcome::ImportFailed(_) | Outcome::Imported(_)) => {
+            let applied = matches!(outcome, Outcome::Imported(Ok(_)));
+            if let Some((text, error)) = super::import::on_outcome(state, outcome) {
+                flash(state, text, error);
+            }
+            if applied {
+                reload_after_change(state, fx);
+            }
+        }
         Outcome::Domains(r) => {
             state.data.domains.set(r);
             rebuild_keys(state, ListId::Domains);
@@ -713,6 +725,14 @@ fn command(state: &mut State, fx: &mut Vec<Effect>, text: &str) {
         }
         "help" | "h" | "?" => {
             state.overlay = Some(Overlay::Help);
+            return;
+        }
+        text if text == "import" || text.starts_with("import ") => {
+            let file = text.strip_prefix("import").unwrap_or_default();
+            if let Some(message) = super::import::command(state, fx, file) {
+                let usage = file.trim().is_empty() || !state.may_manage();
+                flash(state, message, usage);
+            }
             return;
         }
         "domains" | "domain" | "dom" | "d" => View::Domains,

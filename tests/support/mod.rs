@@ -20,6 +20,8 @@
 //!   in as.
 //! - [`borg`]: a directory, mail root, borg repository and `[backup]`
 //!   config in a temp dir, and the postier binary run on them.
+//! - [`postfixadmin`]: a throwaway PostfixAdmin (its schema and its CLI)
+//!   on SQLite, for imports from it.
 
 // Every test crate compiles all helpers but uses only some of them.
 #![allow(dead_code)]
@@ -33,6 +35,7 @@ pub mod knot;
 pub mod mailstack;
 pub mod pg;
 pub mod ports;
+pub mod postfixadmin;
 pub mod services;
 pub mod slapd;
 pub mod sql;

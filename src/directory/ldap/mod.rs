@@ -17,6 +17,7 @@
 //! Values are escaped in exactly two places: DNs in [`dit`] (RFC 4514) and
 //! filters in [`filter`] (RFC 4515).
 
+mod batch;
 mod conn;
 mod dit;
 mod entry;
@@ -224,6 +225,15 @@ impl Directory for LdapDirectory {
         let mut run = Run::fresh(&self.parts, change, actor);
         let outcome = write::converge(&mut run).await;
         run.finish(outcome).await
+    }
+
+    async fn apply_all_reporting(
+        &self,
+        changes: &[Change],
+        actor: &str,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<Vec<Applied>> {
+        batch::apply_all(self, changes, actor, progress).await
     }
 
     async fn domain(&self, name: &DomainName) -> Result<Domain> {

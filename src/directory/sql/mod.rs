@@ -6,6 +6,7 @@
 //! Integers are stored as 64-bit (flags 0/1) so one decoder serves all
 //! three databases.
 
+pub(crate) mod batch;
 pub(crate) mod hooks;
 pub(crate) mod read;
 pub(crate) mod write;
@@ -332,7 +333,13 @@ impl Directory for SqlDirectory {
 
     async fn apply(&self, change: &Change, actor: &str) -> Result<Applied> {
         let mut tx = self.begin().await?;
-        let outcome = write::apply(&mut tx, self.dialect, change, actor).await;
+        let mut records = write::Records::default();
+        let mut outcome = write::apply(&mut tx, self.dialect, change, actor, &mut records).await;
+        if outcome.is_ok()
+            && let Err(e) = records.write(&mut tx, self.dialect).await
+        {
+            outcome = Err(e);
+        }
         match outcome {
             Ok(applied) => {
                 tx.commit().await.map_err(|e| self.err(e))?;
@@ -350,30 +357,34 @@ impl Directory for SqlDirectory {
         true
     }
 
-    async fn apply_all(&self, changes: &[Change], actor: &str) -> Result<Vec<Applied>> {
+    async fn apply_all_reporting(
+        &self,
+        changes: &[Change],
+        actor: &str,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<Vec<Applied>> {
         let mut tx = self.begin().await?;
-        let mut applied = Vec::with_capacity(changes.len());
-        for (i, change) in changes.iter().enumerate() {
-            match write::apply(&mut tx, self.dialect, change, actor).await {
-                Ok(a) => applied.push(a),
-                Err(e) => {
-                    let _ = tx.rollback().await;
-                    // Say which change of the batch was refused.
-                    let e = self.explain(e);
-                    let what = format!(
-                        "{} (change {} of {}: {} {})",
-                        e.what,
-                        i + 1,
-                        changes.len(),
-                        change.action(),
-                        change.object()
-                    );
-                    return Err(e.about(what));
-                }
+        match batch::apply_all(&mut tx, self.dialect, changes, actor, progress).await {
+            Ok(applied) => {
+                tx.commit().await.map_err(|e| self.err(e))?;
+                Ok(applied)
+            }
+            Err((i, e)) => {
+                let _ = tx.rollback().await;
+                // Say which change of the batch was refused.
+                let e = self.explain(e);
+                let change = &changes[i.min(changes.len().saturating_sub(1))];
+                let what = format!(
+                    "{} (change {} of {}: {} {})",
+                    e.what,
+                    i + 1,
+                    changes.len(),
+                    change.action(),
+                    change.object()
+                );
+                Err(e.about(what))
             }
         }
-        tx.commit().await.map_err(|e| self.err(e))?;
-        Ok(applied)
     }
 
     async fn domain(&self, name: &DomainName) -> Result<Domain> {

@@ -9,15 +9,20 @@ use crate::model::*;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Value {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-async fn exec(conn: &mut AnyConnection, d: Dialect, q: &str, args: Vec<Arg>) -> Result<u64> {
+pub(crate) async fn exec(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    q: &str,
+    args: Vec<Arg>,
+) -> Result<u64> {
     Ok(exec_raw(conn, d, q, args)
         .await
         .map_err(db_err)?
@@ -59,19 +64,19 @@ async fn insert_new(
 }
 
 /// A bound value (the `Any` driver takes owned values).
-enum Arg {
+pub(crate) enum Arg {
     Text(String),
     Int(i64),
     Null,
 }
 
-fn t(s: impl ToString) -> Arg {
+pub(crate) fn t(s: impl ToString) -> Arg {
     Arg::Text(s.to_string())
 }
-fn i(v: impl TryInto<i64>) -> Arg {
+pub(crate) fn i(v: impl TryInto<i64>) -> Arg {
     Arg::Int(v.try_into().unwrap_or(i64::MAX))
 }
-fn b(v: bool) -> Arg {
+pub(crate) fn b(v: bool) -> Arg {
     Arg::Int(v as i64)
 }
 
@@ -85,18 +90,133 @@ pub(crate) async fn record(
     before: Option<Value>,
     after: Option<Value>,
 ) -> Result<()> {
-    let at = now();
-    let object = change.object();
-    let opt = |v: &Option<Value>| v.as_ref().map(t).unwrap_or(Arg::Null);
-    exec(
-        conn,
-        d,
-        "INSERT INTO audit_log (at, actor, action, object, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)",
-        vec![t(&at), t(actor), t(change.action()), t(&object), opt(&before), opt(&after)],
-    )
-    .await?;
-    let payload = serde_json::json!({ "actor": actor, "before": before, "after": after });
-    append_journal(conn, d, &at, change.action(), &object, payload).await
+    let mut records = Records::default();
+    records.push(change, actor, before, after);
+    records.write(conn, d).await
+}
+
+/// The audit entries and journal events of the changes made in one
+/// transaction, in the order of the changes, written together (a few
+/// multi-row INSERTs) just before it commits. Nothing in the transaction
+/// reads them back, so writing them last changes nothing but the time.
+#[derive(Default)]
+pub(crate) struct Records {
+    entries: Vec<Record>,
+}
+
+struct Record {
+    at: String,
+    actor: String,
+    action: &'static str,
+    object: String,
+    before: Option<Value>,
+    after: Option<Value>,
+}
+
+impl Records {
+    pub(crate) fn push(
+        &mut self,
+        change: &Change,
+        actor: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) {
+        self.entries.push(Record {
+            at: now(),
+            actor: actor.to_string(),
+            action: change.action(),
+            object: change.object(),
+            before,
+            after,
+        });
+    }
+
+    /// Writes every entry and event held, in order, and forgets them.
+    pub(crate) async fn write(&mut self, conn: &mut AnyConnection, d: Dialect) -> Result<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let entries = std::mem::take(&mut self.entries);
+        let opt = |v: &Option<Value>| v.as_ref().map(t).unwrap_or(Arg::Null);
+        let audit = entries
+            .iter()
+            .map(|r| {
+                vec![
+                    t(&r.at),
+                    t(&r.actor),
+                    t(r.action),
+                    t(&r.object),
+                    opt(&r.before),
+                    opt(&r.after),
+                ]
+            })
+            .collect();
+        insert_rows(
+            conn,
+            d,
+            "INSERT INTO audit_log (at, actor, action, object, before_json, after_json) VALUES ",
+            audit,
+        )
+        .await?;
+        if d != Dialect::Sqlite {
+            // Ids become visible in journal order only if they are taken one
+            // writer at a time and held to the commit (SQLite's BEGIN
+            // IMMEDIATE already does that): the hooks' cursors rely on it.
+            exec(
+                conn,
+                d,
+                "UPDATE journal_writer SET n = n + 1 WHERE id = 1",
+                vec![],
+            )
+            .await?;
+        }
+        if d == Dialect::Postgres {
+            // Delivered at commit (not at all on rollback): wakes `hooks watch`.
+            exec(conn, d, "NOTIFY postier_journal", vec![]).await?;
+        }
+        let journal = entries
+            .into_iter()
+            .map(|r| {
+                let payload =
+                    serde_json::json!({ "actor": r.actor, "before": r.before, "after": r.after });
+                vec![t(&r.at), t(r.action), t(&r.object), t(payload)]
+            })
+            .collect();
+        insert_rows(
+            conn,
+            d,
+            "INSERT INTO journal (at, event, object, payload) VALUES ",
+            journal,
+        )
+        .await
+    }
+}
+
+/// How many values one statement binds at most: under SQLite's limit
+/// (32,766) and far under PostgreSQL's and MariaDB's (65,535).
+const MAX_BINDS: usize = 8_000;
+
+/// Runs `head` (`INSERT INTO t (a, b) VALUES `) over `rows`, as many rows
+/// per statement as [`MAX_BINDS`] allows. The rows go in their order, so
+/// generated ids follow it.
+pub(crate) async fn insert_rows(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    head: &str,
+    rows: Vec<Vec<Arg>>,
+) -> Result<()> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let per_statement = (MAX_BINDS / width.max(1)).max(1);
+    let tuple = format!("({})", vec!["?"; width].join(", "));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
+        let q = format!("{head}{}", vec![tuple.as_str(); chunk.len()].join(", "));
+        exec(conn, d, &q, chunk.into_iter().flatten().collect()).await?;
+    }
+    Ok(())
 }
 
 /// Appends one event to the journal (a change's, or one of postier's own
@@ -162,23 +282,14 @@ async fn update_versioned(
 }
 
 /// Records a change that turned `before` into `after`.
-async fn record_edit<T: serde::Serialize>(
-    conn: &mut AnyConnection,
-    d: Dialect,
+fn record_edit<T: serde::Serialize>(
+    records: &mut Records,
     change: &Change,
     actor: &str,
     before: &T,
     after: &T,
-) -> Result<()> {
-    record(
-        conn,
-        d,
-        change,
-        actor,
-        Some(json(before)),
-        Some(json(after)),
-    )
-    .await
+) {
+    records.push(change, actor, Some(json(before)), Some(json(after)));
 }
 
 /// The object read, or "not found" naming `what`.
@@ -186,7 +297,11 @@ fn found<T>(read: Option<T>, what: &str) -> Result<T> {
     read.ok_or_else(|| Error::not_found(what))
 }
 
-async fn locked_domain(conn: &mut AnyConnection, d: Dialect, name: &DomainName) -> Result<Domain> {
+pub(crate) async fn locked_domain(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    name: &DomainName,
+) -> Result<Domain> {
     match read::domain(conn, d, name, true).await? {
         Some(domain) => Ok(domain),
         None => match read::alias_domain(conn, d, name, false).await? {
@@ -276,11 +391,14 @@ async fn aliases_targeting(
     Ok(found)
 }
 
+/// Applies `change`; its audit entry and journal event join `records`,
+/// for the caller to write before the commit.
 pub async fn apply(
     conn: &mut AnyConnection,
     d: Dialect,
     change: &Change,
     actor: &str,
+    records: &mut Records,
 ) -> Result<Applied> {
     match change {
         Change::AddDomain { name, settings } => {
@@ -312,7 +430,7 @@ pub async fn apply(
             )
             .await?;
             let domain = found(read::domain(conn, d, name, false).await?, &what)?;
-            record(conn, d, change, actor, None, Some(json(&domain))).await?;
+            records.push(change, actor, None, Some(json(&domain)));
             Ok(Applied::Domain(domain))
         }
 
@@ -348,7 +466,7 @@ pub async fn apply(
             )
             .await?;
             let after = locked_domain(conn, d, name).await?;
-            record_edit(conn, d, change, actor, &before, &after).await?;
+            record_edit(records, change, actor, &before, &after);
             Ok(Applied::Domain(after))
         }
 
@@ -396,7 +514,7 @@ pub async fn apply(
                 .await?;
             }
             exec(conn, d, "DELETE FROM domains WHERE name = ?", vec![t(name)]).await?;
-            record(conn, d, change, actor, Some(before_json), None).await?;
+            records.push(change, actor, Some(before_json), None);
             Ok(Applied::DomainRemoved(removal))
         }
 
@@ -428,7 +546,7 @@ pub async fn apply(
             let created = read::alias_domain(conn, d, name, false)
                 .await?
                 .ok_or_else(|| Error::not_found(format!("alias domain {name}")))?;
-            record(conn, d, change, actor, None, Some(json(&created))).await?;
+            records.push(change, actor, None, Some(json(&created)));
             Ok(Applied::AliasDomain(created))
         }
 
@@ -465,7 +583,7 @@ pub async fn apply(
             )
             .await?;
             let after = found(read::alias_domain(conn, d, name, false).await?, &what)?;
-            record_edit(conn, d, change, actor, &before, &after).await?;
+            record_edit(records, change, actor, &before, &after);
             Ok(Applied::AliasDomain(after))
         }
 
@@ -480,7 +598,7 @@ pub async fn apply(
                 vec![t(name)],
             )
             .await?;
-            record(conn, d, change, actor, Some(json(&before)), None).await?;
+            records.push(change, actor, Some(json(&before)), None);
             Ok(Applied::Removed)
         }
 
@@ -539,7 +657,7 @@ pub async fn apply(
                 ],
             )
             .await?;
-            record(conn, d, change, actor, None, Some(json(&created))).await?;
+            records.push(change, actor, None, Some(json(&created)));
             Ok(Applied::Mailbox(created))
         }
 
@@ -585,15 +703,7 @@ pub async fn apply(
             {
                 map.insert("password_changed".into(), Value::Bool(true));
             }
-            record(
-                conn,
-                d,
-                change,
-                actor,
-                Some(json(&before)),
-                Some(after_json),
-            )
-            .await?;
+            records.push(change, actor, Some(json(&before)), Some(after_json));
             Ok(Applied::Mailbox(after))
         }
 
@@ -639,7 +749,7 @@ pub async fn apply(
                 let names: Vec<String> = detached.iter().map(|a| a.address.to_string()).collect();
                 map.insert("detached_from".into(), json(&names));
             }
-            record(conn, d, change, actor, Some(before_json), None).await?;
+            records.push(change, actor, Some(before_json), None);
             Ok(Applied::Removed)
         }
 
@@ -668,7 +778,7 @@ pub async fn apply(
             let created = read::alias(conn, d, address, false)
                 .await?
                 .ok_or_else(|| Error::not_found(format!("alias {address}")))?;
-            record(conn, d, change, actor, None, Some(json(&created))).await?;
+            records.push(change, actor, None, Some(json(&created)));
             Ok(Applied::Alias(created))
         }
 
@@ -719,7 +829,7 @@ pub async fn apply(
             .await?;
             write_targets(conn, d, address, &targets).await?;
             let after = found(read::alias(conn, d, address, false).await?, &what)?;
-            record_edit(conn, d, change, actor, &before, &after).await?;
+            record_edit(records, change, actor, &before, &after);
             Ok(Applied::Alias(after))
         }
 
@@ -740,7 +850,7 @@ pub async fn apply(
                 vec![t(address)],
             )
             .await?;
-            record(conn, d, change, actor, Some(json(&before)), None).await?;
+            records.push(change, actor, Some(json(&before)), None);
             Ok(Applied::Removed)
         }
     }

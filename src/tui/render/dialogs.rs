@@ -21,7 +21,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 /// A bordered box of at most `width` x `height`, centred, cleared.
-fn dialog(
+pub(super) fn dialog(
     frame: &mut Frame,
     state: &State,
     area: Rect,
@@ -341,7 +341,7 @@ fn holdings_lines(state: &State, holdings: &Loaded<Holdings>) -> Vec<(String, bo
 }
 
 /// A row of buttons, the focused one in brackets.
-fn buttons(state: &State, labels: &[Msg], focus: usize) -> Line<'static> {
+pub(super) fn buttons(state: &State, labels: &[Msg], focus: usize) -> Line<'static> {
     let mut spans = Vec::new();
     for (n, label) in labels.iter().enumerate() {
         let label = state.t(*label);

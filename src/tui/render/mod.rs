@@ -5,6 +5,7 @@
 mod chrome;
 mod detail;
 mod dialogs;
+mod import;
 mod tables;
 
 use super::state::{MIN_HEIGHT, MIN_WIDTH, Overlay, State, View};
@@ -54,6 +55,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Some(Overlay::Password { subject, password }) => {
             dialogs::password(frame, state, subject, password.expose(), area)
         }
+        Some(Overlay::Import(view)) => import::import(frame, state, view, area),
     }
 }
 
