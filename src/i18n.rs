@@ -210,7 +210,7 @@ catalogue! {
     KeyApply => "apply", "appliquer";
     KeyClear => "clear", "effacer";
     HelpTitle => "Keys", "Touches";
-    HelpCommands => "Commands: :domains  :mailboxes  :audit  :hooks  :import FILE  :help  :q", "Commandes : :domains  :mailboxes  :audit  :hooks  :import FICHIER  :help  :q";
+    HelpCommands => "Commands: :domains  :mailboxes  :audit  :hooks  :import FILE  :q", "Commandes : :domains  :mailboxes  :audit  :hooks  :import FICHIER  :q";
     // Forms
     FormAddDomain => "Add domain", "Ajouter un domaine";
     FormEditDomain => "Edit domain {}", "Modifier le domaine {}";
