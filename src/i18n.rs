@@ -502,6 +502,14 @@ catalogue! {
     CliHookRetry => "{}: event {} will be tried again", "{} : l'événement {} sera réessayé";
     CliHookSkipped => "{}: event {} skipped (not delivered to this hook)", "{} : événement {} sauté (non livré à ce crochet)";
     CliHookTest => "{}: test event {}", "{} : événement de test {}";
+    // Health (monitoring checks in the TUI)
+    ViewHealth => "Health", "Santé";
+    KeyHealth => "health", "santé";
+    HealthOk => "OK", "OK";
+    HealthWarning => "WARNING", "ATTENTION";
+    HealthCritical => "CRITICAL", "CRITIQUE";
+    HealthUnknown => "UNKNOWN", "INCONNU";
+    HealthNoDetail => "Nothing more to say.", "Rien de plus à dire.";
 }
 
 #[cfg(test)]

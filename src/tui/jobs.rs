@@ -98,6 +98,18 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
                 .await;
             Outcome::DomainUsage(usage)
         }
+        Job::LoadHealth(full) => {
+            let Some(ops) = &services.ops else {
+                return no_directory(services);
+            };
+            let monitor = crate::monitor::Monitor::new(
+                services.dns.config().clone(),
+                Ok(ops.clone()),
+                services.lang,
+            )
+            .with_quota_reader(services.quota.clone());
+            Outcome::Health(monitor.health(full).await)
+        }
         job => match &services.ops {
             Some(ops) => run_directory_job(ops, job).await,
             None => no_directory(services),
@@ -121,6 +133,7 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
         | Job::RotateDkim { .. }
         | Job::LoadUsage(..)
         | Job::LoadDomainUsage(_)
+        | Job::LoadHealth(_)
         | Job::RemoveDomain(..) => unreachable!("these jobs run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
