@@ -147,7 +147,10 @@ fn fixture() -> Env {
             0,
         );
     };
-    env.run(&["domain", "add", "example.org", "--quota", "10G"], 0);
+    env.run(
+        &["domain", "add", "example.org", "--quota", "10G", "--default-quota", "1M"],
+        0,
+    );
     env.run(&["domain", "add", "radio-libre.fr"], 0);
     env.run(&["domain", "add", "old.example"], 0);
     env.run(&["domain", "disable", "old.example"], 0);

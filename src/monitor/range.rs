@@ -35,10 +35,11 @@ pub struct Range {
 }
 
 impl Range {
-    /// `~:max`: alert above `max`.
+    /// `max` (that is `0:max`): alert above `max` — or below 0, which
+    /// counts, ages and percentages never are.
     pub fn above(max: f64) -> Range {
         Range {
-            start: None,
+            start: Some(0.0),
             end: Some(max),
             inside: false,
         }
