@@ -109,6 +109,8 @@ fn run(dir: &Path, args: &[&str]) {
 
 /// Runs once: wall time, peak RSS in MB (of this very child, by wait4),
 /// exit code.
+// The child is reaped by wait4 (which also gives its rusage), not Child::wait.
+#[allow(clippy::zombie_processes)]
 fn measure(dir: &Path, args: &[&str]) -> (Duration, f64, i32) {
     let start = Instant::now();
     let child = command(dir, args)

@@ -148,7 +148,15 @@ fn fixture() -> Env {
         );
     };
     env.run(
-        &["domain", "add", "example.org", "--quota", "10G", "--default-quota", "1M"],
+        &[
+            "domain",
+            "add",
+            "example.org",
+            "--quota",
+            "10G",
+            "--default-quota",
+            "1M",
+        ],
         0,
     );
     env.run(&["domain", "add", "radio-libre.fr"], 0);
@@ -401,12 +409,11 @@ fn check_hooks_in_each_state() {
         "[[hooks]]\nname = \"audit\"\nevents = [\"*\"]\ncommand = [\"true\"]\n",
     );
     let run = |args: &[&str], code: i32| {
-        let out = expect(
+        expect(
             env.cmd_with(&audit_only).args(args).output().unwrap(),
             args,
             code,
-        );
-        out
+        )
     };
     let out = run(&["check", "hooks"], 0);
     assert!(
