@@ -39,6 +39,7 @@ pub struct Config {
     /// The file this was read from, if any.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    pub monitor: MonitorConfig,
     /// `[backup]` as written; emptied into `backup` once checked.
     #[serde(rename = "backup")]
     pub raw_backup: Option<backup::RawBackup>,
@@ -458,6 +459,53 @@ pub struct PasswordConfig {
     pub scheme: Scheme,
 }
 
+/// `[monitor]`: what `postier metrics` and `postier check` count as a
+/// problem when no `-w`/`-c` says otherwise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// A mailbox whose usage is above this share of its quota is "near
+    /// quota" (`postier_mailboxes_near_quota`, `check quota`'s warning).
+    pub near_quota_percent: u8,
+    /// The longest `metrics --dns` and `check dns` wait for the DNS
+    /// self-check of every domain (`30s`, `2m`); what is not done by then
+    /// is unknown.
+    pub dns_deadline: String,
+}
+
+impl MonitorConfig {
+    /// `dns_deadline` as a duration (checked when the config is read).
+    pub fn dns_deadline(&self) -> Result<std::time::Duration> {
+        match hooks::parse_duration(&self.dns_deadline) {
+            Ok(d) if !d.is_zero() => Ok(d),
+            Ok(_) => Err(Error::invalid(
+                "[monitor] dns_deadline",
+                "must be more than 0",
+            )),
+            Err(why) => Err(Error::invalid("[monitor] dns_deadline", why)),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(1..=100).contains(&self.near_quota_percent) {
+            return Err(Error::invalid(
+                format!("[monitor] near_quota_percent {}", self.near_quota_percent),
+                "is not a percentage from 1 to 100",
+            ));
+        }
+        self.dns_deadline().map(drop)
+    }
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            near_quota_percent: 90,
+            dns_deadline: "50s".into(),
+        }
+    }
+}
+
 /// Who may do what. With no `[access]` table at all, whoever can open the
 /// directory is an admin (the file or database permissions are the gate);
 /// once the table exists, a user it does not name is refused.
@@ -505,6 +553,10 @@ impl Config {
         })?;
         config.source = Some(path.to_path_buf());
         config.hooks = hooks::check_all(std::mem::take(&mut config.raw_hooks)).map_err(|e| {
+            let about = format!("{what}: {}", e.what);
+            e.about(about)
+        })?;
+        config.monitor.check().map_err(|e| {
             let about = format!("{what}: {}", e.what);
             e.about(about)
         })?;

@@ -568,6 +568,14 @@ catalogue! {
     BackupKept => "kept {} ({}): {}", "gardée : {} ({}) : {}";
     BackupRefused => "refused {} ({}): {}", "refusée : {} ({}) : {}";
     BackupPruneDone => "pruned {} archive(s), {} kept", "{} archive(s) élaguée(s), {} gardée(s)";
+    // Health (monitoring checks in the TUI)
+    ViewHealth => "Health", "Santé";
+    KeyHealth => "health", "santé";
+    HealthOk => "OK", "OK";
+    HealthWarning => "WARNING", "ATTENTION";
+    HealthCritical => "CRITICAL", "CRITIQUE";
+    HealthUnknown => "UNKNOWN", "INCONNU";
+    HealthNoDetail => "Nothing more to say.", "Rien de plus à dire.";
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod import;
 pub mod mailer;
 pub mod model;
+pub mod monitor;
 pub mod ops;
 pub mod password;
 pub mod stack;

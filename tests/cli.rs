@@ -1434,14 +1434,24 @@ fn postier_is_not_dumpable() {
         .and_then(|l| l.split_whitespace().next())
         .unwrap()
         .to_string();
-    let environ_owner = std::fs::metadata(format!("/proc/{pid}/environ"))
-        .unwrap()
-        .uid();
+    // Found right after its exec, postier may not have reached main yet:
+    // it must turn non-dumpable while it waits on the silent server.
+    let owner = || {
+        std::fs::metadata(format!("/proc/{pid}/environ"))
+            .map(|m| m.uid())
+            .ok()
+    };
+    let mut environ_owner = owner();
+    while environ_owner != Some(0) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        environ_owner = owner();
+    }
     let _ = std::process::Command::new("kill").arg(&pid).status();
     let _ = child.wait();
     assert_ne!(uid, "0", "it runs as nobody");
     assert_eq!(
-        environ_owner, 0,
+        environ_owner,
+        Some(0),
         "non-dumpable: /proc/{pid} belongs to root"
     );
 }

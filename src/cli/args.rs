@@ -102,6 +102,11 @@ pub enum Command {
     Import(ImportArgs),
     /// Write the directory as a desired-state file (YAML or CSV).
     Export(ExportArgs),
+    /// Prometheus metrics (text format) for node_exporter's textfile collector.
+    Metrics(super::monitor::MetricsArgs),
+    /// A monitoring-plugins check (Nagios, Icinga): backup, hooks, quota, dns
+    /// or directory. Exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Check(super::monitor::CheckArgs),
     /// Back up every mailbox with borg, restore one, purge removed ones once saved.
     #[command(subcommand)]
     Backup(BackupCmd),

@@ -13,6 +13,7 @@ mod hooks;
 mod import;
 mod mail;
 mod mailbox;
+mod monitor;
 mod output;
 mod progress_bar;
 mod stack;
@@ -35,7 +36,13 @@ pub const EXIT_USAGE: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e),
+        Err(e) => {
+            let args: Vec<String> = std::env::args().collect();
+            if monitor::is_check(&args) && !is_help(&e) {
+                return monitor::usage_unknown(&usage_line(&e));
+            }
+            return usage_error(e);
+        }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -64,14 +71,19 @@ pub fn exit_code(e: &Error) -> u8 {
     }
 }
 
+/// Is this clap "error" a help or version text?
+fn is_help(e: &clap::Error) -> bool {
+    use clap::error::ErrorKind as K;
+    matches!(
+        e.kind(),
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+    )
+}
+
 /// Clap's own errors, on one line in postier's form (help and version
 /// print as usual).
 fn usage_error(e: clap::Error) -> ExitCode {
-    use clap::error::ErrorKind as K;
-    if matches!(
-        e.kind(),
-        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
+    if is_help(&e) {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
@@ -225,6 +237,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await
                 .map(|()| ExitCode::SUCCESS);
         }
+        // Monitoring reports a directory that is down rather than failing.
+        Command::Metrics(args) => return monitor::metrics(&cli, args).await,
+        Command::Check(args) => return Ok(monitor::check(&cli, args).await),
         _ => {}
     }
     let ctx = Context::open(&cli).await?;
@@ -249,7 +264,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 )?;
             }
         }
-        Command::Dns(_) | Command::Dkim(_) | Command::Tui { .. } => {}
+        Command::Dns(_)
+        | Command::Dkim(_)
+        | Command::Tui { .. }
+        | Command::Metrics(_)
+        | Command::Check(_) => {}
         Command::Audit {
             limit,
             actor,

@@ -26,6 +26,13 @@ pub trait Directory: Send + Sync {
     /// Creates or upgrades the schema.
     async fn migrate(&self) -> Result<()>;
 
+    /// The schema version the store is at, beside the newest this postier
+    /// knows; none for backends without numbered migrations (LDAP checks
+    /// its schema when connecting).
+    async fn schema_version(&self) -> Result<Option<SchemaVersion>> {
+        Ok(None)
+    }
+
     /// Applies one change with its audit entry (by `actor`) and journal event.
     async fn apply(&self, change: &Change, actor: &str) -> Result<Applied>;
 
@@ -111,6 +118,14 @@ pub trait Directory: Send + Sync {
         object: &str,
         payload: serde_json::Value,
     ) -> Result<()>;
+}
+
+/// A store's schema version (its newest applied migration) and the
+/// newest one this postier ships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaVersion {
+    pub applied: i64,
+    pub expected: i64,
 }
 
 /// What opening a SQLite directory does when its file is not there.

@@ -49,6 +49,9 @@ pub trait QuotaUsageReader: Send + Sync {
     /// mailboxes whose data is still there included: it is what the disk
     /// holds).
     async fn domain_usage(&self, domain: &DomainName) -> QuotaUsage;
+    /// Every maildir of `domain` with its usage, read in one pass (for
+    /// monitoring, which looks at every mailbox at once).
+    async fn domain_maildirs(&self, domain: &DomainName) -> Result<DomainMaildirs, String>;
 }
 
 /// The reader `[stack] quota_usage` names.
@@ -94,44 +97,101 @@ impl QuotaUsageReader for Maildirsize {
             Err(why) => QuotaUsage::Unknown(why),
         }
     }
+
+    async fn domain_maildirs(&self, domain: &DomainName) -> Result<DomainMaildirs, String> {
+        self.read_domain(domain).await
+    }
 }
 
 impl Maildirsize {
     /// Sums `mail_root/<domain>/*/maildirsize`; a maildir without one has
     /// had no mail delivered.
     async fn sum_domain(&self, domain: &DomainName) -> Result<u64, String> {
-        if !tokio::fs::metadata(&self.mail_root)
+        self.read_domain(domain).await?.total()
+    }
+
+    /// Reads `mail_root/<domain>/*/maildirsize`, maildir by maildir, on a
+    /// blocking thread (one task per domain, not one per file: monitoring
+    /// reads every maildir of the service).
+    async fn read_domain(&self, domain: &DomainName) -> Result<DomainMaildirs, String> {
+        let root = self.mail_root.clone();
+        let domain = domain.clone();
+        tokio::task::spawn_blocking(move || read_domain_blocking(&root, &domain))
             .await
-            .is_ok_and(|m| m.is_dir())
-        {
-            return Err(format!(
-                "the mail root {} is not a directory on this machine",
-                self.mail_root.display()
-            ));
-        }
-        let dir = self.mail_root.join(domain.as_ascii());
-        let mut entries = match tokio::fs::read_dir(&dir).await {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
-        };
-        let mut total = 0u64;
-        loop {
-            let entry = match entries.next_entry().await {
-                Ok(Some(entry)) => entry,
-                Ok(None) => return Ok(total),
-                Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
-            };
-            let file = entry.path().join("maildirsize");
-            match tokio::fs::read_to_string(&file).await {
-                Ok(text) => match sum_maildirsize(&text) {
-                    Some(bytes) => total = total.saturating_add(bytes),
-                    None => return Err(format!("{} is not in maildir++ form", file.display())),
-                },
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+            .map_err(|e| format!("reading the maildirs stopped: {e}"))?
+    }
+}
+
+fn read_domain_blocking(root: &Path, domain: &DomainName) -> Result<DomainMaildirs, String> {
+    if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
+        return Err(format!(
+            "the mail root {} is not a directory on this machine",
+            root.display()
+        ));
+    }
+    let mut found = DomainMaildirs::default();
+    let dir = root.join(domain.as_ascii());
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let file = entry.path().join("maildirsize");
+        let usage = match std::fs::read_to_string(&file) {
+            Ok(text) => match sum_maildirsize(&text) {
+                Some(bytes) => QuotaUsage::UsedBytes(bytes),
+                None => QuotaUsage::Unknown(format!("{} is not in maildir++ form", file.display())),
+            },
+            // No file: no mail delivered yet (or not a maildir).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                continue;
             }
-        }
+            Err(e) => QuotaUsage::Unknown(format!("cannot read {}: {e}", file.display())),
+        };
+        let maildir = format!(
+            "{}/{}/",
+            domain.as_ascii(),
+            entry.file_name().to_string_lossy()
+        );
+        found.maildirs.insert(maildir, usage);
+    }
+    Ok(found)
+}
+
+/// The maildirs of a domain that hold a usage file, each with its usage,
+/// keyed by the maildir as [`crate::model::Mailbox::maildir`] holds it
+/// (`<domain>/<local part>/`). A maildir not listed has had no mail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainMaildirs {
+    pub maildirs: std::collections::BTreeMap<String, QuotaUsage>,
+}
+
+impl DomainMaildirs {
+    /// What the domain's maildirs hold together, or why that is not known.
+    pub fn total(&self) -> Result<u64, String> {
+        self.maildirs
+            .values()
+            .try_fold(0u64, |sum, usage| match usage {
+                QuotaUsage::UsedBytes(b) => Ok(sum.saturating_add(*b)),
+                QuotaUsage::Unknown(why) => Err(why.clone()),
+            })
+    }
+
+    /// The usage of one maildir (stored form, trailing `/` or not): none
+    /// read yet is no mail yet.
+    pub fn usage(&self, maildir: &str) -> QuotaUsage {
+        let key = format!("{}/", maildir.trim_end_matches('/'));
+        self.maildirs
+            .get(&key)
+            .cloned()
+            .unwrap_or(QuotaUsage::UsedBytes(0))
     }
 }
 
@@ -146,6 +206,10 @@ impl QuotaUsageReader for NotRead {
 
     async fn domain_usage(&self, _: &DomainName) -> QuotaUsage {
         QuotaUsage::Unknown(NOT_READ.into())
+    }
+
+    async fn domain_maildirs(&self, _: &DomainName) -> Result<DomainMaildirs, String> {
+        Err(NOT_READ.into())
     }
 }
 
@@ -214,6 +278,10 @@ mod tests {
             reader.usage("example.org/a/").await,
             QuotaUsage::UsedBytes(1000)
         );
+        let each = reader.domain_maildirs(&domain).await.unwrap();
+        assert_eq!(each.usage("example.org/a"), QuotaUsage::UsedBytes(1000));
+        assert_eq!(each.usage("example.org/c/"), QuotaUsage::UsedBytes(0));
+        assert_eq!(each.total(), Ok(1024));
         let other = DomainName::parse("nothing-yet.org").unwrap();
         assert_eq!(reader.domain_usage(&other).await, QuotaUsage::UsedBytes(0));
         // A mail root that is not here is not "empty".

@@ -41,6 +41,8 @@ pub enum Action {
     Recheck,
     /// Advances the open domain's DKIM key rotation by one step.
     Rotate,
+    /// Opens the Health view (the monitoring checks).
+    OpenHealth,
     // -- inside forms, prompts and dialogs --
     NextField,
     PrevField,
@@ -96,6 +98,9 @@ pub enum Job {
     LoadAllMailboxes,
     LoadAliases(DomainName),
     LoadAudit(u64),
+    /// The monitoring checks (`postier check`) but DNS, which the domain
+    /// list shows domain by domain; `true`: the quota too (every maildir).
+    LoadHealth(bool),
     /// Each hook's delivery state.
     LoadHooks,
     /// Tries a hook's stuck event again now.
@@ -147,6 +152,7 @@ pub enum Outcome {
     AllMailboxes(Result<Vec<MailboxRow>, Error>),
     Aliases(DomainName, Result<Vec<Alias>, Error>),
     Audit(Result<Vec<AuditEntry>, Error>),
+    Health(Vec<crate::monitor::check::CheckOutcome>),
     Hooks(Result<Vec<crate::hooks::HookStatus>, Error>),
     Holdings(DomainName, Result<Holdings, Error>),
     Forwarders(Address, Result<Holdings, Error>),

@@ -103,6 +103,18 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
                 .await;
             Outcome::DomainUsage(usage)
         }
+        Job::LoadHealth(full) => {
+            let Some(ops) = &services.ops else {
+                return no_directory(services);
+            };
+            let monitor = crate::monitor::Monitor::new(
+                services.dns.config().clone(),
+                Ok(ops.clone()),
+                services.lang,
+            )
+            .with_quota_reader(services.quota.clone());
+            Outcome::Health(monitor.health(full).await)
+        }
         Job::LoadHooks => Outcome::Hooks(match &services.hooks {
             Ok(hooks) => hooks.status(HOOK_ATTEMPTS).await.map(|s| s.hooks),
             Err(e) => Err(e.clone()),
@@ -156,6 +168,7 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
         | Job::RotateDkim { .. }
         | Job::LoadUsage(..)
         | Job::LoadDomainUsage(_)
+        | Job::LoadHealth(_)
         | Job::LoadHooks
         | Job::RetryHook(..)
         | Job::SkipHook(..)

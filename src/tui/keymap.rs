@@ -459,6 +459,14 @@ pub static BINDINGS: &[Binding] = &[
     // Everywhere outside text fields.
     b(
         C::Global,
+        &[k('H')],
+        Action::OpenHealth,
+        Msg::KeyHealth,
+        0,
+        N::Admin,
+    ),
+    b(
+        C::Global,
         &[code(K::Esc)],
         Action::Back,
         Msg::KeyBack,
@@ -538,7 +546,7 @@ fn view_contexts(state: &State) -> Vec<Ctx> {
     match state.view() {
         View::Domains => ctx.push(C::Domains),
         View::Mailboxes => ctx.push(C::Mailboxes),
-        View::Audit => {}
+        View::Audit | View::Health => {}
         View::Hooks => ctx.push(C::Hooks),
         View::Domain { tab, .. } => {
             ctx.push(match tab {

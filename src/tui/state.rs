@@ -10,6 +10,7 @@ use crate::dns::DomainReport;
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
 use crate::model::*;
+use crate::monitor::check::{CheckOutcome, State as CheckState};
 use crate::ops::dns::KeyStatus;
 use crate::ops::{Actor, Role};
 use crate::password::Password;
@@ -27,6 +28,8 @@ pub enum View {
     },
     Mailboxes,
     Audit,
+    /// The monitoring checks (`postier check`), with their states.
+    Health,
     /// Each hook's delivery state (admins).
     Hooks,
 }
@@ -64,6 +67,7 @@ pub enum ListId {
     DomainDkim,
     AllMailboxes,
     Audit,
+    Health,
     Hooks,
 }
 
@@ -157,6 +161,9 @@ pub struct Data {
     /// The current DNS round: checks of one round share their answers; a
     /// re-check or a refresh starts a new one.
     pub dns_round: u64,
+    /// The monitoring checks, as the header's health word and the Health
+    /// view show them.
+    pub health: Loaded<Vec<CheckOutcome>>,
 }
 
 /// One list's cursor, scroll offset and filter.
@@ -587,6 +594,7 @@ impl State {
             View::Domains => Some(ListId::Domains),
             View::Mailboxes => Some(ListId::AllMailboxes),
             View::Audit => Some(ListId::Audit),
+            View::Health => Some(ListId::Health),
             View::Hooks => Some(ListId::Hooks),
             View::Domain { tab, .. } => match tab {
                 Tab::Mailboxes => Some(ListId::DomainMailboxes),
@@ -623,6 +631,7 @@ impl State {
             Some(ListId::DomainDns) => 9,
             Some(ListId::DomainDkim) => 11,
             Some(ListId::Audit | ListId::Hooks) => 8,
+            Some(ListId::Health) => 8,
             _ => return 0,
         };
         (self.height / 3).clamp(least, 14)
@@ -646,6 +655,19 @@ impl State {
 
     pub fn too_small(&self) -> bool {
         self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+    }
+
+    /// The worst state of the monitoring checks, once they are in:
+    /// critical, then warning, then unknown.
+    pub fn health(&self) -> Option<CheckState> {
+        let checks = self.data.health.value.as_ref()?;
+        let rank = |s: CheckState| match s {
+            CheckState::Ok => 0,
+            CheckState::Unknown => 1,
+            CheckState::Warning => 2,
+            CheckState::Critical => 3,
+        };
+        checks.iter().map(|c| c.state).max_by_key(|s| rank(*s))
     }
 
     /// The open domain, when a domain view is on top.

@@ -33,7 +33,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 list.clamp(height);
             }
         }
-        Action::Start => load_view(state, &mut fx, false),
+        Action::Start => {
+            load_view(state, &mut fx, false);
+            load_health(state, &mut fx, false);
+        }
+        Action::OpenHealth => open_health(state, &mut fx),
         Action::Done(outcome) => on_outcome(state, &mut fx, outcome),
         Action::Quit => fx.push(Effect::Quit),
         Action::Suspend => fx.push(Effect::Suspend),
@@ -58,6 +62,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Refresh => {
             forget_dns(state);
             load_view(state, &mut fx, true);
+            if *state.view() != View::Health {
+                load_health(state, &mut fx, false);
+            }
             flash(state, state.t(Msg::Refreshed).to_string(), false);
         }
         Action::Up => move_cursor(state, |s, _, _| s.saturating_sub(1)),
@@ -236,11 +243,35 @@ fn load_view(state: &mut State, fx: &mut Vec<Effect>, force: bool) {
             state.data.audit.loading = true;
             run(state, fx, Job::LoadAudit(AUDIT_LIMIT));
         }
+        View::Health => load_health(state, fx, true),
         View::Hooks => {
             state.data.hooks.loading = true;
             run(state, fx, Job::LoadHooks);
         }
     }
+}
+
+/// Runs the monitoring checks (admins: the hooks' state is theirs), for
+/// the header's health word (the quick ones) and the Health view (`full`:
+/// the quota too).
+fn load_health(state: &mut State, fx: &mut Vec<Effect>, full: bool) {
+    if state.is_admin() {
+        state.data.health.loading = true;
+        run(state, fx, Job::LoadHealth(full));
+    }
+}
+
+/// Opens the Health view over the domain list.
+fn open_health(state: &mut State, fx: &mut Vec<Effect>) {
+    if !state.is_admin() {
+        let text = state.t(Msg::NotForRole).to_string();
+        flash(state, text, true);
+        return;
+    }
+    state.stack.truncate(1);
+    state.stack.push(View::Health);
+    load_view(state, fx, false);
+    rebuild_keys(state, ListId::Health);
 }
 
 /// Before a refresh: forgets the DNS results on screen, so that they are
@@ -252,7 +283,7 @@ fn forget_dns(state: &mut State) {
         View::Domain { name, .. } => {
             state.data.dns.remove(&name);
         }
-        View::Mailboxes | View::Audit | View::Hooks => {}
+        View::Mailboxes | View::Audit | View::Health | View::Hooks => {}
     }
 }
 
@@ -426,6 +457,19 @@ fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
             state.data.audit.set(r);
             rebuild_keys(state, ListId::Audit);
         }
+        Outcome::Health(checks) => {
+            // The quick checks and the full set may come back in any
+            // order: each answer replaces the checks it holds.
+            let mut all = state.data.health.value.take().unwrap_or_default();
+            for check in checks {
+                match all.iter_mut().find(|c| c.kind == check.kind) {
+                    Some(old) => *old = check,
+                    None => all.push(check),
+                }
+            }
+            state.data.health.set(Ok(all));
+            rebuild_keys(state, ListId::Health);
+        }
         Outcome::Hooks(r) => {
             state.data.hooks.set(r);
             rebuild_keys(state, ListId::Hooks);
@@ -557,7 +601,7 @@ fn search_key(state: &State, id: ListId, i: usize) -> Option<String> {
             .as_ref()?
             .get(i)
             .map(|e| e.object.clone()),
-        ListId::DomainDns | ListId::DomainDkim | ListId::Hooks => None,
+        ListId::DomainDns | ListId::DomainDkim | ListId::Health | ListId::Hooks => None,
     };
     if let Some(ascii) = ascii.filter(|a| a.contains("xn--")) {
         key.push(' ');
@@ -659,7 +703,7 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
             }
         }
         View::Mailboxes | View::Domain { .. } => edit(state),
-        View::Audit => {}
+        View::Audit | View::Health => {}
         View::Hooks => open_hook_event(state),
     }
 }
@@ -738,6 +782,10 @@ fn command(state: &mut State, fx: &mut Vec<Effect>, text: &str) {
         "domains" | "domain" | "dom" | "d" => View::Domains,
         "mailboxes" | "mailbox" | "mb" | "m" if state.may_manage() => View::Mailboxes,
         "audit" | "log" if state.is_admin() => View::Audit,
+        "health" | "checks" | "check" => {
+            open_health(state, fx);
+            return;
+        }
         "hooks" | "hook" if state.is_admin() => View::Hooks,
         "mailboxes" | "mailbox" | "mb" | "m" | "audit" | "log" | "hooks" | "hook" => {
             let text = state.t(Msg::NotForRole).to_string();

@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(slapd ldap-utils postgresql mariadb-server postfix postfix-ldap postfix-pgsql
       postfix-mysql postfix-sqlite dovecot-core dovecot-imapd dovecot-lmtpd dovecot-ldap
       dovecot-pgsql dovecot-mysql dovecot-sqlite knot knot-dnsutils dnsutils swaks
-      borgbackup sqlite3 tmux hyperfine openssl openssh-server socat
+      borgbackup sqlite3 tmux hyperfine openssl openssh-server socat prometheus
       postfixadmin php-cli php-sqlite3)
 
 missing=()

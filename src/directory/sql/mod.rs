@@ -320,6 +320,24 @@ impl Directory for SqlDirectory {
         })
     }
 
+    async fn schema_version(&self) -> Result<Option<super::SchemaVersion>> {
+        let migrator = match self.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATOR,
+            Dialect::Postgres => &POSTGRES_MIGRATOR,
+            Dialect::Mysql => &MYSQL_MIGRATOR,
+        };
+        let expected = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+        Ok(Some(super::SchemaVersion {
+            applied: applied.unwrap_or(0),
+            expected,
+        }))
+    }
+
     async fn record_job_event(
         &self,
         event: &str,

@@ -44,12 +44,20 @@ pub fn header(frame: &mut Frame, state: &State, area: Rect) {
     } else {
         String::new()
     };
+    // The monitoring checks' worst state, in a word (H opens them).
+    let health = state.health().map(|s| {
+        let (word, status) = super::tables::health_state(s);
+        Span::styled(format!(" {} ", state.t(word)), theme.status(status))
+    });
+    let health_width = health.as_ref().map_or(0, |h| h.content.width());
     let used: usize = left.iter().map(|s| s.content.width()).sum();
-    let room = (area.width as usize).saturating_sub(used + right.width());
+    let room = (area.width as usize).saturating_sub(used + right.width() + health_width);
     left.push(Span::raw(truncate_start(&state.backend, room)));
-    let fill = (area.width as usize)
-        .saturating_sub(left.iter().map(|s| s.content.width()).sum::<usize>() + right.width());
+    let fill = (area.width as usize).saturating_sub(
+        left.iter().map(|s| s.content.width()).sum::<usize>() + right.width() + health_width,
+    );
     left.push(Span::raw(" ".repeat(fill)));
+    left.extend(health);
     left.push(Span::raw(right));
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header()), area);
 }
@@ -84,6 +92,7 @@ pub fn breadcrumbs(frame: &mut Frame, state: &State, area: Rect) {
             View::Domains => parts.push(state.t(Msg::ViewDomains).into()),
             View::Mailboxes => parts.push(state.t(Msg::ViewMailboxes).into()),
             View::Audit => parts.push(state.t(Msg::ViewAudit).into()),
+            View::Health => parts.push(state.t(Msg::ViewHealth).into()),
             View::Hooks => parts.push(state.t(Msg::ViewHooks).into()),
             View::Domain { name, tab } => {
                 parts.push(name.to_unicode());

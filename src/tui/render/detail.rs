@@ -21,6 +21,7 @@ pub fn detail(frame: &mut Frame, state: &State, area: Rect) {
         Some(ListId::DomainDns) => dns_check(state),
         Some(ListId::DomainDkim) => dkim_key(state),
         Some(ListId::Audit) => audit_entry(state),
+        Some(ListId::Health) => health_check(state),
         Some(ListId::Hooks) => hook_detail(state),
         _ => return,
     };
@@ -31,6 +32,32 @@ pub fn detail(frame: &mut Frame, state: &State, area: Rect) {
         .wrap(Wrap { trim: false })
         .block(block);
     frame.render_widget(text, area);
+}
+
+/// The selected check's state and summary, its details, and its
+/// performance data as `postier check` prints them.
+fn health_check(state: &State) -> Option<Vec<Line<'static>>> {
+    let check = state
+        .data
+        .health
+        .value
+        .as_ref()?
+        .get(selected(state, ListId::Health)?)?;
+    let (word, status) = super::tables::health_state(check.state);
+    let bold = state.theme.column_title();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(state.t(word).to_string(), state.theme.status(status)),
+            Span::raw(" "),
+            Span::styled(format!("postier check {}", check.kind.name()), bold),
+        ]),
+        Line::raw(check.summary.clone()),
+    ];
+    lines.extend(check.details.iter().map(|d| Line::raw(d.clone())));
+    if lines.len() == 2 {
+        lines.push(Line::raw(state.t(Msg::HealthNoDetail).to_string()));
+    }
+    Some(lines)
 }
 
 /// The source index under the cursor of list `id`.

@@ -116,6 +116,12 @@ const AUDIT: &[Column] = &[
     col(Msg::ColObject, 20, 0, true),
 ];
 
+const HEALTH: &[Column] = &[
+    col(Msg::ColStatus, 10, 0, false),
+    col(Msg::ColCheck, 10, 1, false),
+    col(Msg::ColMessage, 20, 0, true),
+];
+
 const HOOKS: &[Column] = &[
     col(Msg::ColHook, 14, 0, true),
     col(Msg::ColState, 12, 0, false),
@@ -136,6 +142,18 @@ fn columns(state: &State, id: ListId) -> &'static [Column] {
         ListId::DomainDkim => DKIM_KEYS,
         ListId::Audit => AUDIT,
         ListId::Hooks => HOOKS,
+        ListId::Health => HEALTH,
+    }
+}
+
+/// A monitoring check's state as a word (never colour alone) and its colour.
+pub fn health_state(state: crate::monitor::check::State) -> (Msg, Status) {
+    use crate::monitor::check::State as S;
+    match state {
+        S::Ok => (Msg::HealthOk, Status::Good),
+        S::Warning => (Msg::HealthWarning, Status::Warn),
+        S::Critical => (Msg::HealthCritical, Status::Bad),
+        S::Unknown => (Msg::HealthUnknown, Status::Unknown),
     }
 }
 
@@ -279,6 +297,7 @@ pub fn row_count(state: &State, id: ListId) -> Option<usize> {
         ListId::DomainDns => state.dns_report(d.domain.as_ref()?).map(|r| r.checks.len()),
         ListId::DomainDkim => d.domain_dkim.value.as_ref().map(Vec::len),
         ListId::Audit => d.audit.value.as_ref().map(Vec::len),
+        ListId::Health => d.health.value.as_ref().map(Vec::len),
         ListId::Hooks => d.hooks.value.as_ref().map(Vec::len),
     }
 }
@@ -405,6 +424,14 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Span<'static>>> {
                 Span::raw(super::super::text::unicode(&e.object)),
             ]
         }
+        ListId::Health => {
+            let c = state.data.health.value.as_ref()?.get(i)?;
+            vec![
+                styled(health_state(c.state), lang, theme),
+                Span::raw(c.kind.name()),
+                Span::raw(c.summary.clone()),
+            ]
+        }
         ListId::Hooks => {
             let h = state.data.hooks.value.as_ref()?.get(i)?;
             vec![
@@ -437,6 +464,7 @@ fn status_of(state: &State, id: ListId) -> (bool, Option<&str>) {
         },
         ListId::DomainDkim => of(&d.domain_dkim),
         ListId::Audit => of(&d.audit),
+        ListId::Health => of(&d.health),
         ListId::Hooks => of(&d.hooks),
     }
 }
@@ -450,6 +478,7 @@ fn list_title(state: &State, id: ListId, list: &ListState) -> String {
         ListId::DomainDns => state.t(Msg::TitleDnsChecks),
         ListId::DomainDkim => state.t(Msg::TitleDkimKeys),
         ListId::Audit => state.t(Msg::ViewAudit),
+        ListId::Health => state.t(Msg::ViewHealth),
         ListId::Hooks => state.t(Msg::ViewHooks),
     };
     let count = if list.filter.is_empty() {

@@ -1,0 +1,410 @@
+//! Monitoring: the mail service as Prometheus and Nagios/Icinga see it.
+//!
+//! [`Monitor`] gathers the facts — the directory through [`Ops`], quota
+//! usage through the stack's [`QuotaUsageReader`], DKIM keys from the key
+//! store, the hooks' state, and (when asked, within a deadline) the DNS
+//! self-check — and hands them to [`metrics`] (Prometheus text format for
+//! node_exporter's textfile collector) or [`check`] (monitoring-plugins
+//! results, thresholds in the [`range`] syntax). It prints nothing: the
+//! CLI and the TUI show what it returns.
+//!
+//! A source that cannot be read is reported, never guessed: the directory
+//! down is `postier_directory_up 0` (and UNKNOWN for the checks that need
+//! it), a source that failed is `postier_source_up{source} 0` with the
+//! error returned beside the text.
+
+pub mod check;
+pub mod metrics;
+pub mod range;
+
+use crate::config::{Config, HookTarget};
+use crate::directory::SchemaVersion;
+use crate::dns::{DomainReport, Resolver, check_domain};
+use crate::error::{Error, Result};
+use crate::hooks::{HookStatus, Hooks};
+use crate::i18n::Lang;
+use crate::model::{Address, DomainName, KeyState, Selector};
+use crate::ops::Ops;
+use crate::stack::quota::{QuotaUsage, QuotaUsageReader};
+use check::{CheckKind, CheckOutcome, Thresholds};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What monitoring reads from, for one run.
+pub struct Monitor {
+    config: Config,
+    /// The directory behind the gate, or why it could not be opened.
+    ops: std::result::Result<Ops, Error>,
+    quota: Arc<dyn QuotaUsageReader>,
+    lang: Lang,
+}
+
+/// The directory's figures, per domain.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DirectoryFigures {
+    pub schema: Option<SchemaVersion>,
+    pub domains: Vec<DomainFigures>,
+    pub alias_domains: u64,
+    /// How long reading the domains took.
+    pub answered_in: Duration,
+    /// Mailboxes with a quota and a known usage, fullest first.
+    pub usage: Vec<MailboxUsage>,
+    /// Why quota usage could not be read, per domain (none read at all:
+    /// one entry per domain).
+    pub usage_unknown: Vec<(DomainName, String)>,
+}
+
+/// One hosted domain as monitoring counts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainFigures {
+    pub name: DomainName,
+    pub active: bool,
+    pub mailboxes: u64,
+    pub mailboxes_disabled: u64,
+    /// Mailboxes whose password hash uses a scheme too weak to keep.
+    pub weak_passwords: u64,
+    pub aliases: u64,
+    /// Sum of the mailboxes' quotas (unlimited ones count 0).
+    pub quota_allotted: u64,
+    /// The domain's cap on that sum, if any.
+    pub quota_limit: Option<u64>,
+    /// What its maildirs hold, if it could be read.
+    pub quota_used: Option<u64>,
+    /// Mailboxes above `[monitor] near_quota_percent` of their quota, if
+    /// usage could be read.
+    pub near_quota: Option<u64>,
+}
+
+/// A mailbox with a quota and how much of it is used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailboxUsage {
+    pub address: Address,
+    pub used: u64,
+    pub quota: u64,
+}
+
+impl MailboxUsage {
+    pub fn percent(&self) -> f64 {
+        self.used as f64 * 100.0 / self.quota as f64
+    }
+}
+
+/// A DKIM key in the key store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DkimKeyFigures {
+    pub domain: DomainName,
+    pub selector: Selector,
+    pub state: KeyState,
+    pub created: chrono::DateTime<chrono::Utc>,
+}
+
+/// The backups as the local catalogue knows them (the backup server may
+/// be off: none of this asks it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupFacts {
+    /// `[backup] warn_age` and `crit_age`.
+    pub warn_age: Duration,
+    pub crit_age: Duration,
+    pub last_run: Option<BackupRunFacts>,
+    /// The newest run whose archive holds every maildir.
+    pub last_success: Option<BackupRunFacts>,
+    /// Mailboxes no archive holds, and removed mailboxes' data waiting to
+    /// be purged (when the directory was read too).
+    pub unprotected: Option<u64>,
+    pub pending_purge: Option<u64>,
+}
+
+/// One backup run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupRunFacts {
+    pub archive: String,
+    /// Seconds since the epoch.
+    pub started: i64,
+    pub finished: i64,
+    pub result: BackupResult,
+    /// Why it failed or what it could not archive, in a line.
+    pub problem: Option<String>,
+}
+
+/// How a backup run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupResult {
+    Ok,
+    /// Degraded: borg archived with warnings (files it could not read).
+    Warning,
+    Error,
+}
+
+impl BackupResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupResult::Ok => "ok",
+            BackupResult::Warning => "warning",
+            BackupResult::Error => "error",
+        }
+    }
+}
+
+/// The DNS self-check of every domain, as far as it got by the deadline
+/// (`None`: not finished in time).
+#[derive(Debug, Clone, Default)]
+pub struct DnsFigures {
+    pub domains: Vec<(DomainName, Option<DomainReport>)>,
+    pub deadline: Duration,
+}
+
+impl Monitor {
+    /// A monitor over `ops` (or the error opening the directory gave).
+    pub fn new(config: Config, ops: std::result::Result<Ops, Error>, lang: Lang) -> Monitor {
+        let quota = crate::stack::quota::reader(&config.stack).into();
+        Monitor {
+            config,
+            ops,
+            quota,
+            lang,
+        }
+    }
+
+    /// Another quota usage reader (the TUI's, shared with its views).
+    pub fn with_quota_reader(mut self, reader: Arc<dyn QuotaUsageReader>) -> Monitor {
+        self.quota = reader;
+        self
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The directory, or why it is down.
+    pub fn ops(&self) -> std::result::Result<&Ops, &Error> {
+        self.ops.as_ref()
+    }
+
+    /// Domains, mailboxes, aliases, quotas and their use.
+    pub async fn directory(&self) -> Result<DirectoryFigures> {
+        let ops = self.ops.as_ref().map_err(Clone::clone)?;
+        let started = Instant::now();
+        let domains = ops.domains().await?;
+        let answered_in = started.elapsed();
+        let schema = ops.directory().schema_version().await?;
+        let alias_domains = ops.alias_domains().await?.len() as u64;
+        let mailboxes = ops.mailboxes(None).await?;
+        let near = f64::from(self.config.monitor.near_quota_percent);
+        let mut by_domain: HashMap<&DomainName, Vec<&crate::model::Mailbox>> = HashMap::new();
+        for m in &mailboxes {
+            by_domain.entry(m.domain()).or_default().push(m);
+        }
+        let mut figures = DirectoryFigures {
+            schema,
+            alias_domains,
+            answered_in,
+            ..Default::default()
+        };
+        // A few domains at a time: each is read on a blocking thread.
+        let names: Vec<DomainName> = domains.iter().map(|d| d.name.clone()).collect();
+        let quota = self.quota.clone();
+        let usages: Vec<_> = futures::stream::iter(names)
+            .map(move |name| {
+                let quota = quota.clone();
+                async move { quota.domain_maildirs(&name).await }
+            })
+            .buffered(4)
+            .collect()
+            .await;
+        for (domain, usage) in domains.iter().zip(usages) {
+            let own = by_domain.remove(&domain.name).unwrap_or_default();
+            let mut f = DomainFigures {
+                name: domain.name.clone(),
+                active: domain.active,
+                mailboxes: own.len() as u64,
+                mailboxes_disabled: own.iter().filter(|m| !m.active).count() as u64,
+                weak_passwords: own.iter().filter(|m| m.password.is_weak()).count() as u64,
+                aliases: domain.aliases,
+                quota_allotted: own.iter().map(|m| m.quota.bytes()).sum(),
+                quota_limit: (!domain.quota.is_unlimited()).then(|| domain.quota.bytes()),
+                quota_used: None,
+                near_quota: None,
+            };
+            match usage {
+                Ok(maildirs) => {
+                    match maildirs.total() {
+                        Ok(total) => f.quota_used = Some(total),
+                        Err(why) => figures.usage_unknown.push((domain.name.clone(), why)),
+                    }
+                    let mut near_quota = 0;
+                    for m in own.iter().filter(|m| !m.quota.is_unlimited()) {
+                        match maildirs.usage(&m.maildir) {
+                            QuotaUsage::UsedBytes(used) => {
+                                let usage = MailboxUsage {
+                                    address: m.address.clone(),
+                                    used,
+                                    quota: m.quota.bytes(),
+                                };
+                                if usage.percent() > near {
+                                    near_quota += 1;
+                                }
+                                figures.usage.push(usage);
+                            }
+                            QuotaUsage::Unknown(_) => {}
+                        }
+                    }
+                    f.near_quota = Some(near_quota);
+                }
+                Err(why) => figures.usage_unknown.push((domain.name.clone(), why)),
+            }
+            figures.domains.push(f);
+        }
+        figures
+            .usage
+            .sort_by(|a, b| b.percent().total_cmp(&a.percent()));
+        Ok(figures)
+    }
+
+    /// The DKIM keys in `[dkim] key_dir`, by domain and age.
+    pub fn dkim_keys(&self) -> Result<Vec<DkimKeyFigures>> {
+        let store = crate::ops::dns::key_store(&self.config);
+        let mut out = Vec::new();
+        for domain in store.domains()? {
+            for key in store.keys(&domain)? {
+                out.push(DkimKeyFigures {
+                    domain: domain.clone(),
+                    selector: key.selector,
+                    state: key.state,
+                    created: key.created,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each configured hook's pending and parked events (with its newest
+    /// attempt, to say why it is parked).
+    pub async fn hooks(&self) -> Result<Vec<HookStatus>> {
+        let ops = self.ops.as_ref().map_err(Clone::clone)?;
+        if self.config.hooks.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Reading the state needs no webhook secret (those are for
+        // signing deliveries, and often readable only by the delivering
+        // service's account): leave them out.
+        let mut config = self.config.clone();
+        for hook in &mut config.hooks {
+            if let HookTarget::Url { secret_file, .. } = &mut hook.target {
+                *secret_file = None;
+            }
+        }
+        Ok(Hooks::new(ops, &config)?.status(1).await?.hooks)
+    }
+
+    /// Runs one `postier check`.
+    pub async fn check(&self, kind: CheckKind, given: Thresholds) -> CheckOutcome {
+        match kind {
+            CheckKind::Directory => {
+                let shown = self
+                    .ops
+                    .as_ref()
+                    .map(|ops| ops.directory().describe())
+                    .unwrap_or_default();
+                check::directory(&shown, &self.directory_only().await, given)
+            }
+            CheckKind::Quota => check::quota(
+                &self.directory().await,
+                self.config.monitor.near_quota_percent,
+                given,
+            ),
+            CheckKind::Hooks => check::hooks(&self.hooks().await, given),
+            CheckKind::Dns => check::dns(&self.dns().await, given),
+            CheckKind::Backup => check::backup(&self.backup().await, chrono::Utc::now(), given),
+        }
+    }
+
+    /// The checks a front-end shows together (the TUI's header and Health
+    /// view), with their default thresholds: the quick ones (directory,
+    /// backup, hooks), and with `full` the quota too, which reads every
+    /// maildir. Never DNS, which takes long and which the domain list
+    /// shows domain by domain.
+    pub async fn health(&self, full: bool) -> Vec<CheckOutcome> {
+        let mut kinds = vec![CheckKind::Directory, CheckKind::Backup, CheckKind::Hooks];
+        if full {
+            kinds.push(CheckKind::Quota);
+        }
+        let mut out = Vec::new();
+        for kind in kinds {
+            out.push(self.check(kind, Thresholds::default()).await);
+        }
+        out
+    }
+
+    /// The directory's answer time, schema and domain counts, without
+    /// reading every mailbox (what `check directory` needs).
+    async fn directory_only(&self) -> Result<DirectoryFigures> {
+        let ops = self.ops.as_ref().map_err(Clone::clone)?;
+        let started = Instant::now();
+        let domains = ops.domains().await?;
+        let answered_in = started.elapsed();
+        let schema = ops.directory().schema_version().await?;
+        Ok(DirectoryFigures {
+            schema,
+            answered_in,
+            domains: domains
+                .iter()
+                .map(|d| DomainFigures {
+                    name: d.name.clone(),
+                    active: d.active,
+                    mailboxes: d.mailboxes,
+                    mailboxes_disabled: 0,
+                    weak_passwords: 0,
+                    aliases: d.aliases,
+                    quota_allotted: d.allotted_quota.bytes(),
+                    quota_limit: None,
+                    quota_used: None,
+                    near_quota: None,
+                })
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    /// The backups as the local catalogue knows them.
+    pub async fn backup(&self) -> Result<BackupFacts> {
+        Err(Error::unavailable(
+            "backup state",
+            "this postier has no backup support",
+        ))
+    }
+
+    /// The DNS self-check of every domain and alias domain (as `dns check
+    /// --all`), each domain unknown that is not done within `[monitor]
+    /// dns_deadline`.
+    pub async fn dns(&self) -> Result<DnsFigures> {
+        let ops = self.ops.as_ref().map_err(Clone::clone)?;
+        let deadline = self.config.monitor.dns_deadline()?;
+        let mut names: Vec<DomainName> = ops.domains().await?.into_iter().map(|d| d.name).collect();
+        names.extend(ops.alias_domains().await?.into_iter().map(|a| a.name));
+        names.sort();
+        let expectations = names
+            .iter()
+            .map(|d| crate::ops::dns::expectations(&self.config, d))
+            .collect::<Result<Vec<_>>>()?;
+        let options = crate::ops::dns::resolver_options(&self.config.dns, &[], None)?;
+        let resolver = Arc::new(Resolver::new(&options)?);
+        let lang = self.lang;
+        let mut reports: Vec<Option<DomainReport>> = vec![None; names.len()];
+        let mut checks = futures::stream::iter(expectations.into_iter().enumerate())
+            .map(move |(i, exp)| {
+                let resolver = resolver.clone();
+                async move { (i, check_domain(&resolver, &exp, lang).await) }
+            })
+            .buffer_unordered(self.config.dns.concurrency.max(1));
+        let until = tokio::time::Instant::now() + deadline;
+        while let Ok(Some((i, report))) = tokio::time::timeout_at(until, checks.next()).await {
+            reports[i] = Some(report);
+        }
+        Ok(DnsFigures {
+            domains: names.into_iter().zip(reports).collect(),
+            deadline,
+        })
+    }
+}
