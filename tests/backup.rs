@@ -593,3 +593,73 @@ fn bad_backup_settings_are_named_at_load() {
         "{stderr}"
     );
 }
+
+/// Monitoring reads the backup state from the local catalogue: `check
+/// backup` is CRITICAL before any success, OK after one, WARNING once the
+/// last success is older than `-w`, and still answers when the backup
+/// server is off; `metrics` carries the backup families (promtool-valid).
+#[test]
+fn monitoring_sees_the_backups_from_the_catalogue() {
+    let s = BorgSetup::new("");
+    s.add_mailbox("alice@example.org");
+    s.deliver("alice@example.org", 3, "m");
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "backup"];
+        args.extend_from_slice(extra);
+        let out = s.run(&args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, text) = check(&[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.starts_with("POSTIER BACKUP CRITICAL"), "{text}");
+    let archive = s.json(&["backup", "run"])["archive"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, text) = check(&[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.starts_with("POSTIER BACKUP OK"), "{text}");
+    assert!(text.contains(&archive), "{text}");
+    // A warning range the age falls in (`@` alerts inside it).
+    let (code, text) = check(&["-w", "@0:1h", "-c", "1d"]);
+    assert_eq!(code, Some(1), "{text}");
+    // The backup server is switched off: the answer is the same.
+    let socket = s.dir.path().join("gone.sock");
+    s.write_config(
+        "ssh://backup-server/./mail",
+        &format!(
+            "rsh = \"sh -c 'exec socat STDIO UNIX-CONNECT:{}'\"",
+            socket.display()
+        ),
+    );
+    let (code, text) = check(&[]);
+    assert_eq!(code, Some(0), "{text}");
+    let metrics = s.ok(&["metrics"]);
+    assert!(
+        metrics.contains("postier_backup_last_success_timestamp_seconds "),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("postier_backup_unprotected_mailboxes 0"),
+        "{metrics}"
+    );
+    let mut promtool = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool");
+    use std::io::Write;
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(metrics.as_bytes())
+        .unwrap();
+    let out = promtool.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}

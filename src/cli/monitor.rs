@@ -111,7 +111,11 @@ pub async fn snapshot(monitor: &Monitor, dns: bool) -> Snapshot {
         } else {
             None
         },
-        backup: None,
+        // Without [backup], no backup families at all.
+        backup: match monitor.backs_up() {
+            true => Some(monitor.backup().await),
+            false => None,
+        },
         now: chrono::Utc::now(),
     }
 }

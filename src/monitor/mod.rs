@@ -116,6 +116,32 @@ pub struct BackupFacts {
     pub pending_purge: Option<u64>,
 }
 
+/// A catalogue run as the checks and metrics read it.
+fn run_facts(r: &crate::backup::catalogue::Run) -> BackupRunFacts {
+    use crate::backup::catalogue::RunResult;
+    let seconds = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| t.timestamp())
+            .unwrap_or(0)
+    };
+    let problem = match (&r.error, r.warnings.is_empty()) {
+        (Some(e), _) => Some(e.clone()),
+        (None, false) => Some(format!("not archived: {}", r.warnings.join(", "))),
+        (None, true) => None,
+    };
+    BackupRunFacts {
+        archive: r.archive.clone(),
+        started: seconds(&r.started),
+        finished: seconds(&r.finished),
+        result: match r.result {
+            RunResult::Ok => BackupResult::Ok,
+            RunResult::Warning => BackupResult::Warning,
+            RunResult::Error => BackupResult::Error,
+        },
+        problem,
+    }
+}
+
 /// One backup run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupRunFacts {
@@ -368,11 +394,30 @@ impl Monitor {
     }
 
     /// The backups as the local catalogue knows them.
+    /// Is a `[backup]` configured?
+    pub fn backs_up(&self) -> bool {
+        self.config.backup.is_some()
+    }
+
+    /// Its times and results come from the catalogue alone; the counts of
+    /// unprotected mailboxes and pending purges need the directory too.
     pub async fn backup(&self) -> Result<BackupFacts> {
-        Err(Error::unavailable(
-            "backup state",
-            "this postier has no backup support",
-        ))
+        let settings = crate::backup::settings(&self.config)?;
+        let mut catalogue = crate::backup::catalogue::Catalogue::open(&settings.state_dir).await?;
+        let last_run = catalogue.last_run().await?.map(|r| run_facts(&r));
+        let last_success = catalogue.last_success().await?.map(|r| run_facts(&r));
+        let status = match &self.ops {
+            Ok(ops) => crate::backup::status(&self.config, ops).await.ok(),
+            Err(_) => None,
+        };
+        Ok(BackupFacts {
+            warn_age: settings.warn_age,
+            crit_age: settings.crit_age,
+            last_run,
+            last_success,
+            unprotected: status.as_ref().map(|s| s.unprotected.len() as u64),
+            pending_purge: status.as_ref().map(|s| s.pending_purge.len() as u64),
+        })
     }
 
     /// The DNS self-check of every domain and alias domain (as `dns check
