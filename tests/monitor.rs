@@ -646,7 +646,9 @@ fn check_dns_and_dns_metrics_follow_the_self_check() {
         out.contains("\ngood.test: UNKNOWN - not checked by the deadline"),
         "{out}"
     );
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // Well before the resolver's own 30 s timeout (a loaded machine may
+    // take a while to start the process).
+    assert!(took < Duration::from_secs(20), "took {took:?}");
     let started = Instant::now();
     let text = expect(
         env.cmd_with(&slow)
@@ -656,7 +658,7 @@ fn check_dns_and_dns_metrics_follow_the_self_check() {
         &["metrics", "--dns"],
         0,
     );
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(
         samples(&text)["postier_dns_status{domain=\"good.test\"}"],
         3.0
