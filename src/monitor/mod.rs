@@ -352,7 +352,12 @@ impl Monitor {
     /// maildir. Never DNS, which takes long and which the domain list
     /// shows domain by domain.
     pub async fn health(&self, full: bool) -> Vec<CheckOutcome> {
-        let mut kinds = vec![CheckKind::Directory, CheckKind::Backup, CheckKind::Hooks];
+        // Without [backup] there is no backup to watch: not "unknown".
+        let mut kinds = vec![CheckKind::Directory];
+        if self.backs_up() {
+            kinds.push(CheckKind::Backup);
+        }
+        kinds.push(CheckKind::Hooks);
         if full {
             kinds.push(CheckKind::Quota);
         }
