@@ -158,22 +158,7 @@ impl Records {
             audit,
         )
         .await?;
-        if d != Dialect::Sqlite {
-            // Ids become visible in journal order only if they are taken one
-            // writer at a time and held to the commit (SQLite's BEGIN
-            // IMMEDIATE already does that): the hooks' cursors rely on it.
-            exec(
-                conn,
-                d,
-                "UPDATE journal_writer SET n = n + 1 WHERE id = 1",
-                vec![],
-            )
-            .await?;
-        }
-        if d == Dialect::Postgres {
-            // Delivered at commit (not at all on rollback): wakes `hooks watch`.
-            exec(conn, d, "NOTIFY postier_journal", vec![]).await?;
-        }
+        take_journal_turn(conn, d).await?;
         let journal = entries
             .into_iter()
             .map(|r| {
@@ -219,20 +204,14 @@ pub(crate) async fn insert_rows(
     Ok(())
 }
 
-/// Appends one event to the journal (a change's, or one of postier's own
-/// jobs', e.g. `backup.done`): what the hooks consume.
-pub(crate) async fn append_journal(
-    conn: &mut AnyConnection,
-    d: Dialect,
-    at: &str,
-    event: &str,
-    object: &str,
-    payload: Value,
-) -> Result<()> {
+/// Before journal events are written in a transaction: on PostgreSQL and
+/// MariaDB their ids become visible in journal order only if they are
+/// taken one writer at a time and held to the commit (SQLite's BEGIN
+/// IMMEDIATE already does that) — the hooks' cursors rely on it; on
+/// PostgreSQL a NOTIFY, delivered at commit (never on rollback), wakes
+/// `hooks watch`.
+async fn take_journal_turn(conn: &mut AnyConnection, d: Dialect) -> Result<()> {
     if d != Dialect::Sqlite {
-        // Ids become visible in journal order only if they are taken one
-        // writer at a time and held to the commit (SQLite's BEGIN
-        // IMMEDIATE already does that): the hooks' cursors rely on it.
         exec(
             conn,
             d,
@@ -242,16 +221,8 @@ pub(crate) async fn append_journal(
         .await?;
     }
     if d == Dialect::Postgres {
-        // Delivered at commit (not at all on rollback): wakes `hooks watch`.
         exec(conn, d, "NOTIFY postier_journal", vec![]).await?;
     }
-    exec(
-        conn,
-        d,
-        "INSERT INTO journal (at, event, object, payload) VALUES (?, ?, ?, ?)",
-        vec![t(at), t(event), t(object), t(payload)],
-    )
-    .await?;
     Ok(())
 }
 
@@ -263,7 +234,15 @@ pub(crate) async fn record_job_event(
     object: &str,
     payload: Value,
 ) -> Result<()> {
-    append_journal(conn, d, &now(), event, object, payload).await
+    take_journal_turn(conn, d).await?;
+    exec(
+        conn,
+        d,
+        "INSERT INTO journal (at, event, object, payload) VALUES (?, ?, ?, ?)",
+        vec![t(now()), t(event), t(object), t(payload)],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Runs the versioned UPDATE of `what` (its last bind is the version
