@@ -4,6 +4,9 @@
 //! system runs:
 //! - `postier metrics` (without `--dns`): wall time and peak RSS of the
 //!   process (targets ≤ 500 ms, ≤ 100 MB);
+//! - `postier check backup` (target ≤ 20 ms: it runs every minute), with a
+//!   backup catalogue of 17 archives (7 daily, 4 weekly, 6 monthly) each
+//!   holding every maildir;
 //! - `postier check quota` and `check directory`, for comparison.
 //!
 //! The seeded directory and mail root are kept under the target dir and
@@ -24,7 +27,7 @@ fn domain(d: usize) -> String {
 
 /// The seeded place: config, directory, mail root.
 fn seeded() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-monitor-100k");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-monitor-100k-v2");
     let done = dir.join("seeded");
     if done.exists() {
         return dir;
@@ -80,6 +83,7 @@ fn seeded() -> PathBuf {
             .expect("maildirsize");
         }
     }
+    seed_catalogue(&dir);
     std::fs::write(&done, "").expect("marker");
     eprintln!(
         "seeded {DOMAINS} domains, {} mailboxes and their maildirs in {:.1?}",
@@ -89,10 +93,66 @@ fn seeded() -> PathBuf {
     dir
 }
 
+/// The retention's worth of archives, every one holding every maildir, in
+/// the catalogue of a `[backup]` config of its own (`postier-backup.toml`):
+/// as after weeks of nightly runs. The newest finished an hour ago.
+fn seed_catalogue(dir: &Path) {
+    use postier::backup::catalogue::{Catalogue, Held, Run, RunResult, Stats};
+    let state = dir.join("backup-state");
+    let base = std::fs::read_to_string(dir.join("postier.toml")).expect("config");
+    std::fs::write(
+        dir.join("postier-backup.toml"),
+        format!(
+            "{base}\n[backup]\nrepository = \"{}\"\nstate_dir = \"{}\"\n",
+            dir.join("repo").display(),
+            state.display()
+        ),
+    )
+    .expect("backup config");
+    let held: Vec<Held> = (0..DOMAINS)
+        .flat_map(|d| {
+            (0..PER_DOMAIN).map(move |u| Held {
+                path: format!("{}/member{u:03}", domain(d)),
+                address: format!("member{u:03}@{}", domain(d)),
+                removed: false,
+            })
+        })
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut catalogue = Catalogue::open(&state).await.expect("catalogue");
+        let now = chrono::Utc::now();
+        for age_days in (0..17).rev() {
+            let finished = now - chrono::Duration::hours(1) - chrono::Duration::days(age_days);
+            let started = finished - chrono::Duration::minutes(20);
+            let time = |t: chrono::DateTime<chrono::Utc>| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            };
+            let run = Run {
+                archive: format!("mail-{}", started.format("%Y-%m-%dT%H:%M:%S")),
+                started: time(started),
+                finished: time(finished),
+                result: RunResult::Ok,
+                stats: Some(Stats::default()),
+                warnings: Vec::new(),
+                error: None,
+            };
+            catalogue.record_run(&run, &held).await.expect("record run");
+        }
+    });
+}
+
 fn command(dir: &Path, args: &[&str]) -> Command {
+    command_with(dir, "postier.toml", args)
+}
+
+fn command_with(dir: &Path, config: &str, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_postier"));
     c.args(args)
-        .env("POSTIER_CONFIG", dir.join("postier.toml"))
+        .env("POSTIER_CONFIG", dir.join(config))
         .env_remove("POSTIER_DIRECTORY")
         .env("LC_ALL", "C");
     c
@@ -111,9 +171,9 @@ fn run(dir: &Path, args: &[&str]) {
 /// exit code.
 // The child is reaped by wait4 (which also gives its rusage), not Child::wait.
 #[allow(clippy::zombie_processes)]
-fn measure(dir: &Path, args: &[&str]) -> (Duration, f64, i32) {
+fn measure(dir: &Path, config: &str, args: &[&str]) -> (Duration, f64, i32) {
     let start = Instant::now();
-    let child = command(dir, args)
+    let child = command_with(dir, config, args)
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawn postier");
@@ -133,10 +193,20 @@ fn measure(dir: &Path, args: &[&str]) -> (Duration, f64, i32) {
 }
 
 fn report(dir: &Path, args: &[&str], target_ms: Option<f64>, target_mb: Option<f64>) {
+    report_with(dir, "postier.toml", args, target_ms, target_mb)
+}
+
+fn report_with(
+    dir: &Path,
+    config: &str,
+    args: &[&str],
+    target_ms: Option<f64>,
+    target_mb: Option<f64>,
+) {
     let mut times = Vec::new();
     let mut rss: f64 = 0.0;
     for _ in 0..RUNS {
-        let (took, mb, code) = measure(dir, args);
+        let (took, mb, code) = measure(dir, config, args);
         assert!(code <= 3, "postier {args:?} exited {code}");
         times.push(took);
         rss = rss.max(mb);
@@ -167,6 +237,13 @@ fn main() {
         DOMAINS * PER_DOMAIN
     );
     report(&dir, &["metrics"], Some(500.0), Some(100.0));
+    report_with(
+        &dir,
+        "postier-backup.toml",
+        &["check", "backup"],
+        Some(20.0),
+        None,
+    );
     report(&dir, &["check", "quota"], None, None);
     report(&dir, &["check", "directory"], None, None);
 }

@@ -11,6 +11,8 @@
 //! - [`ports`]: ports for those servers, outside the ephemeral range.
 //! - [`sql`]: a fresh, uniquely named SQL database per test (SQLite,
 //!   PostgreSQL, MariaDB), dropped when the test ends.
+//! - [`pg`], [`mariadb`]: database servers of a test's own, to kill with
+//!   SIGKILL and start again.
 //! - [`slapd`]: a throwaway OpenLDAP server per test, stopped when the
 //!   test ends.
 //! - [`mailstack`]: real Postfix and Dovecot configured from `postier stack
@@ -33,6 +35,7 @@ pub mod http;
 pub mod imap;
 pub mod knot;
 pub mod mailstack;
+pub mod mariadb;
 pub mod pg;
 pub mod ports;
 pub mod postfixadmin;

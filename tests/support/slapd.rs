@@ -126,6 +126,24 @@ impl Slapd {
         self.path().join("bind.pw")
     }
 
+    /// SIGKILL, as a machine losing the server would; returns once it is
+    /// gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(self.socket());
+    }
+
+    /// Starts the killed server again, on its data and its ports.
+    pub fn restart(&mut self) {
+        self.child = launch(self.dir.path(), self.port, self.tls_port).unwrap_or_else(|| {
+            panic!(
+                "slapd did not start again; its log:\n{}",
+                std::fs::read_to_string(self.dir.path().join("slapd.log")).unwrap_or_default()
+            )
+        });
+    }
+
     /// The password file of the read-only lookup account ([`LOOKUP_DN`]).
     pub fn lookup_password_file(&self) -> PathBuf {
         self.path().join("lookup.pw")

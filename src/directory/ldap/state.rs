@@ -298,7 +298,11 @@ impl StateStore {
 
     /// The hooks' state, kept here beside the journal.
     pub fn hook_store(&self) -> crate::directory::sql::hooks::SqlHookStore {
-        crate::directory::sql::hooks::SqlHookStore::new(self.pool.clone(), Dialect::Sqlite)
+        crate::directory::sql::hooks::SqlHookStore::new(
+            self.pool.clone(),
+            Dialect::Sqlite,
+            &format!("LDAP state store {}", self.path.display()),
+        )
     }
 
     pub async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {

@@ -16,6 +16,9 @@ use sqlx::{AnyPool, Row};
 pub struct SqlHookStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// What its errors name: the directory's server, or the LDAP state
+    /// store's file (never a password).
+    named: String,
     /// PostgreSQL: the URL to LISTEN on (it may hold a password: never shown),
     /// and the listening connection once made.
     listen: Option<(
@@ -44,7 +47,7 @@ impl SqlHookStore {
             .bind(event_id)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?
+            .map_err(|e| self.err(e))?
             .rows_affected();
         if n != 1 {
             let _ = tx.rollback().await;
@@ -61,16 +64,29 @@ impl SqlHookStore {
         }) {
             insert = bind(insert, v);
         }
-        insert.execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        insert.execute(&mut *tx).await.map_err(|e| self.err(e))?;
+        tx.commit().await.map_err(|e| self.err(e))?;
         Ok(true)
     }
 
-    pub fn new(pool: AnyPool, dialect: Dialect) -> SqlHookStore {
+    /// The store in the database of `pool`, which errors name `named`.
+    pub fn new(pool: AnyPool, dialect: Dialect, named: &str) -> SqlHookStore {
         SqlHookStore {
             pool,
             dialect,
+            named: named.to_string(),
             listen: None,
+        }
+    }
+
+    /// A driver error, naming the database it came from.
+    fn err(&self, e: sqlx::Error) -> crate::error::Error {
+        let e = db_err(e);
+        if e.what == "directory" {
+            let what = self.named.clone();
+            e.about(what)
+        } else {
+            e
         }
     }
 
@@ -90,7 +106,7 @@ impl SqlHookStore {
         Ok(query
             .execute(&self.pool)
             .await
-            .map_err(db_err)?
+            .map_err(|e| self.err(e))?
             .rows_affected())
     }
 
@@ -100,7 +116,7 @@ impl SqlHookStore {
         } else {
             self.pool.begin().await
         };
-        tx.map_err(db_err)
+        tx.map_err(|e| self.err(e))
     }
 }
 
@@ -173,8 +189,8 @@ impl HookStore for SqlHookStore {
         )))
         .fetch_one(&self.pool)
         .await
-        .map_err(db_err)?;
-        row.try_get("last").map_err(db_err)
+        .map_err(|e| self.err(e))?;
+        row.try_get("last").map_err(|e| self.err(e))
     }
 
     async fn ensure(&self, hook: &str, start_after: i64) -> Result<()> {
@@ -196,7 +212,7 @@ impl HookStore for SqlHookStore {
         let rows = sqlx::query(self.dialect.sql(&format!("{ROW} ORDER BY hook")))
             .fetch_all(&self.pool)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.err(e))?;
         rows.iter().map(hook_row).collect()
     }
 
@@ -226,7 +242,7 @@ impl HookStore for SqlHookStore {
             .bind(hook.to_string())
             .fetch_optional(&self.pool)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.err(e))?;
         match row {
             Some(r) => {
                 let r = hook_row(&r)?;
@@ -315,7 +331,7 @@ impl HookStore for SqlHookStore {
         let moved = query
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?
+            .map_err(|e| self.err(e))?
             .rows_affected();
         if moved != 1 {
             let _ = tx.rollback().await;
@@ -325,8 +341,8 @@ impl HookStore for SqlHookStore {
         for v in attempt_args(a) {
             insert = bind(insert, v);
         }
-        insert.execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        insert.execute(&mut *tx).await.map_err(|e| self.err(e))?;
+        tx.commit().await.map_err(|e| self.err(e))?;
         Ok(true)
     }
 
@@ -354,7 +370,7 @@ impl HookStore for SqlHookStore {
         .bind(first.event_id)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?
+        .map_err(|e| self.err(e))?
         .rows_affected();
         if moved != 1 {
             let _ = tx.rollback().await;
@@ -365,9 +381,9 @@ impl HookStore for SqlHookStore {
             for v in attempt_args(a) {
                 insert = bind(insert, v);
             }
-            insert.execute(&mut *tx).await.map_err(db_err)?;
+            insert.execute(&mut *tx).await.map_err(|e| self.err(e))?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await.map_err(|e| self.err(e))?;
         Ok(true)
     }
 
@@ -453,16 +469,16 @@ impl HookStore for SqlHookStore {
         .bind(limit.min(i64::MAX as u64) as i64)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_err)?;
+        .map_err(|e| self.err(e))?;
         rows.iter()
             .map(|r| {
                 Ok(AttemptRow {
-                    hook: r.try_get("hook").map_err(db_err)?,
-                    event_id: r.try_get("event_id").map_err(db_err)?,
-                    at: r.try_get("at").map_err(db_err)?,
-                    outcome: r.try_get("outcome").map_err(db_err)?,
-                    code: r.try_get("code").map_err(db_err)?,
-                    detail: r.try_get("detail").map_err(db_err)?,
+                    hook: r.try_get("hook").map_err(|e| self.err(e))?,
+                    event_id: r.try_get("event_id").map_err(|e| self.err(e))?,
+                    at: r.try_get("at").map_err(|e| self.err(e))?,
+                    outcome: r.try_get("outcome").map_err(|e| self.err(e))?,
+                    code: r.try_get("code").map_err(|e| self.err(e))?,
+                    detail: r.try_get("detail").map_err(|e| self.err(e))?,
                 })
             })
             .collect()

@@ -297,7 +297,25 @@ fn create_private(path: &std::path::Path) -> std::io::Result<()> {
 }
 
 fn unavailable(shown: &str, e: sqlx::Error) -> Error {
-    Error::unavailable(format!("directory {shown}"), e.to_string())
+    Error::unavailable(format!("directory {shown}"), driver_reason(&e))
+}
+
+/// The driver's error in the words an admin needs: a server that went away
+/// during the request says so, rather than "error returned from database".
+fn driver_reason(e: &sqlx::Error) -> String {
+    match e {
+        // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now.
+        sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57P")) => {
+            format!("the server stopped during the request ({})", db.message())
+        }
+        sqlx::Error::Database(db) => db.to_string(),
+        sqlx::Error::Io(io) => format!("the connection to the server was lost ({io})"),
+        sqlx::Error::PoolTimedOut => format!(
+            "no connection to the server within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ),
+        other => other.to_string(),
+    }
 }
 
 #[async_trait]
@@ -345,7 +363,9 @@ impl Directory for SqlDirectory {
         payload: serde_json::Value,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        write::record_job_event(&mut tx, self.dialect, event, object, payload).await?;
+        write::record_job_event(&mut tx, self.dialect, event, object, payload)
+            .await
+            .map_err(|e| self.explain(e))?;
         tx.commit().await.map_err(|e| self.err(e))
     }
 
@@ -408,31 +428,38 @@ impl Directory for SqlDirectory {
     async fn domain(&self, name: &DomainName) -> Result<Domain> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::domain(&mut conn, self.dialect, name, false)
-            .await?
+            .await
+            .map_err(|e| self.explain(e))?
             .ok_or_else(|| not_found_domain(name))
     }
 
     async fn domains(&self) -> Result<Vec<Domain>> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
-        read::domains(&mut conn, self.dialect).await
+        read::domains(&mut conn, self.dialect)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     async fn alias_domains(&self) -> Result<Vec<AliasDomain>> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
-        read::alias_domains(&mut conn, self.dialect, None).await
+        read::alias_domains(&mut conn, self.dialect, None)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     async fn alias_domain(&self, name: &DomainName) -> Result<AliasDomain> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::alias_domain(&mut conn, self.dialect, name, false)
-            .await?
+            .await
+            .map_err(|e| self.explain(e))?
             .ok_or_else(|| Error::not_found(format!("alias domain {name}")))
     }
 
     async fn mailbox(&self, address: &Address) -> Result<Mailbox> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::mailbox(&mut conn, self.dialect, address, false)
-            .await?
+            .await
+            .map_err(|e| self.explain(e))?
             .ok_or_else(|| Error::not_found(format!("mailbox {address}")))
     }
 
@@ -441,16 +468,20 @@ impl Directory for SqlDirectory {
         if let Some(d) = domain {
             // An unknown domain is an error, not an empty list.
             read::domain(&mut conn, self.dialect, d, false)
-                .await?
+                .await
+                .map_err(|e| self.explain(e))?
                 .ok_or_else(|| not_found_domain(d))?;
         }
-        read::mailboxes(&mut conn, self.dialect, domain).await
+        read::mailboxes(&mut conn, self.dialect, domain)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     async fn alias(&self, address: &AliasAddress) -> Result<Alias> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         read::alias(&mut conn, self.dialect, address, false)
-            .await?
+            .await
+            .map_err(|e| self.explain(e))?
             .ok_or_else(|| Error::not_found(format!("alias {address}")))
     }
 
@@ -458,25 +489,37 @@ impl Directory for SqlDirectory {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
         if let Some(d) = domain {
             read::domain(&mut conn, self.dialect, d, false)
-                .await?
+                .await
+                .map_err(|e| self.explain(e))?
                 .ok_or_else(|| not_found_domain(d))?;
         }
-        read::aliases(&mut conn, self.dialect, domain).await
+        read::aliases(&mut conn, self.dialect, domain)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
-        read::audit(&mut conn, self.dialect, limit).await
+        read::audit(&mut conn, self.dialect, limit)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
         let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
-        read::journal(&mut conn, self.dialect, after, limit).await
+        read::journal(&mut conn, self.dialect, after, limit)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     fn hook_store(&self) -> std::sync::Arc<dyn crate::directory::hooks::HookStore> {
         std::sync::Arc::new(
-            hooks::SqlHookStore::new(self.pool.clone(), self.dialect).listening(&self.url),
+            hooks::SqlHookStore::new(
+                self.pool.clone(),
+                self.dialect,
+                &format!("directory {}", self.shown),
+            )
+            .listening(&self.url),
         )
     }
 }
@@ -497,7 +540,14 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
             );
         }
     }
-    Error::unavailable("directory", e.to_string())
+    let lost = matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut)
+        || matches!(&e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57P")));
+    let error = Error::unavailable("directory", driver_reason(&e));
+    if lost {
+        error.with_hint("is the database server running? Check [directory] url")
+    } else {
+        error
+    }
 }
 
 #[cfg(test)]
