@@ -732,6 +732,19 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
     ),
     ("cannot connect to {}: {}", "connexion impossible à {} : {}"),
     ("no answer within {} s", "pas de réponse en {} s"),
+    ("no answer from {} within {} s", "pas de réponse de {} en {} s"),
+    (
+        "the server stopped during the request ({})",
+        "le serveur s'est arrêté pendant la requête ({})",
+    ),
+    (
+        "the connection to the server was lost ({})",
+        "la connexion au serveur a été perdue ({})",
+    ),
+    (
+        "no connection to the server within {} s",
+        "pas de connexion au serveur en {} s",
+    ),
     (
         "{} is not a SQLite database or is damaged",
         "{} n'est pas une base SQLite ou est endommagé",
@@ -791,6 +804,10 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
     (
         "is the database server running and listening there? Check [directory] url",
         "le serveur de base de données tourne-t-il et écoute-t-il là ? Vérifiez [directory] url",
+    ),
+    (
+        "is the database server running? Check [directory] url",
+        "le serveur de base de données tourne-t-il ? Vérifiez [directory] url",
     ),
     (
         "is the database server up and not overloaded? Check [directory] url",

@@ -88,8 +88,15 @@ pub async fn metrics(cli: &Cli, args: &MetricsArgs) -> Result<ExitCode> {
         None => print!("{text}"),
     }
     let errors = snapshot.errors();
+    let lang = Lang::from_env();
     for (source, e) in &errors {
-        eprintln!("postier: metrics: {source}: {e}");
+        // The error names its source when it is the directory's.
+        let line = crate::i18n::error_line(e, lang);
+        if e.what.starts_with(source) {
+            eprintln!("postier: {line}");
+        } else {
+            eprintln!("postier: {source}: {line}");
+        }
     }
     Ok(if errors.is_empty() {
         ExitCode::SUCCESS
