@@ -341,7 +341,7 @@ catalogue! {
     DoneEnabled => "{} {} enabled", "{} {} activé(e)";
     DoneDisabled => "{} {} disabled", "{} {} désactivé(e)";
     DonePassword => "{} {} has a new password", "{} {} a un nouveau mot de passe";
-    Refreshed => "refreshed", "actualisé";
+    Refreshed => "refreshing…", "actualisation…";
     UnknownCommand => "unknown command :{} (try :help)", "commande inconnue :{} (essayez :help)";
     NotForRole => "not available to your role", "non disponible pour votre rôle";
     NothingSelected => "nothing selected", "aucune sélection";
@@ -732,7 +732,10 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
     ),
     ("cannot connect to {}: {}", "connexion impossible à {} : {}"),
     ("no answer within {} s", "pas de réponse en {} s"),
-    ("no answer from {} within {} s", "pas de réponse de {} en {} s"),
+    (
+        "no answer from {} within {} s",
+        "pas de réponse de {} en {} s",
+    ),
     (
         "the server stopped during the request ({})",
         "le serveur s'est arrêté pendant la requête ({})",

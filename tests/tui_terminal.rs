@@ -5,7 +5,8 @@
 //! confirms the mailbox and its quota. A second run checks DNS in the
 //! background against a real Knot DNS and shows the result; a third, as a
 //! contact, does so with no directory reachable at all; a fourth edits a
-//! mailbox in the TUI while the CLI changes it. Every wait polls the
+//! mailbox in the TUI while the CLI changes it; a fifth kills the
+//! directory's server under it and brings it back. Every wait polls the
 //! screen against a deadline.
 
 mod support;
@@ -411,4 +412,61 @@ fn a_contact_checks_their_domains_with_no_directory() {
         assert!(start.elapsed() < DEADLINE, "postier did not quit on q");
         std::thread::sleep(Duration::from_millis(25));
     }
+}
+
+/// The directory's server killed while the TUI is open (a PostgreSQL of
+/// the test's own, SIGKILL): a refresh shows the outage naming the server,
+/// the TUI keeps answering keys meanwhile, and once the server is back a
+/// refresh shows the directory again.
+#[test]
+fn shows_a_directory_outage_and_recovers() {
+    if tmux_or_skip().is_none() {
+        return;
+    }
+    let Some(pg) = support::pg::PrivatePg::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+    let url = pg.admin_url();
+    let cli_on = |args: &[&str]| {
+        let out = postier(dir.path())
+            .env("POSTIER_DIRECTORY", &url)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    cli_on(&["db", "migrate"]);
+    cli_on(&["domain", "add", "outage.example"]);
+    let tmux = start_tui_on(dir.path(), &url, "outage");
+    tmux.wait_for("outage.example");
+
+    pg.kill();
+    tmux.send(&["r"]);
+    let screen = tmux.wait_for("Could not load");
+    // The header names the directory; the message names the server too.
+    let named = format!("127.0.0.1:{}", pg.port);
+    assert!(screen.matches(&named).count() >= 2, "{screen}");
+    assert!(!screen.contains("outage.example "), "{screen}");
+    // Still answering keys while the directory is down.
+    tmux.send(&["?"]);
+    tmux.wait_for("Keys");
+    tmux.send(&["Escape"]);
+
+    pg.boot();
+    tmux.send(&["r"]);
+    let start = Instant::now();
+    loop {
+        let screen = tmux.screen();
+        if screen.contains("outage.example") && !screen.contains("Could not load") {
+            break;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the directory did not come back; screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    tmux.send(&["q"]);
 }

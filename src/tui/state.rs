@@ -76,7 +76,8 @@ pub enum ListId {
 pub struct Loaded<T> {
     pub value: Option<T>,
     pub loading: bool,
-    pub error: Option<String>,
+    /// Why the last load failed; worded when shown, in the reader's language.
+    pub error: Option<Error>,
 }
 
 impl<T> Default for Loaded<T> {
@@ -97,7 +98,7 @@ impl<T> Loaded<T> {
                 self.value = Some(v);
                 self.error = None;
             }
-            Err(e) => self.error = Some(super::text::error_line(&e)),
+            Err(e) => self.error = Some(e),
         }
     }
 }

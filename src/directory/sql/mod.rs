@@ -172,7 +172,31 @@ impl SqlDirectory {
         } else {
             self.pool.begin().await
         };
-        tx.map_err(|e| self.err(e))
+        match tx {
+            Ok(tx) => Ok(tx),
+            Err(e) => Err(self.lost(e).await),
+        }
+    }
+
+    /// A connection from the pool.
+    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        match self.pool.acquire().await {
+            Ok(conn) => Ok(conn),
+            Err(e) => Err(self.lost(e).await),
+        }
+    }
+
+    /// The error of a connection the pool could not give: when it waited
+    /// in vain, the server is asked directly, so that a server that is down
+    /// is named with the reason ("connection refused") rather than as a
+    /// wait that ran out.
+    async fn lost(&self, e: sqlx::Error) -> Error {
+        if matches!(e, sqlx::Error::PoolTimedOut)
+            && let Err(down) = reachable(&self.url, self.dialect, &self.shown).await
+        {
+            return down;
+        }
+        self.err(e)
     }
 
     fn err(&self, e: sqlx::Error) -> Error {
@@ -426,7 +450,7 @@ impl Directory for SqlDirectory {
     }
 
     async fn domain(&self, name: &DomainName) -> Result<Domain> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         read::domain(&mut conn, self.dialect, name, false)
             .await
             .map_err(|e| self.explain(e))?
@@ -434,21 +458,21 @@ impl Directory for SqlDirectory {
     }
 
     async fn domains(&self) -> Result<Vec<Domain>> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         read::domains(&mut conn, self.dialect)
             .await
             .map_err(|e| self.explain(e))
     }
 
     async fn alias_domains(&self) -> Result<Vec<AliasDomain>> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         read::alias_domains(&mut conn, self.dialect, None)
             .await
             .map_err(|e| self.explain(e))
     }
 
     async fn alias_domain(&self, name: &DomainName) -> Result<AliasDomain> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         read::alias_domain(&mut conn, self.dialect, name, false)
             .await
             .map_err(|e| self.explain(e))?
@@ -456,7 +480,7 @@ impl Directory for SqlDirectory {
     }
 
     async fn mailbox(&self, address: &Address) -> Result<Mailbox> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         read::mailbox(&mut conn, self.dialect, address, false)
             .await
             .map_err(|e| self.explain(e))?
@@ -464,7 +488,7 @@ impl Directory for SqlDirectory {
     }
 
     async fn mailboxes(&self, domain: Option<&DomainName>) -> Result<Vec<Mailbox>> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         if let Some(d) = domain {
             // An unknown domain is an error, not an empty list.
             read::domain(&mut conn, self.dialect, d, false)
@@ -478,7 +502,7 @@ impl Directory for SqlDirectory {
     }
 
     async fn alias(&self, address: &AliasAddress) -> Result<Alias> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         read::alias(&mut conn, self.dialect, address, false)
             .await
             .map_err(|e| self.explain(e))?
@@ -486,7 +510,7 @@ impl Directory for SqlDirectory {
     }
 
     async fn aliases(&self, domain: Option<&DomainName>) -> Result<Vec<Alias>> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         if let Some(d) = domain {
             read::domain(&mut conn, self.dialect, d, false)
                 .await
@@ -499,14 +523,14 @@ impl Directory for SqlDirectory {
     }
 
     async fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         read::audit(&mut conn, self.dialect, limit)
             .await
             .map_err(|e| self.explain(e))
     }
 
     async fn journal(&self, after: i64, limit: u64) -> Result<Vec<JournalEvent>> {
-        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        let mut conn = self.acquire().await?;
         read::journal(&mut conn, self.dialect, after, limit)
             .await
             .map_err(|e| self.explain(e))

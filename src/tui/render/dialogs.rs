@@ -303,7 +303,7 @@ fn holdings_lines(state: &State, holdings: &Loaded<Holdings>) -> Vec<(String, bo
     let lang = state.lang;
     let Some(h) = &holdings.value else {
         return vec![match &holdings.error {
-            Some(e) => (lang.fmt(Msg::HoldsFailed, &[e]), true),
+            Some(e) => (lang.fmt(Msg::HoldsFailed, &[&text::error(e, lang)]), true),
             None => (state.t(Msg::HoldsReading).to_string(), false),
         }];
     };

@@ -446,26 +446,28 @@ fn cells(state: &State, id: ListId, i: usize) -> Option<Vec<Span<'static>>> {
 }
 
 /// Loading state of the data behind list `id`.
-fn status_of(state: &State, id: ListId) -> (bool, Option<&str>) {
-    fn of<T>(l: &Loaded<T>) -> (bool, Option<&str>) {
-        (l.loading && l.value.is_none(), l.error.as_deref())
+fn status_of(state: &State, id: ListId) -> (bool, Option<String>) {
+    fn of<T>(l: &Loaded<T>, lang: crate::i18n::Lang) -> (bool, Option<String>) {
+        let error = l.error.as_ref().map(|e| crate::tui::text::error(e, lang));
+        (l.loading && l.value.is_none(), error)
     }
+    let lang = state.lang;
     let d = &state.data;
     match id {
         ListId::Domains if state.is_contact() => (false, None),
-        ListId::Domains => of(&d.domains),
-        ListId::DomainMailboxes => of(&d.domain_mailboxes),
-        ListId::AllMailboxes => of(&d.all_mailboxes),
-        ListId::DomainAliases => of(&d.domain_aliases),
-        ListId::DomainAliasDomains => of(&d.alias_domains),
+        ListId::Domains => of(&d.domains, lang),
+        ListId::DomainMailboxes => of(&d.domain_mailboxes, lang),
+        ListId::AllMailboxes => of(&d.all_mailboxes, lang),
+        ListId::DomainAliases => of(&d.domain_aliases, lang),
+        ListId::DomainAliasDomains => of(&d.alias_domains, lang),
         ListId::DomainDns => match d.domain.as_ref().and_then(|n| d.dns.get(n)) {
-            Some(dns) => of(&dns.report),
+            Some(dns) => of(&dns.report, lang),
             None => (true, None),
         },
-        ListId::DomainDkim => of(&d.domain_dkim),
-        ListId::Audit => of(&d.audit),
-        ListId::Health => of(&d.health),
-        ListId::Hooks => of(&d.hooks),
+        ListId::DomainDkim => of(&d.domain_dkim, lang),
+        ListId::Audit => of(&d.audit, lang),
+        ListId::Health => of(&d.health, lang),
+        ListId::Hooks => of(&d.hooks, lang),
     }
 }
 
@@ -530,7 +532,7 @@ pub fn list(frame: &mut Frame, state: &State, area: Rect) {
             ListId::DomainDns => Msg::DnsCheckFailed,
             _ => Msg::LoadFailed,
         };
-        Some(state.lang.fmt(failed, &[e]))
+        Some(state.lang.fmt(failed, &[&e]))
     } else if loading {
         Some(match id {
             ListId::DomainDns => state.lang.fmt(Msg::DnsCheckingDomain, &[open]),
