@@ -235,6 +235,7 @@ impl Borg {
     /// functions), in `cwd`.
     pub fn command(&self, args: &[String], cwd: &Path) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(&self.program);
+        super::child_environment(&mut cmd);
         cmd.args(args)
             .current_dir(cwd)
             .env("BORG_REPO", &self.repository)

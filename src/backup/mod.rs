@@ -33,6 +33,38 @@ pub use status::{BackupStatus, PendingPurge, Waiting, status};
 use crate::config::{BackupConfig, Config};
 use crate::error::{Error, Result};
 
+/// What a program postier starts for a backup (borg, doveadm) gets of
+/// postier's environment: where to find programs and its home, the
+/// locale, the SSH agent, and the `BORG_*` settings an admin gave borg —
+/// nothing else. postier's own variables (a directory URL may carry the
+/// database's password) and anything else of the admin's shell stay out.
+pub(crate) fn child_environment(cmd: &mut tokio::process::Command) {
+    const KEPT: &[&str] = &[
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "SSH_AUTH_SOCK",
+    ];
+    cmd.env_clear();
+    for (name, value) in std::env::vars_os() {
+        let Some(text) = name.to_str() else { continue };
+        if KEPT.contains(&text) || text.starts_with("LC_") || text.starts_with("BORG_") {
+            cmd.env(&name, value);
+        }
+    }
+    if std::env::var_os("PATH").is_none() {
+        cmd.env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        );
+    }
+}
+
 /// `[backup]`, or an error saying it is missing.
 pub fn settings(config: &Config) -> Result<&BackupConfig> {
     config.backup.as_ref().ok_or_else(|| {

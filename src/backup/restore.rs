@@ -163,7 +163,9 @@ async fn import(
     folder: &str,
 ) -> Result<()> {
     let args = import_args(settings, address, dir, folder);
-    let out = tokio::process::Command::new(&args[0])
+    let mut cmd = tokio::process::Command::new(&args[0]);
+    super::child_environment(&mut cmd);
+    let out = cmd
         .args(&args[1..])
         .stdin(std::process::Stdio::null())
         .output()
