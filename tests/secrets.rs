@@ -14,7 +14,9 @@
 //! `PGPASSWORD`, which none of them may get). Each plaintext may appear only where SPEC.md says: a
 //! generated password on the stdout of the command that made it, once; the
 //! import's generated one in `--passwords-out` (0600). Secret files
-//! readable by every user are refused.
+//! readable by every user are refused. The database password in a SQL
+//! URL and the LDAP bind password are searched for the same way, on real
+//! PostgreSQL and slapd.
 
 mod support;
 
@@ -443,4 +445,121 @@ fn which(program: &str) -> Option<String> {
             .find(|p| p.is_file())
             .map(|p| p.display().to_string())
     })
+}
+
+/// On LDAP: the bind password (from its file) and a typed mailbox
+/// password appear in no output and in no file of postier's state store;
+/// the server stores the hash only.
+#[test]
+fn the_ldap_bind_password_and_typed_passwords_stay_secret() {
+    let Some(slapd) = support::slapd::Slapd::start() else {
+        return;
+    };
+    let config = slapd.config("state.db");
+    let bind_password = std::fs::read_to_string(slapd.password_file()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("postier.toml"), "").unwrap();
+    let state = dir.path().join("state");
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_postier"))
+            .env("POSTIER_CONFIG", dir.path().join("postier.toml"))
+            .env("POSTIER_DIRECTORY", slapd.ldap_url())
+            .env("POSTIER_LDAP_BASE_DN", support::slapd::BASE_DN)
+            .env("POSTIER_LDAP_BIND_DN", config.bind_dn.as_deref().unwrap())
+            .env(
+                "POSTIER_LDAP_BIND_PASSWORD_FILE",
+                config.bind_password_file.as_ref().unwrap(),
+            )
+            .env(
+                "POSTIER_LDAP_STATE_URL",
+                format!("sqlite:{}", state.join("state.db").display()),
+            )
+            .env("LANG", "C")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let mut outputs = Vec::new();
+    for (args, stdin) in [
+        (&["domain", "add", "ldap.example"][..], ""),
+        (
+            &["mailbox", "add", "ann@ldap.example", "--password-stdin"],
+            "Typed-on-ldap 5 ann\n",
+        ),
+        (
+            &["mailbox", "passwd", "ann@ldap.example", "--password-stdin"],
+            "Changed-on-ldap 6 ann\n",
+        ),
+        (&["--json", "mailbox", "show", "ann@ldap.example"], ""),
+        (&["--json", "audit"], ""),
+    ] {
+        let out = run(args, stdin);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        outputs.push(out);
+    }
+    // A bind refused (wrong DN) says so without the password.
+    let wrong = std::process::Command::new(env!("CARGO_BIN_EXE_postier"))
+        .env("POSTIER_CONFIG", dir.path().join("postier.toml"))
+        .env("POSTIER_DIRECTORY", slapd.ldap_url())
+        .env("POSTIER_LDAP_BASE_DN", support::slapd::BASE_DN)
+        .env("POSTIER_LDAP_BIND_DN", "cn=nobody,dc=postier,dc=test")
+        .env(
+            "POSTIER_LDAP_BIND_PASSWORD_FILE",
+            config.bind_password_file.as_ref().unwrap(),
+        )
+        .env(
+            "POSTIER_LDAP_STATE_URL",
+            format!("sqlite:{}", state.join("state.db").display()),
+        )
+        .args(["domain", "list"])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    outputs.push(wrong);
+    let secrets = [
+        ("bind password", bind_password.trim()),
+        ("typed password", "Typed-on-ldap 5 ann"),
+        ("changed password", "Changed-on-ldap 6 ann"),
+    ];
+    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
+    for (i, out) in outputs.iter().enumerate() {
+        places.push((format!("stdout {i}"), out.stdout.clone()));
+        places.push((format!("stderr {i}"), out.stderr.clone()));
+    }
+    for (path, bytes) in files(dir.path()) {
+        places.push((path.display().to_string(), bytes));
+    }
+    // What the server holds for the mailbox.
+    let stored = slapd
+        .tool("ldapsearch")
+        .args([
+            "-b",
+            support::slapd::BASE_DN,
+            "-LLL",
+            "(mail=ann@ldap.example)",
+        ])
+        .output()
+        .unwrap();
+    assert!(stored.status.success(), "{stored:?}");
+    places.push(("the LDAP entry".into(), stored.stdout.clone()));
+    assert!(
+        contains(&stored.stdout, "userPassword"),
+        "the entry holds a password: {}",
+        String::from_utf8_lossy(&stored.stdout)
+    );
+    for (place, bytes) in &places {
+        for (secret, text) in &secrets {
+            assert!(!contains(bytes, text), "{secret} in {place}");
+        }
+    }
 }
