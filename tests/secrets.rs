@@ -43,22 +43,9 @@ struct Recorder<'a> {
 
 impl Recorder<'_> {
     fn run_with(&mut self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .setup
-            .command(args)
-            .env("PGPASSWORD", INHERITED)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let mut cmd = self.setup.command(args);
+        cmd.env("PGPASSWORD", INHERITED);
+        let out = feed(cmd, stdin);
         let name = args.join(" ");
         self.outputs.push((
             format!("stdout of {name}"),
@@ -84,6 +71,23 @@ impl Recorder<'_> {
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
+}
+
+/// Runs `cmd` with `stdin` as its input.
+fn feed(mut cmd: std::process::Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Every file under `dir`, with its path.
@@ -460,12 +464,13 @@ fn the_ldap_bind_password_and_typed_passwords_stay_secret() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("postier.toml"), "").unwrap();
     let state = dir.path().join("state");
-    let run = |args: &[&str], stdin: &str| {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_postier"))
-            .env("POSTIER_CONFIG", dir.path().join("postier.toml"))
+    // postier on the server, bound as `bind_dn`.
+    let postier = |bind_dn: &str, args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_postier"));
+        cmd.env("POSTIER_CONFIG", dir.path().join("postier.toml"))
             .env("POSTIER_DIRECTORY", slapd.ldap_url())
             .env("POSTIER_LDAP_BASE_DN", support::slapd::BASE_DN)
-            .env("POSTIER_LDAP_BIND_DN", config.bind_dn.as_deref().unwrap())
+            .env("POSTIER_LDAP_BIND_DN", bind_dn)
             .env(
                 "POSTIER_LDAP_BIND_PASSWORD_FILE",
                 config.bind_password_file.as_ref().unwrap(),
@@ -475,20 +480,11 @@ fn the_ldap_bind_password_and_typed_passwords_stay_secret() {
                 format!("sqlite:{}", state.join("state.db").display()),
             )
             .env("LANG", "C")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+            .args(args);
+        cmd
     };
+    let bind_dn = config.bind_dn.clone().unwrap();
+    let run = |args: &[&str], stdin: &str| feed(postier(&bind_dn, args), stdin);
     let mut outputs = Vec::new();
     for (args, stdin) in [
         (&["domain", "add", "ldap.example"][..], ""),
@@ -508,22 +504,10 @@ fn the_ldap_bind_password_and_typed_passwords_stay_secret() {
         outputs.push(out);
     }
     // A bind refused (wrong DN) says so without the password.
-    let wrong = std::process::Command::new(env!("CARGO_BIN_EXE_postier"))
-        .env("POSTIER_CONFIG", dir.path().join("postier.toml"))
-        .env("POSTIER_DIRECTORY", slapd.ldap_url())
-        .env("POSTIER_LDAP_BASE_DN", support::slapd::BASE_DN)
-        .env("POSTIER_LDAP_BIND_DN", "cn=nobody,dc=postier,dc=test")
-        .env(
-            "POSTIER_LDAP_BIND_PASSWORD_FILE",
-            config.bind_password_file.as_ref().unwrap(),
-        )
-        .env(
-            "POSTIER_LDAP_STATE_URL",
-            format!("sqlite:{}", state.join("state.db").display()),
-        )
-        .args(["domain", "list"])
-        .output()
-        .unwrap();
+    let wrong = feed(
+        postier("cn=nobody,dc=postier,dc=test", &["domain", "list"]),
+        "",
+    );
     assert!(!wrong.status.success());
     outputs.push(wrong);
     let secrets = [
