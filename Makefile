@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR
 DEMO_DIR ?= $(CARGO_TARGET_DIR)/demo
 POSTIER = $(CARGO_TARGET_DIR)/debug/postier
 
-.PHONY: all build run demo test lint bench services clean-demo check-toolchain
+.PHONY: all build run demo test lint bench services clean-demo check-toolchain man
 
 all: build
 
@@ -31,6 +31,11 @@ run: build
 test: check-toolchain
 	tests/services/install.sh
 	tests/services/with-services.sh $(CARGO) test --locked --lib --bins --tests
+
+# Man pages for postier and every subcommand, from the clap definitions.
+MAN_DIR ?= $(CARGO_TARGET_DIR)/man
+man: build
+	$(POSTIER) man --out "$(MAN_DIR)"
 
 lint: check-toolchain
 	$(CARGO) fmt --all -- --check

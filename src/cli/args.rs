@@ -110,6 +110,26 @@ pub enum Command {
     /// Back up every mailbox with borg, restore one, purge removed ones once saved.
     #[command(subcommand)]
     Backup(BackupCmd),
+    /// The shell's tab completion for postier, on stdout
+    /// (e.g. `postier completions bash > /etc/bash_completion.d/postier`).
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Writes the man pages (postier.1 and one per subcommand) into DIR.
+    #[command(hide = true)]
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// The shells `postier completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ mod mailbox;
 mod monitor;
 mod output;
 mod progress_bar;
+mod shell;
 mod stack;
 
 pub use args::{Cli, ColorChoice, Command};
@@ -240,6 +241,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         // Monitoring reports a directory that is down rather than failing.
         Command::Metrics(args) => return monitor::metrics(&cli, args).await,
         Command::Check(args) => return Ok(monitor::check(&cli, args).await),
+        Command::Completions { shell } => {
+            shell::completions(*shell);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Man { out } => {
+            for file in shell::man_pages(out)? {
+                println!("{}", out.join(file).display());
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         _ => {}
     }
     let ctx = Context::open(&cli).await?;
@@ -268,7 +279,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         | Command::Dkim(_)
         | Command::Tui { .. }
         | Command::Metrics(_)
-        | Command::Check(_) => {}
+        | Command::Check(_)
+        | Command::Completions { .. }
+        | Command::Man { .. } => {}
         Command::Audit {
             limit,
             actor,
