@@ -12,6 +12,7 @@ pub mod config;
 pub mod directory;
 pub mod dkim;
 pub mod dns;
+pub mod doctor;
 pub mod error;
 pub mod hooks;
 pub mod i18n;

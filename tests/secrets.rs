@@ -227,11 +227,7 @@ fn no_plaintext_secret_leaks_anywhere() {
     let imported_generated = given
         .lines()
         .find(|l| l.contains("carol@audit.example"))
-        .and_then(|l| {
-            l.split([' ', '\t', ',', ':'])
-                .filter(|w| !w.is_empty())
-                .last()
-        })
+        .and_then(|l| l.split([' ', '\t', ',', ':']).rfind(|w| !w.is_empty()))
         .expect("carol's generated password in --passwords-out")
         .to_string();
     assert!(imported_generated.len() >= 12, "{given}");

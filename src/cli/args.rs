@@ -110,6 +110,10 @@ pub enum Command {
     /// Back up every mailbox with borg, restore one, purge removed ones once saved.
     #[command(subcommand)]
     Backup(BackupCmd),
+    /// Examine the whole setup (config, directory, Postfix and Dovecot wiring,
+    /// mail root, DKIM keys, DNS, backup, hooks), each finding with its fix.
+    /// Exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Doctor(DoctorArgs),
     /// The shell's tab completion for postier, on stdout
     /// (e.g. `postier completions bash > /etc/bash_completion.d/postier`).
     Completions {
@@ -122,6 +126,19 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Postfix's configuration directory.
+    #[arg(long, value_name = "DIR", default_value = "/etc/postfix")]
+    pub postfix_config: PathBuf,
+    /// Dovecot's main configuration file.
+    #[arg(long, value_name = "FILE", default_value = "/etc/dovecot/dovecot.conf")]
+    pub dovecot_config: PathBuf,
+    /// Leave out the DNS self-check of every domain (it asks the network).
+    #[arg(long)]
+    pub no_dns: bool,
 }
 
 /// The shells `postier completions` writes for.

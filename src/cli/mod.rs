@@ -8,6 +8,7 @@ mod args;
 mod backup;
 mod dkim;
 mod dns;
+mod doctor;
 mod domain;
 mod hooks;
 mod import;
@@ -241,6 +242,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         // Monitoring reports a directory that is down rather than failing.
         Command::Metrics(args) => return monitor::metrics(&cli, args).await,
         Command::Check(args) => return Ok(monitor::check(&cli, args).await),
+        Command::Doctor(args) => return doctor::run(&cli, args).await,
         Command::Completions { shell } => {
             shell::completions(*shell);
             return Ok(ExitCode::SUCCESS);
@@ -280,6 +282,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         | Command::Tui { .. }
         | Command::Metrics(_)
         | Command::Check(_)
+        | Command::Doctor(_)
         | Command::Completions { .. }
         | Command::Man { .. } => {}
         Command::Audit {

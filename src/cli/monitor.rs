@@ -58,7 +58,7 @@ pub struct CheckArgs {
 pub const EXIT_UNKNOWN: u8 = 3;
 
 /// The monitor over the configured directory (or why it is down).
-async fn open_monitor(cli: &Cli, config: Config) -> Result<Monitor> {
+pub(super) async fn open_monitor(cli: &Cli, config: Config) -> Result<Monitor> {
     let actor = Actor::from_config(Actor::current_user(), &config.access)?;
     let ops = open_ops(cli, &config, actor).await;
     Ok(Monitor::new(config, ops, Lang::from_env()))

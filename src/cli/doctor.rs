@@ -1,0 +1,35 @@
+//! `postier doctor`: prints the doctor's findings ([`crate::doctor`]), one
+//! line each with its fix below, or as JSON; exits with the worst state.
+
+use super::args::{Cli, DoctorArgs};
+use super::output;
+use crate::config::Config;
+use crate::doctor::{self, Places};
+use crate::error::Result;
+use std::process::ExitCode;
+
+pub async fn run(cli: &Cli, args: &DoctorArgs) -> Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    let url = config.directory_url(cli.directory.as_deref());
+    let monitor = super::monitor::open_monitor(cli, config.clone()).await?;
+    let places = Places {
+        postfix: args.postfix_config.clone(),
+        dovecot: args.dovecot_config.clone(),
+    };
+    let findings = doctor::examine(&config, url, &monitor, &places, !args.no_dns).await;
+    let worst = doctor::worst(&findings);
+    if cli.json {
+        output::json(&serde_json::json!({
+            "status": worst.as_str(),
+            "findings": findings,
+        }))?;
+    } else {
+        for f in &findings {
+            println!("{:<8} {:<10} {}", f.state.as_str(), f.id, f.text);
+            if let Some(fix) = &f.fix {
+                println!("{:<19} fix: {fix}", "");
+            }
+        }
+    }
+    Ok(ExitCode::from(worst.exit_code()))
+}

@@ -1,0 +1,151 @@
+//! `postier doctor` against a real Postfix and Dovecot configured from
+//! `postier stack render` (the e2e mail stack): a good setup is all OK
+//! (exit 0); then one broken thing at a time is named, with its fix, and
+//! the exit code says how bad: a table file edited by hand, a main.cf
+//! parameter that no longer names postier's table, a mail root owned by
+//! someone else, a config file readable by every user.
+
+mod support;
+
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use support::mailstack::{Backend, MailStack};
+
+fn doctor(stack: &MailStack) -> (i32, Value) {
+    let postfix = stack.postfix_dir().display().to_string();
+    let dovecot = stack.dovecot_conf().display().to_string();
+    let out = stack.run(
+        &[
+            "--json",
+            "doctor",
+            "--no-dns",
+            "--postfix-config",
+            &postfix,
+            "--dovecot-config",
+            &dovecot,
+        ],
+        None,
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), doc)
+}
+
+fn finding<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} finding: {doc}"))
+}
+
+#[test]
+fn doctor_finds_a_good_setup_good_and_names_each_broken_thing() {
+    let Some(stack) = MailStack::start(Backend::Sqlite) else {
+        return;
+    };
+    stack.ok(&["domain", "add", "doctor.example"]);
+    let (code, doc) = doctor(&stack);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["status"], "OK");
+    for id in [
+        "config",
+        "directory",
+        "postfix",
+        "dovecot",
+        "mail_root",
+        "dkim",
+        "hooks",
+    ] {
+        assert_eq!(finding(&doc, id)["state"], "OK", "{id}: {doc:#}");
+    }
+    assert!(
+        finding(&doc, "postfix")["text"]
+            .as_str()
+            .unwrap()
+            .contains("as rendered")
+    );
+
+    // A table edited by hand.
+    let table = stack.render_dir.join("postfix/virtual_alias_maps.cf");
+    let original = std::fs::read_to_string(&table).unwrap();
+    std::fs::write(&table, format!("{original}# edited\n")).unwrap();
+    let (code, doc) = doctor(&stack);
+    assert_eq!(code, 2, "{doc:#}");
+    let postfix = finding(&doc, "postfix");
+    assert_eq!(postfix["state"], "CRITICAL");
+    assert!(
+        postfix["text"]
+            .as_str()
+            .unwrap()
+            .contains("virtual_alias_maps.cf differs"),
+        "{postfix}"
+    );
+    assert!(
+        postfix["fix"]
+            .as_str()
+            .unwrap()
+            .contains("postier stack render --out"),
+        "{postfix}"
+    );
+    assert_eq!(
+        finding(&doc, "dovecot")["state"],
+        "OK",
+        "one thing at a time"
+    );
+    std::fs::write(&table, original).unwrap();
+
+    // main.cf no longer names postier's alias table.
+    let main_cf = stack.postfix_dir().join("main.cf");
+    let main = std::fs::read_to_string(&main_cf).unwrap();
+    std::fs::write(
+        &main_cf,
+        format!("{main}\nvirtual_alias_maps = hash:/etc/aliases\n"),
+    )
+    .unwrap();
+    let (code, doc) = doctor(&stack);
+    assert_eq!(code, 2, "{doc:#}");
+    let text = finding(&doc, "postfix")["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("virtual_alias_maps is \"hash:/etc/aliases\""),
+        "{text}"
+    );
+    std::fs::write(&main_cf, main).unwrap();
+
+    // The mail root taken over by root.
+    let meta = std::fs::metadata(&stack.mail_root).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    let owner = (meta.uid(), meta.gid());
+    std::os::unix::fs::chown(&stack.mail_root, Some(0), Some(0)).unwrap();
+    let (code, doc) = doctor(&stack);
+    assert_eq!(code, 2, "{doc:#}");
+    let root = finding(&doc, "mail_root");
+    assert_eq!(root["state"], "CRITICAL");
+    assert!(
+        root["fix"].as_str().unwrap().starts_with("mkdir -p"),
+        "{root}"
+    );
+    std::os::unix::fs::chown(&stack.mail_root, Some(owner.0), Some(owner.1)).unwrap();
+
+    // A config file every user may read: a warning, exit 1.
+    let (code, doc) = doctor(&stack);
+    assert_eq!(code, 0, "all mended: {doc:#}");
+    let config = finding(&doc, "config")["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = config.split(" (mode").next().unwrap().to_string();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, doc) = doctor(&stack);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(
+        finding(&doc, "config")["fix"],
+        format!("chmod o-rwx {path}")
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
