@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR
 DEMO_DIR ?= $(CARGO_TARGET_DIR)/demo
 POSTIER = $(CARGO_TARGET_DIR)/debug/postier
 
-.PHONY: all build run demo test lint bench services clean-demo check-toolchain man
+.PHONY: all build run demo test lint bench services clean-demo check-toolchain man deb
 
 all: build
 
@@ -36,6 +36,20 @@ test: check-toolchain
 MAN_DIR ?= $(CARGO_TARGET_DIR)/man
 man: build
 	$(POSTIER) man --out "$(MAN_DIR)"
+
+# The Debian package (cargo-deb): the release binary, its man pages and
+# shell completions, the config as a conffile, the systemd units.
+RELEASE = $(CARGO_TARGET_DIR)/release
+deb: check-toolchain
+	command -v cargo-deb >/dev/null || $(CARGO) install cargo-deb --locked
+	$(CARGO) build --release --locked
+	rm -rf "$(RELEASE)/man" "$(RELEASE)/completions"
+	mkdir -p "$(RELEASE)/completions"
+	$(RELEASE)/postier man --out "$(RELEASE)/man" >/dev/null
+	$(RELEASE)/postier completions bash > "$(RELEASE)/completions/postier"
+	$(RELEASE)/postier completions zsh > "$(RELEASE)/completions/_postier"
+	$(RELEASE)/postier completions fish > "$(RELEASE)/completions/postier.fish"
+	$(CARGO) deb --no-build --locked
 
 lint: check-toolchain
 	$(CARGO) fmt --all -- --check
