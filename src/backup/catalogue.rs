@@ -120,6 +120,9 @@ pub struct Holding {
     pub path: String,
     pub address: String,
     pub removed: bool,
+    /// How the run that made the archive ended (`warning`: some files
+    /// of other maildirs are missing from it).
+    pub result: RunResult,
 }
 
 pub struct Catalogue {
@@ -270,9 +273,9 @@ impl Catalogue {
     /// bound.
     async fn holdings(&mut self, filter: &str, value: &str) -> Result<Vec<Holding>> {
         let q = format!(
-            "SELECT h.archive, a.started, h.path, h.address, h.removed FROM held h \
-             JOIN archives a ON a.name = h.archive WHERE a.pruned IS NULL AND {filter} \
-             ORDER BY a.started DESC, h.path"
+            "SELECT h.archive, a.started, h.path, h.address, h.removed, r.result FROM held h \
+             JOIN archives a ON a.name = h.archive JOIN runs r ON r.id = a.run_id \
+             WHERE a.pruned IS NULL AND {filter} ORDER BY a.started DESC, h.path"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(q))
             .bind(value)
@@ -287,6 +290,7 @@ impl Catalogue {
                 path: r.get("path"),
                 address: r.get("address"),
                 removed: r.get("removed"),
+                result: RunResult::parse(r.get("result")),
             })
             .collect())
     }
