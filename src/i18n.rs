@@ -404,6 +404,33 @@ catalogue! {
     ImportApplying => "applying…", "application…";
     ImportNeedsCli => "rows say password: generate: import this file with postier import --passwords-out FILE", "des lignes disent password: generate : importez ce fichier avec postier import --passwords-out FICHIER";
     ButtonApply => "Apply", "Appliquer";
+    // The restore dialog (`b` on a mailbox, `:restore ADDRESS`)
+    KeyRestore => "restore from backup", "restaurer";
+    KeyNewerArchive => "newer archive", "archive plus récente";
+    KeyOlderArchive => "older archive", "archive plus ancienne";
+    RestoreTitle => "restore {}", "restaurer {}";
+    RestoreArchives => "Archives holding it, newest first:", "Archives qui la contiennent, récentes d'abord :";
+    RestoreReading => "reading the backup catalogue…", "lecture du catalogue des sauvegardes…";
+    RestoreNoArchive => "no archive holds this mailbox", "aucune archive ne contient cette boîte";
+    RestoreListFailed => "the archives cannot be listed: {}", "impossible de lister les archives : {}";
+    RestoreComplete => "complete", "complète";
+    RestoreDegraded => "degraded", "dégradée";
+    RestoreInto => "Restore into", "Restaurer dans";
+    RestoreIntoFolder => "a folder of the mailbox", "un dossier de la boîte";
+    RestoreIntoDir => "a directory", "un répertoire";
+    RestoreFolder => "Folder (new)", "Dossier (nouveau)";
+    RestoreDir => "Directory (new or empty)", "Répertoire (nouveau ou vide)";
+    RestoreDefaultFolder => "Restored {}", "Restauré {}";
+    RestoreNeedsFolder => "give the folder a name", "donnez un nom au dossier";
+    RestoreNeedsDir => "name a new directory", "indiquez un nouveau répertoire";
+    RestoreNothing => "no archive to restore from", "aucune archive d'où restaurer";
+    RestoreRunning => "restoring… (Esc: let it run in the background)", "restauration… (Échap : la laisser en arrière-plan)";
+    RestoreBackground => "restoring {} in the background…", "restauration de {} en arrière-plan…";
+    RestoreDoneFolder => "{}: {} files restored from {} into folder \"{}\"", "{} : {} fichiers restaurés depuis {} dans le dossier « {} »";
+    RestoreDoneDir => "{}: {} files restored from {} into {}", "{} : {} fichiers restaurés depuis {} dans {}";
+    RestoreUsage => "usage: :restore ADDRESS (a mailbox, live or removed)", "usage : :restore ADRESSE (une boîte, active ou supprimée)";
+    RestoreNotConfigured => "no backup is configured ([backup] in the config)", "aucune sauvegarde n'est configurée ([backup] dans la configuration)";
+    ButtonRestore => "Restore", "Restaurer";
     // DNS self-check (`dns check`): findings and fixes
     DnsLookupFailed => "{} could not be looked up ({}); the result is unknown, try again later.", "{} n'a pas pu être résolu ({}) ; résultat inconnu, réessayez plus tard.";
     DnsSkipNotOffered => "The service does not offer this; nothing to check.", "Le service ne propose pas cela ; rien à vérifier.";
@@ -634,6 +661,12 @@ const ERROR_SUBJECTS: &[(&str, &str)] = &[
     ("DKIM keys of {}", "clés DKIM de {}"),
     ("target {} of alias {}", "destination {} de l'alias {}"),
     ("usage", "usage"),
+    ("--to {}", "répertoire {}"),
+    ("archive {} holding {}", "archive {} contenant {}"),
+    ("an archive holding {}", "une archive contenant {}"),
+    ("restore of {} from {}", "restauration de {} depuis {}"),
+    ("restore into {}", "restauration dans {}"),
+    ("backup catalogue {}", "catalogue des sauvegardes {}"),
 ];
 
 /// Error texts (an [`crate::Error`]'s why and hint, and clap's usage
@@ -762,6 +795,16 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
     ("unrecognized subcommand {}", "sous-commande inconnue {}"),
     ("unexpected argument {} found", "argument inattendu {}"),
     ("none given", "aucune donnée"),
+    (
+        "exists and is not empty: a restore never writes over anything",
+        "existe et n'est pas vide : une restauration n'écrit jamais par-dessus quoi que ce soit",
+    ),
+    ("is not a folder name", "n'est pas un nom de dossier"),
+    (
+        "repository {} is not reachable: {}",
+        "le dépôt {} est injoignable : {}",
+    ),
+    ("is not configured", "n'est pas configuré"),
     // hints
     ("see: {}", "voir : {}"),
     (
@@ -769,6 +812,7 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
         "affichez-le de nouveau et refaites votre modification",
     ),
     ("try again", "réessayez"),
+    ("name a new directory", "indiquez un nouveau répertoire"),
     (
         "remove them first, or pass --cascade to remove them with the domain",
         "supprimez-les d'abord, ou ajoutez --cascade pour les supprimer avec le domaine",

@@ -43,6 +43,8 @@ pub enum Action {
     Rotate,
     /// Opens the Health view (the monitoring checks).
     OpenHealth,
+    /// Opens the restore dialog on the selected mailbox.
+    Restore,
     // -- inside forms, prompts and dialogs --
     NextField,
     PrevField,
@@ -137,6 +139,14 @@ pub enum Job {
     PlanImport(std::path::PathBuf),
     /// Applies a planned import (passwords hashed first).
     ApplyImport(std::sync::Arc<crate::import::plan::Plan>),
+    /// The archives the backup catalogue says hold a mailbox's maildirs.
+    LoadRestoreArchives(Address),
+    /// Restores a mailbox from one archive (never over live mail).
+    Restore {
+        address: Address,
+        archive: String,
+        target: crate::backup::RestoreTarget,
+    },
 }
 
 /// What a job reports back.
@@ -168,6 +178,13 @@ pub enum Outcome {
     ImportFailed(Error),
     /// An import was applied (its summary line) or failed.
     Imported(Result<String, Error>),
+    /// The archives holding a mailbox (newest first), for its restore.
+    RestoreArchives(
+        Address,
+        Result<Vec<crate::backup::catalogue::Holding>, Error>,
+    ),
+    /// A restore finished, or failed.
+    Restored(Address, Result<crate::backup::RestoreReport, Error>),
 }
 
 /// Someone changed an object between the user reading it and their change.

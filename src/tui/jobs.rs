@@ -141,6 +141,21 @@ pub async fn run_job(services: &Services, job: Job) -> Outcome {
             Some(ops) => super::import::apply(ops, services.lang, &plan).await,
             None => no_directory(services),
         },
+        Job::LoadRestoreArchives(address) => match &services.ops {
+            Some(ops) => super::restore::load(services.dns.config(), ops, address).await,
+            None => no_directory(services),
+        },
+        Job::Restore {
+            address,
+            archive,
+            target,
+        } => match &services.ops {
+            Some(ops) => {
+                let config = services.dns.config();
+                super::restore::run(config, ops, address, &archive, target).await
+            }
+            None => no_directory(services),
+        },
         job => match &services.ops {
             Some(ops) => run_directory_job(ops, job).await,
             None => no_directory(services),
@@ -174,7 +189,9 @@ async fn run_directory_job(ops: &Ops, job: Job) -> Outcome {
         | Job::SkipHook(..)
         | Job::RemoveDomain(..)
         | Job::PlanImport(_)
-        | Job::ApplyImport(_) => unreachable!("these jobs run in run_job"),
+        | Job::ApplyImport(_)
+        | Job::LoadRestoreArchives(_)
+        | Job::Restore { .. } => unreachable!("these jobs run in run_job"),
         Job::LoadDomains => Outcome::Domains(ops.domains().await),
         Job::LoadAliasDomains => Outcome::AliasDomains(ops.alias_domains().await),
         Job::LoadMailboxes(domain) => {

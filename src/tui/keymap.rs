@@ -32,6 +32,13 @@ pub enum Ctx {
     Typed,
     Prompt,
     Modal,
+    /// The restore dialog: ↑/↓ choose the archive, Tab moves between
+    /// where to restore, the folder or directory, and the buttons.
+    Restore,
+    /// The restore dialog outside its text field: ←/→ choose.
+    RestorePick,
+    /// The restore dialog's text field: other keys type.
+    RestoreText,
 }
 
 /// Who may use a binding.
@@ -41,6 +48,8 @@ pub enum Need {
     /// Mailboxes and aliases: admins and domain admins.
     Manage,
     Admin,
+    /// Restores: admins, where `[backup]` is configured.
+    Backup,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +204,79 @@ pub static BINDINGS: &[Binding] = &[
         2,
         N::Anyone,
     ),
+    // The restore dialog.
+    b(
+        C::Restore,
+        &[code(K::Up)],
+        Action::Up,
+        Msg::KeyNewerArchive,
+        0,
+        N::Anyone,
+    ),
+    b(
+        C::Restore,
+        &[code(K::Down)],
+        Action::Down,
+        Msg::KeyOlderArchive,
+        3,
+        N::Anyone,
+    ),
+    b(
+        C::Restore,
+        &[code(K::Tab)],
+        Action::NextField,
+        Msg::KeyNextField,
+        2,
+        N::Anyone,
+    ),
+    b(
+        C::Restore,
+        &[code(K::BackTab)],
+        Action::PrevField,
+        Msg::KeyPrevField,
+        0,
+        N::Anyone,
+    ),
+    b(
+        C::RestorePick,
+        &[code(K::Left), k('h')],
+        Action::FocusLeft,
+        Msg::KeyChoose,
+        2,
+        N::Anyone,
+    ),
+    b(
+        C::RestorePick,
+        &[code(K::Right), k('l')],
+        Action::FocusRight,
+        Msg::KeyChoose,
+        0,
+        N::Anyone,
+    ),
+    b(
+        C::RestorePick,
+        &[k(' ')],
+        Action::Toggle,
+        Msg::KeyToggle,
+        0,
+        N::Anyone,
+    ),
+    b(
+        C::Restore,
+        &[code(K::Enter)],
+        Action::Submit,
+        Msg::KeyConfirm,
+        2,
+        N::Anyone,
+    ),
+    b(
+        C::Restore,
+        &[code(K::Esc)],
+        Action::Cancel,
+        Msg::KeyCancel,
+        2,
+        N::Anyone,
+    ),
     // The filter / command prompt: other keys type.
     b(
         C::Prompt,
@@ -286,6 +368,14 @@ pub static BINDINGS: &[Binding] = &[
         Msg::KeyDelete,
         2,
         N::Manage,
+    ),
+    b(
+        C::Mailboxes,
+        &[k('b')],
+        Action::Restore,
+        Msg::KeyRestore,
+        3,
+        N::Backup,
     ),
     b(
         C::Aliases,
@@ -529,6 +619,14 @@ pub fn contexts(state: &State) -> Vec<Ctx> {
         // The import plan scrolls like a list; its buttons are a dialog's.
         Some(Overlay::Import(_)) => return vec![C::Dialog, C::List],
         Some(Overlay::Typed(_)) => return vec![C::Typed],
+        Some(Overlay::Restore(view)) => {
+            let field = if view.focus == super::restore::Focus::Path {
+                C::RestoreText
+            } else {
+                C::RestorePick
+            };
+            return vec![field, C::Restore];
+        }
         Some(Overlay::Help | Overlay::Error(_) | Overlay::Password { .. }) => {
             return vec![C::Modal];
         }
@@ -583,6 +681,7 @@ pub fn allowed(state: &State, binding: &Binding) -> bool {
         Need::Anyone => true,
         Need::Manage => state.may_manage(),
         Need::Admin => state.is_admin(),
+        Need::Backup => state.is_admin() && state.backup,
     }
 }
 
@@ -634,7 +733,7 @@ pub fn action_for(state: &State, event: KeyEvent) -> Option<Action> {
     }
     let types = contexts(state)
         .iter()
-        .any(|c| matches!(c, C::Form | C::Typed | C::Prompt));
+        .any(|c| matches!(c, C::Form | C::Typed | C::Prompt | C::RestoreText));
     types.then_some(Action::Input(event))
 }
 

@@ -16,6 +16,7 @@ mod import;
 mod jobs;
 pub mod keymap;
 pub mod render;
+pub mod restore;
 pub mod state;
 pub mod text;
 pub mod theme;
@@ -65,6 +66,7 @@ pub fn initial_state(services: &Services, options: &Options) -> State {
     };
     let mut state = State::new(services.dns.actor().clone(), options.lang, theme, backend);
     state.banner = options.banner.clone();
+    state.backup = services.dns.config().backup.is_some();
     state
 }
 

@@ -443,6 +443,8 @@ pub enum Overlay {
     },
     /// `:import FILE`: the plan, or the file's bad rows.
     Import(Box<ImportView>),
+    /// A mailbox's restore from the backup archives.
+    Restore(Box<super::restore::RestoreView>),
 }
 
 /// The plan of `:import FILE` in a scrollable view, applied only on
@@ -473,6 +475,42 @@ impl ImportView {
         self.scroll = self
             .scroll
             .min(self.lines.len().saturating_sub(height.max(1)));
+    }
+}
+
+/// How the TUI tells the time: the machine's clock and time zone, or a
+/// fixed instant and offset (tests and snapshots draw the same screen on
+/// every machine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    Fixed {
+        now: chrono::DateTime<chrono::Utc>,
+        offset: chrono::FixedOffset,
+    },
+}
+
+impl Clock {
+    /// Today's date, where the user is.
+    pub fn today(self) -> chrono::NaiveDate {
+        match self {
+            Clock::System => chrono::Local::now().date_naive(),
+            Clock::Fixed { now, offset } => now.with_timezone(&offset).date_naive(),
+        }
+    }
+
+    /// An RFC 3339 time (the catalogue's, in UTC) as people read it, in
+    /// their time zone: `2026-12-01 04:00`; text that is not one, as it is.
+    pub fn local(self, rfc3339: &str) -> String {
+        const SHOWN: &str = "%Y-%m-%d %H:%M";
+        let Ok(at) = chrono::DateTime::parse_from_rfc3339(rfc3339) else {
+            return rfc3339.to_string();
+        };
+        match self {
+            Clock::System => at.with_timezone(&chrono::Local).format(SHOWN).to_string(),
+            Clock::Fixed { offset, .. } => at.with_timezone(&offset).format(SHOWN).to_string(),
+        }
     }
 }
 
@@ -508,6 +546,9 @@ pub struct State {
     pub backend: String,
     /// Text shown in the header, e.g. that this is a demo directory.
     pub banner: Option<String>,
+    /// Is `[backup]` configured (restores are offered)?
+    pub backup: bool,
+    pub clock: Clock,
     pub width: u16,
     pub height: u16,
     pub tick: u64,
@@ -531,6 +572,8 @@ impl State {
             theme,
             backend,
             banner: None,
+            backup: false,
+            clock: Clock::System,
             width: 80,
             height: 24,
             tick: 0,

@@ -17,7 +17,9 @@ pub const AUDIT_LIMIT: u64 = 500;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
-    if super::import::on_action(state, &mut fx, &action) {
+    if super::import::on_action(state, &mut fx, &action)
+        || super::restore::on_action(state, &mut fx, &action)
+    {
         return fx;
     }
     match action {
@@ -38,6 +40,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             load_health(state, &mut fx, false);
         }
         Action::OpenHealth => open_health(state, &mut fx),
+        Action::Restore => match selected_mailbox(state).map(|m| m.address.clone()) {
+            None => nothing_selected(state),
+            address => {
+                if let Some(text) = super::restore::open(state, &mut fx, address) {
+                    flash(state, text, true);
+                }
+            }
+        },
         Action::Done(outcome) => on_outcome(state, &mut fx, outcome),
         Action::Quit => fx.push(Effect::Quit),
         Action::Suspend => fx.push(Effect::Suspend),
@@ -167,7 +177,8 @@ fn tick(state: &mut State) {
     }
 }
 
-fn flash(state: &mut State, text: String, error: bool) {
+/// Shows `text` at the bottom for a few seconds.
+pub(super) fn flash(state: &mut State, text: String, error: bool) {
     state.flash = Some(Flash {
         text,
         error,
@@ -375,6 +386,9 @@ fn reload_after_change(state: &mut State, fx: &mut Vec<Effect>) {
 fn on_outcome(state: &mut State, fx: &mut Vec<Effect>, outcome: Outcome) {
     state.jobs = state.jobs.saturating_sub(1);
     match outcome {
+        outcome @ (Outcome::RestoreArchives(..) | Outcome::Restored(..)) => {
+            super::restore::on_outcome(state, outcome);
+        }
         outcome @ (Outcome::ImportPlanned(_) | Outcome::ImportFailed(_) | Outcome::Imported(_)) => {
             let applied = matches!(outcome, Outcome::Imported(Ok(_)));
             if let Some((text, error)) = super::import::on_outcome(state, outcome) {
@@ -776,6 +790,14 @@ fn command(state: &mut State, fx: &mut Vec<Effect>, text: &str) {
             if let Some(message) = super::import::command(state, fx, file) {
                 let usage = file.trim().is_empty() || !state.may_manage();
                 flash(state, message, usage);
+            }
+            return;
+        }
+        text if text == "restore" || text.starts_with("restore ") => {
+            let arg = text.strip_prefix("restore").unwrap_or_default();
+            let selected = selected_mailbox(state).map(|m| m.address.clone());
+            if let Some(message) = super::restore::command(state, fx, arg, selected) {
+                flash(state, message, true);
             }
             return;
         }

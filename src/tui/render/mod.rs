@@ -6,6 +6,7 @@ mod chrome;
 mod detail;
 mod dialogs;
 mod import;
+mod restore;
 mod tables;
 
 use super::state::{MIN_HEIGHT, MIN_WIDTH, Overlay, State, View};
@@ -56,6 +57,7 @@ pub fn render(frame: &mut Frame, state: &State) {
             dialogs::password(frame, state, subject, password.expose(), area)
         }
         Some(Overlay::Import(view)) => import::import(frame, state, view, area),
+        Some(Overlay::Restore(view)) => restore::restore(frame, state, view, area),
     }
 }
 
