@@ -14,13 +14,14 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+use postier::config::Config;
 use postier::directory;
 use postier::i18n::Lang;
 use postier::model::*;
 use postier::ops::dns::DnsChecker;
 use postier::ops::{Actor, MailboxRequest, Ops, PasswordInput, Role};
 use postier::password::Scheme;
-use postier::tui::state::State;
+use postier::tui::state::{Clock, State};
 use postier::tui::{Action, Effect, Job, Services, Theme, keymap, render, run_job, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -73,14 +74,22 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// DKIM keys of `key_dir`.
 pub fn dns_checker(server: SocketAddr, actor: Actor, key_dir: &Path) -> DnsChecker {
-    let config = support::dns_service::service_config(key_dir);
+    dns_checker_with(
+        server,
+        actor,
+        &support::dns_service::service_config(key_dir),
+    )
+}
+
+/// The same, on `config` (the TUI reads `[backup]` and `[stack]` there).
+pub fn dns_checker_with(server: SocketAddr, actor: Actor, config: &Config) -> DnsChecker {
     let options = postier::dns::ResolverOptions {
         nameservers: vec![server],
         timeout: Duration::from_secs(2),
         attempts: 1,
         ..Default::default()
     };
-    DnsChecker::with_options(&config, actor, options)
+    DnsChecker::with_options(config, actor, options)
 }
 
 fn d(name: &str) -> DomainName {
@@ -215,6 +224,18 @@ impl Fixture {
         }
     }
 
+    /// What the TUI of `role` runs its jobs against, with `config` (its
+    /// `[backup]` and `[stack]`) in place of the DNS tests' own.
+    pub fn services_with_config(&self, role: &str, lang: Lang, config: &Config) -> Services {
+        let mut services = self.services(role, lang);
+        let actor = services.dns.actor().clone();
+        let mut config = config.clone();
+        config.mail = support::dns_service::service_config(&self.key_dir()).mail;
+        config.dkim.key_dir = self.key_dir();
+        services.dns = dns_checker_with(self.knot.addr, actor, &config);
+        services
+    }
+
     /// The config the hooks view runs with: `chat` gets every event and
     /// delivers, `monitoring` gets mailbox events and always fails (parked
     /// at its first attempt).
@@ -282,6 +303,12 @@ impl Tui {
             "sqlite:directory.db".into(),
         );
         state.banner = Some("DEMO".into());
+        state.backup = services.dns.config().backup.is_some();
+        // Times shown in a fixed zone (UTC+1), on a fixed day.
+        state.clock = Clock::Fixed {
+            now: "2026-12-03T09:30:00Z".parse().unwrap(),
+            offset: chrono::FixedOffset::east_opt(3600).unwrap(),
+        };
         let mut tui = Tui {
             services,
             state,
