@@ -295,3 +295,77 @@ async fn too_small_terminal() {
         insta::assert_snapshot!(format!("too-small-{lang_name}"), tui.screen());
     }
 }
+
+/// The restore dialog (`b` on a mailbox), over a catalogue of three
+/// archives holding marie's maildir (one from a degraded run); as it
+/// opens (Cancel focused), and set to restore into a directory.
+#[tokio::test]
+async fn restore_dialog() {
+    use postier::backup::RunResult;
+    use postier::backup::catalogue::{Catalogue, Held, Run};
+    let fixture = Fixture::new().await;
+    let work = tempfile::tempdir().unwrap();
+    let state_dir = work.path().join("state");
+    let mut catalogue = Catalogue::open(&state_dir).await.unwrap();
+    for (archive, result) in [
+        ("mail-2026-11-30T03:00:03Z", RunResult::Ok),
+        ("mail-2026-12-01T03:00:05Z", RunResult::Warning),
+        ("mail-2026-12-02T03:00:04Z", RunResult::Ok),
+    ] {
+        let started = archive.trim_start_matches("mail-").to_string();
+        let run = Run {
+            archive: archive.into(),
+            finished: started.clone(),
+            started,
+            result,
+            stats: None,
+            warnings: Vec::new(),
+            error: None,
+        };
+        let held = Held {
+            path: "lesjardiniers.example/marie".into(),
+            address: "marie@lesjardiniers.example".into(),
+            removed: false,
+        };
+        catalogue.record_run(&run, &[held]).await.unwrap();
+    }
+    let path = work.path().join("postier.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[stack]\nmail_root = \"{}\"\n\n[backup]\nrepository = \"/srv/borg/mail\"\n\
+             state_dir = \"{}\"\n",
+            fixture.mail_root().display(),
+            state_dir.display()
+        ),
+    )
+    .unwrap();
+    let config = postier::config::Config::read(&path).unwrap();
+    for &(lang, lang_name) in &LANGS {
+        for &(w, h) in &SIZES {
+            for screen in ["restore", "restore-dir"] {
+                let services = fixture.services_with_config("admin", lang, &config);
+                let mut tui = Tui::new(services, lang, Theme::PLAIN, w, h).await;
+                tui.keys("j");
+                tui.press(key(KeyCode::Enter));
+                tui.settle().await;
+                tui.keys("jb");
+                tui.settle().await;
+                if screen == "restore-dir" {
+                    tui.press(key(KeyCode::Down));
+                    tui.press(key(KeyCode::Tab));
+                    tui.press(key(KeyCode::Right));
+                    tui.press(key(KeyCode::Tab));
+                    tui.keys("/srv/restore/marie");
+                }
+                // The backup check ages with the machine's clock; the
+                // header's health word is not what these screens show.
+                if let Some(checks) = &mut tui.state.data.health.value {
+                    checks.retain(|c| c.kind != postier::monitor::check::CheckKind::Backup);
+                }
+                let name = format!("admin-{screen}-{lang_name}-{w}x{h}");
+                insta::assert_snapshot!(name, tui.screen());
+            }
+        }
+    }
+}
