@@ -341,9 +341,10 @@ async fn restore_dialog() {
     )
     .unwrap();
     let config = postier::config::Config::read(&path).unwrap();
+    let enter = key(KeyCode::Enter);
     for &(lang, lang_name) in &LANGS {
         for &(w, h) in &SIZES {
-            for screen in ["restore", "restore-dir"] {
+            for screen in ["restore", "restore-dir", "restore-refused"] {
                 let services = fixture.services_with_config("admin", lang, &config);
                 let mut tui = Tui::new(services, lang, Theme::PLAIN, w, h).await;
                 tui.keys("j");
@@ -351,12 +352,28 @@ async fn restore_dialog() {
                 tui.settle().await;
                 tui.keys("jb");
                 tui.settle().await;
-                if screen == "restore-dir" {
+                if screen != "restore" {
                     tui.press(key(KeyCode::Down));
                     tui.press(key(KeyCode::Tab));
                     tui.press(key(KeyCode::Right));
                     tui.press(key(KeyCode::Tab));
                     tui.keys("/srv/restore/marie");
+                }
+                if screen == "restore-refused" {
+                    // Restore, and the library's refusal (the restore
+                    // itself is driven in tui_restore.rs).
+                    tui.press(enter);
+                    tui.press(key(KeyCode::Right));
+                    tui.press(enter);
+                    tui.jobs.clear();
+                    tui.act(Action::Done(Outcome::Restored(
+                        postier::model::Address::parse("marie@lesjardiniers.example").unwrap(),
+                        Err(Error::refused(
+                            "--to /srv/restore/marie",
+                            "exists and is not empty: a restore never writes over anything",
+                        )
+                        .with_hint("name a new directory")),
+                    )));
                 }
                 // The backup check ages with the machine's clock; the
                 // header's health word is not what these screens show.

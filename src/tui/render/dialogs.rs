@@ -60,7 +60,7 @@ fn wrapped_height(text: &str, width: u16) -> u16 {
 
 /// `text` cut into lines of at most `width` columns, by words (as
 /// [`wrapped_height`] counts them).
-fn wrap_words(text: &str, width: u16) -> Vec<String> {
+pub(super) fn wrap_words(text: &str, width: u16) -> Vec<String> {
     let mut lines: Vec<String> = vec![String::new()];
     for word in text.split(' ') {
         let Some(line) = lines.last_mut() else { break };

@@ -2,7 +2,7 @@
 //! in local time, with how their run ended), where to restore, the
 //! folder's name or the directory, a status line and Cancel / Restore.
 
-use super::dialogs::{buttons, dialog};
+use super::dialogs::{buttons, dialog, wrap_words};
 use crate::backup::RunResult;
 use crate::i18n::Msg;
 use crate::tui::restore::{BUTTONS, Focus, RestoreView, list_error};
@@ -17,32 +17,28 @@ use unicode_width::UnicodeWidthStr;
 /// At most this many archives are listed at once; the list scrolls.
 const MOST_ROWS: usize = 8;
 /// Lines around the archives: the heading, a blank, where to restore
-/// (label and choice), the path (label and value), the status, a blank,
-/// the buttons.
-const OTHER_LINES: u16 = 9;
+/// (label and choice), the path (label and value), the status (more
+/// lines for a long error), a blank, the buttons, and the borders.
+const OTHER_LINES: u16 = 11;
 
 pub fn restore(frame: &mut Frame, state: &State, view: &RestoreView, area: Rect) {
     let theme = state.theme;
-    let room = usize::from(area.height.saturating_sub(4 + OTHER_LINES)).max(1);
+    let width = 76u16.min(area.width.saturating_sub(4));
+    // Inside the borders and the dialog's margin.
+    let text_width = width.saturating_sub(4);
+    let error_lines = match (&view.error, view.running) {
+        (Some(e), false) => wrap_words(e, text_width).len() as u16,
+        _ => 1,
+    };
+    let around = 2 + OTHER_LINES - 1 + error_lines;
+    let room = usize::from(area.height.saturating_sub(around)).max(1);
     let count = view.archives.value.as_ref().map_or(1, |a| a.len().max(1));
     let rows = count.min(MOST_ROWS).min(room);
-    let width = 76u16.min(area.width.saturating_sub(4));
-    let title = state
-        .lang
-        .fmt(Msg::RestoreTitle, &[&view.address.to_unicode()]);
-    let inner = dialog(
-        frame,
-        state,
-        area,
-        width,
-        rows as u16 + OTHER_LINES + 2,
-        &title,
-    );
     let mut lines = vec![Line::styled(
         state.t(Msg::RestoreArchives),
         theme.column_title(),
     )];
-    lines.extend(archive_lines(state, view, rows));
+    lines.extend(archive_lines(state, view, rows, text_width));
     lines.push(Line::raw(""));
     let bold = |focused: bool| {
         if focused {
@@ -70,7 +66,7 @@ pub fn restore(frame: &mut Frame, state: &State, view: &RestoreView, area: Rect)
     } else {
         "  "
     };
-    let value_width = inner.width.saturating_sub(lead.width() as u16) as usize;
+    let value_width = text_width.saturating_sub(lead.width() as u16) as usize;
     let input = view.path();
     let scroll = input.visual_scroll(value_width.saturating_sub(1));
     let text: String = input.value().chars().skip(scroll).collect();
@@ -79,20 +75,25 @@ pub fn restore(frame: &mut Frame, state: &State, view: &RestoreView, area: Rect)
     } else {
         Style::new().add_modifier(Modifier::UNDERLINED)
     };
-    let value_y = inner.y + lines.len() as u16;
+    let value_line = lines.len() as u16;
     lines.push(Line::from(vec![
         Span::raw(lead),
         Span::styled(format!("{text:<value_width$}"), style),
     ]));
-    lines.push(match (&view.error, view.running) {
-        (_, true) => Line::raw(format!(
+    match (&view.error, view.running) {
+        (_, true) => lines.push(Line::raw(format!(
             "{} {}",
             theme.spinner(state.tick),
             state.t(Msg::RestoreRunning)
-        )),
-        (Some(e), false) => Line::styled(e.clone(), theme.error()),
-        (None, false) => Line::raw(""),
-    });
+        ))),
+        // The library's refusals name paths: the whole of it, wrapped.
+        (Some(e), false) => lines.extend(
+            wrap_words(e, text_width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.error())),
+        ),
+        (None, false) => lines.push(Line::raw("")),
+    }
     lines.push(Line::raw(""));
     let focus = if view.focus == Focus::Buttons {
         view.button
@@ -101,22 +102,32 @@ pub fn restore(frame: &mut Frame, state: &State, view: &RestoreView, area: Rect)
         usize::MAX
     };
     lines.push(buttons(state, &BUTTONS, focus));
+    let title = state
+        .lang
+        .fmt(Msg::RestoreTitle, &[&view.address.to_unicode()]);
+    let inner = dialog(frame, state, area, width, lines.len() as u16 + 2, &title);
     frame.render_widget(Paragraph::new(lines), inner);
     if view.focus == Focus::Path && !view.running {
         let x = inner.x + lead.width() as u16 + input.visual_cursor().saturating_sub(scroll) as u16;
-        frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), value_y));
+        frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + value_line));
     }
 }
 
 /// The archive rows in view (the chosen one kept in view), or what the
 /// catalogue said instead.
-fn archive_lines(state: &State, view: &RestoreView, rows: usize) -> Vec<Line<'static>> {
+fn archive_lines(state: &State, view: &RestoreView, rows: usize, width: u16) -> Vec<Line<'static>> {
     let theme = state.theme;
     let Some(archives) = &view.archives.value else {
-        return vec![match &view.archives.error {
-            Some(e) => Line::styled(list_error(state, e), theme.error()),
-            None => Line::styled(state.t(Msg::RestoreReading).to_string(), theme.dim()),
-        }];
+        return match &view.archives.error {
+            Some(e) => wrap_words(&list_error(state, e), width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.error()))
+                .collect(),
+            None => vec![Line::styled(
+                state.t(Msg::RestoreReading).to_string(),
+                theme.dim(),
+            )],
+        };
     };
     if archives.is_empty() {
         return vec![Line::styled(
