@@ -1,5 +1,6 @@
 //! Runs a [`Job`] through the ops layer (directory jobs) or the DNS checker
-//! and `ops::dkim` (DNS and DKIM jobs, which need no directory) and turns
+//! and `ops::dkim` (DNS and DKIM jobs, which need no directory), or the
+//! backup service (a restore's archives, the restore itself), and turns
 //! its result into an [`Outcome`]. Called on a background task by the event
 //! loop; password hashing and DKIM key generation inside ops already run on
 //! the blocking pool.

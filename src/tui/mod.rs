@@ -4,8 +4,9 @@
 //! [`Action`], [`update`] is the only code that changes the [`State`] and
 //! returns the [`action::Job`]s to run, [`render`] draws the state and
 //! nothing else, and [`event_loop`] wires them to a real terminal, running
-//! jobs (directory reads and writes, password hashing, DNS checks) on
-//! background tasks that report back as actions. All changes go through
+//! jobs (directory reads and writes, password hashing, DNS checks,
+//! restores from the backups) on background tasks that report back as
+//! actions. All changes go through
 //! [`crate::ops::Ops`], DNS checks through [`crate::ops::dns::DnsChecker`];
 //! the TUI only hides what the role may not do, ops refuses it.
 
