@@ -83,6 +83,7 @@ fn a_run_archives_every_maildir_and_the_catalogue_says_which() {
     let alice = s.json(&["backup", "list", "alice@example.org"]);
     assert_eq!(alice["holdings"][0]["archive"], archive.as_str());
     assert_eq!(alice["holdings"][0]["path"], "example.org/alice");
+    assert_eq!(alice["holdings"][0]["result"], "ok");
     let domain = s.json(&["backup", "list", "example.org"]);
     assert_eq!(domain["holdings"].as_array().unwrap().len(), 2);
 

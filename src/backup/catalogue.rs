@@ -121,8 +121,9 @@ pub struct Holding {
     pub address: String,
     pub removed: bool,
     /// How the run that made the archive ended (`warning`: some files
-    /// of other maildirs are missing from it).
-    pub result: RunResult,
+    /// of other maildirs are missing from it); none when the catalogue
+    /// has no record of that run.
+    pub result: Option<RunResult>,
 }
 
 pub struct Catalogue {
@@ -270,11 +271,12 @@ impl Catalogue {
     }
 
     /// `filter` is one of this module's constant clauses; the value is
-    /// bound.
+    /// bound. An archive whose run is not recorded still holds what the
+    /// catalogue says (purge then asks the archive itself).
     async fn holdings(&mut self, filter: &str, value: &str) -> Result<Vec<Holding>> {
         let q = format!(
             "SELECT h.archive, a.started, h.path, h.address, h.removed, r.result FROM held h \
-             JOIN archives a ON a.name = h.archive JOIN runs r ON r.id = a.run_id \
+             JOIN archives a ON a.name = h.archive LEFT JOIN runs r ON r.id = a.run_id \
              WHERE a.pruned IS NULL AND {filter} ORDER BY a.started DESC, h.path"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(q))
@@ -290,7 +292,7 @@ impl Catalogue {
                 path: r.get("path"),
                 address: r.get("address"),
                 removed: r.get("removed"),
-                result: RunResult::parse(r.get("result")),
+                result: r.get::<Option<&str>, _>("result").map(RunResult::parse),
             })
             .collect())
     }

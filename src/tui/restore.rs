@@ -28,7 +28,8 @@ pub struct RestoreArchive {
     pub name: String,
     /// When the run that made it started (RFC 3339, UTC).
     pub started: String,
-    pub result: RunResult,
+    /// How its run ended, when the catalogue recorded it.
+    pub result: Option<RunResult>,
     /// It holds only the moved-aside data of the removed mailbox.
     pub removed: bool,
 }
@@ -363,7 +364,7 @@ mod tests {
             path: path.into(),
             address: "a@example.org".into(),
             removed,
-            result: RunResult::Ok,
+            result: Some(RunResult::Ok),
         }
     }
 

@@ -150,10 +150,11 @@ fn archive_lines(state: &State, view: &RestoreView, rows: usize, width: u16) -> 
         .map(|(i, a)| {
             let chosen = i == view.selected;
             let lead = if chosen { theme.marker() } else { "  " };
-            let result = state.t(match a.result {
-                RunResult::Ok => Msg::RestoreComplete,
-                _ => Msg::RestoreDegraded,
-            });
+            let result = match a.result {
+                Some(RunResult::Ok) => state.t(Msg::RestoreComplete),
+                Some(_) => state.t(Msg::RestoreDegraded),
+                None => "",
+            };
             let removed = if a.removed {
                 state.t(Msg::BackupRemoved)
             } else {
@@ -167,7 +168,7 @@ fn archive_lines(state: &State, view: &RestoreView, rows: usize, width: u16) -> 
             let text = text.trim_end().to_string();
             if chosen {
                 Line::styled(text, theme.selected())
-            } else if a.result != RunResult::Ok {
+            } else if a.result != Some(RunResult::Ok) {
                 Line::styled(text, theme.dim())
             } else {
                 Line::raw(text)
