@@ -4,7 +4,7 @@
 //! says hold it, newest first and chosen; where to restore (a new folder
 //! of the live mailbox, named "Restored DATE" unless changed, or a new
 //! directory); Cancel (focused) and Restore. The work is
-//! [`crate::backup::list`] and [`crate::backup::restore`], the calls
+//! [`fn@crate::backup::list`] and [`fn@crate::backup::restore`], the calls
 //! behind `postier backup list|restore`, run as background jobs; the
 //! dialog's state, keys and outcomes live here for [`super::update`].
 
