@@ -30,6 +30,7 @@ pub use restore::{RestoreReport, RestoreTarget, restore};
 pub use run::{RunReport, run};
 pub use status::{
     BackupStatus, LocalStatus, PendingPurge, Waiting, local_status, status, unprotected,
+    unprotected_of,
 };
 
 use crate::config::{BackupConfig, Config};

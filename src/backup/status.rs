@@ -10,6 +10,7 @@ use super::aside::{self, Removed, relative_maildir};
 use super::catalogue::{Catalogue, Run};
 use crate::config::{BackupConfig, Config};
 use crate::error::Result;
+use crate::model::MailboxFacts;
 use crate::ops::Ops;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -131,10 +132,17 @@ pub async fn local_status(
 
 /// The addresses of the mailboxes no archive (not pruned away) holds.
 pub async fn unprotected(catalogue: &mut Catalogue, ops: &Ops) -> Result<Vec<String>> {
-    let mailboxes = ops.mailbox_facts(None).await?;
+    unprotected_of(catalogue, &ops.mailbox_facts(None).await?).await
+}
+
+/// Those of `mailboxes` no archive (not pruned away) holds.
+pub async fn unprotected_of(
+    catalogue: &mut Catalogue,
+    mailboxes: &[MailboxFacts],
+) -> Result<Vec<String>> {
     let held = catalogue.held_paths().await?;
     let mut unprotected = Vec::new();
-    for m in &mailboxes {
+    for m in mailboxes {
         let path = relative_maildir(&m.maildir)?;
         if !held.contains(&path) {
             unprotected.push(m.address.to_string());

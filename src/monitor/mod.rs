@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 /// How many domains' maildirs are read at once, each on a blocking
 /// thread (reading a maildirsize is mostly the kernel's path walk and
 /// open: a few at a time keep the cores busy).
-const MAILDIR_READERS: usize = 8;
+const MAILDIR_READERS: usize = 4;
 
 /// What monitoring reads from, for one run.
 pub struct Monitor {
@@ -44,6 +44,8 @@ pub struct Monitor {
     ops: std::result::Result<Ops, Error>,
     quota: Arc<dyn QuotaUsageReader>,
     lang: Lang,
+    /// The mailboxes' facts, read once for all the figures of a run.
+    facts: tokio::sync::OnceCell<Vec<MailboxFacts>>,
 }
 
 /// The directory's figures, per domain.
@@ -307,6 +309,7 @@ impl Monitor {
             ops,
             quota,
             lang,
+            facts: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -325,14 +328,25 @@ impl Monitor {
         self.ops.as_ref()
     }
 
+    /// Every mailbox's facts, read once per monitor (the directory
+    /// figures and the unprotected count of one `metrics` run share them).
+    async fn mailbox_facts(&self) -> Result<&[MailboxFacts]> {
+        let ops = self.ops.as_ref().map_err(Clone::clone)?;
+        let facts = self
+            .facts
+            .get_or_try_init(|| ops.mailbox_facts(None))
+            .await?;
+        Ok(facts)
+    }
+
     /// Domains, mailboxes, aliases, quotas and their use, the usage
     /// counted against `quota` (the quota check's thresholds; metrics need
     /// none of it).
     ///
     /// The mailboxes are read as [`MailboxFacts`] (no hashes, names or
-    /// times), and each domain's maildirs are read on blocking threads a
-    /// few domains at a time and tallied as they come, so that what is
-    /// held at once is the facts and a few domains' usage.
+    /// times) while each domain's maildirs are read on blocking threads a
+    /// few domains at a time; the usage is then tallied, not kept mailbox
+    /// by mailbox.
     pub async fn directory(&self, quota: Thresholds) -> Result<DirectoryFigures> {
         let ops = self.ops.as_ref().map_err(Clone::clone)?;
         let started = Instant::now();
@@ -340,10 +354,21 @@ impl Monitor {
         let answered_in = started.elapsed();
         let schema = ops.directory().schema_version().await?;
         let alias_domains = ops.alias_domains().await?.len() as u64;
-        let mailboxes = ops.mailbox_facts(None).await?;
+        // The maildirs are read on blocking threads while the directory
+        // lists the mailboxes: neither needs the other.
+        let names: Vec<DomainName> = domains.iter().map(|d| d.name.clone()).collect();
+        let reader = self.quota.clone();
+        let reading = futures::stream::iter(names)
+            .map(move |name| {
+                let reader = reader.clone();
+                async move { reader.domain_maildirs(&name).await }
+            })
+            .buffered(MAILDIR_READERS)
+            .collect::<Vec<_>>();
+        let (mailboxes, usages) = tokio::join!(self.mailbox_facts(), reading);
         let near = f64::from(self.config.monitor.near_quota_percent);
         let mut by_domain: HashMap<&DomainName, Vec<&MailboxFacts>> = HashMap::new();
-        for m in &mailboxes {
+        for m in mailboxes? {
             by_domain.entry(m.domain()).or_default().push(m);
         }
         let mut figures = DirectoryFigures {
@@ -353,19 +378,7 @@ impl Monitor {
             ..Default::default()
         };
         let mut tally = UsageTally::new(quota);
-        let names: Vec<DomainName> = domains.iter().map(|d| d.name.clone()).collect();
-        let reader = self.quota.clone();
-        let mut usages = futures::stream::iter(names)
-            .map(move |name| {
-                let reader = reader.clone();
-                async move { reader.domain_maildirs(&name).await }
-            })
-            .buffered(MAILDIR_READERS);
-        for domain in &domains {
-            let usage = usages
-                .next()
-                .await
-                .unwrap_or_else(|| Err("reading the maildirs stopped before this domain".into()));
+        for (domain, usage) in domains.iter().zip(usages) {
             let own = by_domain.remove(&domain.name).unwrap_or_default();
             let mut f = DomainFigures {
                 name: domain.name.clone(),
@@ -543,8 +556,8 @@ impl Monitor {
         let settings = crate::backup::settings(&self.config)?;
         let mut catalogue = crate::backup::catalogue::Catalogue::open(&settings.state_dir).await?;
         let mut facts = self.backup_facts(&mut catalogue).await?;
-        if let Ok(ops) = &self.ops {
-            facts.unprotected = crate::backup::unprotected(&mut catalogue, ops)
+        if let Ok(mailboxes) = self.mailbox_facts().await {
+            facts.unprotected = crate::backup::unprotected_of(&mut catalogue, mailboxes)
                 .await
                 .ok()
                 .map(|u| u.len() as u64);

@@ -255,11 +255,38 @@ pub async fn mailboxes(
 const FACTS_COLUMNS: &str = "SELECT address, quota_bytes, maildir, active, \
      substr(password, 1, 32) AS password_start FROM mailboxes";
 
-fn facts_from_row(row: &AnyRow) -> Result<MailboxFacts> {
+/// Parses the addresses of rows in domain order, each domain name once
+/// (the mailboxes of a domain follow one another).
+#[derive(Default)]
+struct Addresses {
+    last: Option<(String, DomainName)>,
+}
+
+impl Addresses {
+    fn parse(&mut self, input: &str) -> Result<Address> {
+        let Some((local, domain)) = input.rsplit_once('@') else {
+            return Address::parse(input);
+        };
+        let domain = match &self.last {
+            Some((raw, parsed)) if raw == domain => parsed.clone(),
+            _ => {
+                let parsed =
+                    DomainName::parse(domain).map_err(|e| e.about(format!("address {input:?}")))?;
+                self.last = Some((domain.to_string(), parsed.clone()));
+                parsed
+            }
+        };
+        let local = LocalPart::parse(local).map_err(|e| e.about(format!("address {input:?}")))?;
+        Address::new(local, domain).map_err(|e| e.about(format!("address {input:?}")))
+    }
+}
+
+fn facts_from_row(row: &AnyRow, addresses: &mut Addresses) -> Result<MailboxFacts> {
     let scheme = PasswordHash::stored_scheme(&text(row, "password_start")?)
         .map_err(|e| corrupt("password hash", e))?;
     Ok(MailboxFacts {
-        address: Address::parse(&text(row, "address")?)
+        address: addresses
+            .parse(&text(row, "address")?)
             .map_err(|e| corrupt("mailbox address", e))?,
         quota: Size::from_stored(int(row, "quota_bytes")?),
         maildir: text(row, "maildir")?,
@@ -286,8 +313,9 @@ pub async fn mailbox_facts(
     }
     let mut rows = query.fetch(&mut *conn);
     let mut facts = Vec::new();
+    let mut addresses = Addresses::default();
     while let Some(row) = rows.try_next().await.map_err(db_err)? {
-        facts.push(facts_from_row(&row)?);
+        facts.push(facts_from_row(&row, &mut addresses)?);
     }
     Ok(facts)
 }
