@@ -3,6 +3,14 @@
 //! whole, with UTC times. `backup list`, `status` and the purge decisions
 //! read it, so they work while the backup server is off. A run is written
 //! in one transaction once borg has finished: a killed run leaves nothing.
+//!
+//! Beside the archives' contents it keeps `live_held`: each maildir some
+//! archive not pruned away holds, with how many do. Triggers in the file
+//! itself keep it in step with `held` and `archives`, whoever writes them,
+//! so that what is protected is one small table away (monitoring asks it
+//! every few minutes) rather than a pass over every archive's contents. A
+//! catalogue made before it existed gets it, filled, when first opened
+//! (`PRAGMA user_version` 1).
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -37,6 +45,43 @@ CREATE TABLE IF NOT EXISTS held (
 );
 CREATE INDEX IF NOT EXISTS held_by_path ON held (path);
 CREATE INDEX IF NOT EXISTS held_by_address ON held (address);
+";
+
+/// `user_version` 1: `live_held` and the triggers that keep it, filled
+/// from what the catalogue already holds. Idempotent: it runs in a
+/// `BEGIN IMMEDIATE` transaction, and two processes opening an old
+/// catalogue at once each leave it right.
+const LIVE_HELD: &str = "
+CREATE TABLE IF NOT EXISTS live_held (
+    path TEXT PRIMARY KEY NOT NULL,
+    archives INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS live_held_on_held AFTER INSERT ON held
+WHEN EXISTS (SELECT 1 FROM archives WHERE name = NEW.archive AND pruned IS NULL)
+BEGIN
+    INSERT INTO live_held (path, archives) VALUES (NEW.path, 1)
+    ON CONFLICT (path) DO UPDATE SET archives = archives + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS live_held_on_prune AFTER UPDATE OF pruned ON archives
+WHEN OLD.pruned IS NULL AND NEW.pruned IS NOT NULL
+BEGIN
+    UPDATE live_held SET archives = archives - 1
+    WHERE path IN (SELECT path FROM held WHERE archive = NEW.name);
+    DELETE FROM live_held
+    WHERE archives <= 0 AND path IN (SELECT path FROM held WHERE archive = NEW.name);
+END;
+CREATE TRIGGER IF NOT EXISTS live_held_on_unprune AFTER UPDATE OF pruned ON archives
+WHEN OLD.pruned IS NOT NULL AND NEW.pruned IS NULL
+BEGIN
+    INSERT INTO live_held (path, archives)
+    SELECT path, 1 FROM held WHERE archive = NEW.name AND true
+    ON CONFLICT (path) DO UPDATE SET archives = archives + 1;
+END;
+DELETE FROM live_held;
+INSERT INTO live_held (path, archives)
+SELECT h.path, COUNT(*) FROM held h JOIN archives a ON a.name = h.archive
+WHERE a.pruned IS NULL GROUP BY h.path;
+PRAGMA user_version = 1;
 ";
 
 /// How a run ended.
@@ -152,7 +197,40 @@ impl Catalogue {
             .execute(&mut conn)
             .await
             .map_err(|e| Error::unavailable(&what, e.to_string()))?;
-        Ok(Catalogue { conn, path })
+        let mut catalogue = Catalogue { conn, path };
+        if catalogue.user_version().await? < 1 {
+            catalogue.add_live_held().await?;
+        }
+        Ok(catalogue)
+    }
+
+    async fn user_version(&mut self) -> Result<i64> {
+        sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|e| db(&self.path, e))
+    }
+
+    /// Migrates to `user_version` 1 (see [`LIVE_HELD`]), unless another
+    /// process did while this one waited for the write lock.
+    async fn add_live_held(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let mut tx = self
+            .conn
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| db(&path, e))?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| db(&path, e))?;
+        if version < 1 {
+            sqlx::raw_sql(LIVE_HELD)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| db(&path, e))?;
+        }
+        tx.commit().await.map_err(|e| db(&path, e))
     }
 
     fn err(&self, e: sqlx::Error) -> Error {
@@ -244,14 +322,14 @@ impl Catalogue {
 
     /// Every maildir path some archive not pruned away holds.
     pub async fn held_paths(&mut self) -> Result<std::collections::HashSet<String>> {
-        let rows = sqlx::query(
-            "SELECT DISTINCT h.path FROM held h JOIN archives a ON a.name = h.archive \
-             WHERE a.pruned IS NULL",
-        )
-        .fetch_all(&mut self.conn)
-        .await
-        .map_err(|e| self.err(e))?;
-        Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+        use futures::TryStreamExt;
+        let mut paths = std::collections::HashSet::new();
+        let mut rows =
+            sqlx::query_scalar::<_, String>("SELECT path FROM live_held").fetch(&mut self.conn);
+        while let Some(path) = rows.try_next().await.map_err(|e| db(&self.path, e))? {
+            paths.insert(path);
+        }
+        Ok(paths)
     }
 
     /// The archives (not pruned) holding `path`, newest first.
@@ -368,4 +446,158 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn run(archive: &str, result: RunResult) -> Run {
+        Run {
+            archive: archive.into(),
+            started: format!("2026-01-0{}T00:00:00Z", &archive[1..]),
+            finished: format!("2026-01-0{}T00:10:00Z", &archive[1..]),
+            result,
+            stats: None,
+            warnings: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn held(paths: &[&str]) -> Vec<Held> {
+        paths
+            .iter()
+            .map(|p| Held {
+                path: p.to_string(),
+                address: format!("{}@example.org", p.rsplit('/').next().unwrap()),
+                removed: false,
+            })
+            .collect()
+    }
+
+    fn set(paths: &[&str]) -> HashSet<String> {
+        paths.iter().map(|p| p.to_string()).collect()
+    }
+
+    /// What `held_paths` answered before `live_held`: the archives'
+    /// contents themselves.
+    async fn held_by_archives(c: &mut Catalogue) -> HashSet<String> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT DISTINCT h.path FROM held h JOIN archives a ON a.name = h.archive \
+             WHERE a.pruned IS NULL",
+        )
+        .fetch_all(&mut c.conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+    }
+
+    #[tokio::test]
+    async fn held_paths_follow_runs_and_prunes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Catalogue::open(dir.path()).await.unwrap();
+        assert!(c.held_paths().await.unwrap().is_empty());
+        let (a, b) = (
+            ["example.org/a", "example.org/b"],
+            ["example.org/b", "example.org/c"],
+        );
+        c.record_run(&run("a1", RunResult::Ok), &held(&a))
+            .await
+            .unwrap();
+        c.record_run(&run("a2", RunResult::Warning), &held(&b))
+            .await
+            .unwrap();
+        // A failed run made no archive: what it would have held is not held.
+        c.record_run(&run("a3", RunResult::Error), &held(&["example.org/d"]))
+            .await
+            .unwrap();
+        let all = set(&["example.org/a", "example.org/b", "example.org/c"]);
+        assert_eq!(c.held_paths().await.unwrap(), all);
+        // The first archive pruned away: b is still in the second.
+        let gone = c
+            .mark_pruned(&["a2".into()], "2026-01-05T00:00:00Z")
+            .await
+            .unwrap();
+        assert_eq!(gone, ["a1"]);
+        assert_eq!(
+            c.held_paths().await.unwrap(),
+            set(&["example.org/b", "example.org/c"])
+        );
+        assert_eq!(
+            c.held_paths().await.unwrap(),
+            held_by_archives(&mut c).await
+        );
+        c.mark_pruned(&[], "2026-01-06T00:00:00Z").await.unwrap();
+        assert!(c.held_paths().await.unwrap().is_empty());
+        // An archive marked pruned by mistake and set back by hand holds
+        // again.
+        sqlx::query("UPDATE archives SET pruned = NULL WHERE name = 'a1'")
+            .execute(&mut c.conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            c.held_paths().await.unwrap(),
+            set(&["example.org/a", "example.org/b"])
+        );
+        assert_eq!(
+            c.held_paths().await.unwrap(),
+            held_by_archives(&mut c).await
+        );
+        c.mark_pruned(&[], "2026-01-07T00:00:00Z").await.unwrap();
+        assert!(c.held_paths().await.unwrap().is_empty());
+        // Reopened: nothing is migrated twice.
+        drop(c);
+        let mut c = Catalogue::open(dir.path()).await.unwrap();
+        assert!(c.held_paths().await.unwrap().is_empty());
+        assert_eq!(c.user_version().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_catalogue_from_before_live_held_is_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalogue.db");
+        {
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+                .unwrap()
+                .create_if_missing(true);
+            let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+            sqlx::raw_sql(SCHEMA).execute(&mut conn).await.unwrap();
+            sqlx::raw_sql(
+                "INSERT INTO runs (archive, started, finished, result) VALUES \
+                 ('a1', '2026-01-01T00:00:00Z', '2026-01-01T00:10:00Z', 'ok'), \
+                 ('a2', '2026-01-02T00:00:00Z', '2026-01-02T00:10:00Z', 'ok'); \
+                 INSERT INTO archives (name, run_id, started, pruned) VALUES \
+                 ('a1', 1, '2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z'), \
+                 ('a2', 2, '2026-01-02T00:00:00Z', NULL); \
+                 INSERT INTO held (archive, path, address, removed) VALUES \
+                 ('a1', 'example.org/old', 'old@example.org', 0), \
+                 ('a1', 'example.org/a', 'a@example.org', 0), \
+                 ('a2', 'example.org/a', 'a@example.org', 0), \
+                 ('a2', 'example.org/b', 'b@example.org', 0);",
+            )
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        let mut c = Catalogue::open(dir.path()).await.unwrap();
+        assert_eq!(c.user_version().await.unwrap(), 1);
+        assert_eq!(
+            c.held_paths().await.unwrap(),
+            set(&["example.org/a", "example.org/b"])
+        );
+        // And it is kept from then on.
+        c.record_run(&run("a4", RunResult::Ok), &held(&["example.org/c"]))
+            .await
+            .unwrap();
+        c.mark_pruned(&["a4".into()], "2026-01-05T00:00:00Z")
+            .await
+            .unwrap();
+        assert_eq!(c.held_paths().await.unwrap(), set(&["example.org/c"]));
+        assert_eq!(
+            c.held_paths().await.unwrap(),
+            held_by_archives(&mut c).await
+        );
+    }
 }

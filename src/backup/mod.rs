@@ -28,7 +28,10 @@ pub use prune::{PruneReport, prune};
 pub use purge::{PurgeReport, purge};
 pub use restore::{RestoreReport, RestoreTarget, restore};
 pub use run::{RunReport, run};
-pub use status::{BackupStatus, PendingPurge, Waiting, status};
+pub use status::{
+    BackupStatus, LocalStatus, PendingPurge, Waiting, local_status, status, unprotected,
+    unprotected_of,
+};
 
 use crate::config::{BackupConfig, Config};
 use crate::error::{Error, Result};

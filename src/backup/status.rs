@@ -2,12 +2,15 @@
 //! age, the mailboxes no archive holds yet ("unprotected") and the
 //! removed mailboxes waiting to be purged, and why. It reads only local
 //! state (the catalogue, the moved-aside records) and the directory's
-//! mailbox list: the backup server may be off.
+//! mailbox list: the backup server may be off. All but the unprotected
+//! mailboxes come from the local state alone ([`local_status`], what
+//! `check backup` reads).
 
 use super::aside::{self, Removed, relative_maildir};
 use super::catalogue::{Catalogue, Run};
 use crate::config::{BackupConfig, Config};
 use crate::error::Result;
+use crate::model::MailboxFacts;
 use crate::ops::Ops;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -78,34 +81,74 @@ fn parse(text: &str) -> Option<DateTime<Utc>> {
 pub async fn status(config: &Config, ops: &Ops) -> Result<BackupStatus> {
     let settings = super::settings(config)?;
     let mut catalogue = Catalogue::open(&settings.state_dir).await?;
-    let mailboxes = ops.mailboxes(None).await?;
+    let local = local_status(config, &mut catalogue, Utc::now()).await?;
+    let unprotected = unprotected(&mut catalogue, ops).await?;
+    Ok(BackupStatus {
+        last_run: local.last_run,
+        last_success: local.last_success.map(|r| r.finished),
+        age_seconds: local.age_seconds,
+        unprotected,
+        pending_purge: local.pending_purge,
+    })
+}
+
+/// What the local state alone says (the catalogue, the moved-aside
+/// records): all of [`BackupStatus`] but the unprotected mailboxes, which
+/// need the directory. It takes milliseconds however large the service:
+/// `check backup` runs every minute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalStatus {
+    pub last_run: Option<Run>,
+    pub last_success: Option<Run>,
+    pub age_seconds: Option<i64>,
+    pub pending_purge: Vec<PendingPurge>,
+}
+
+/// The [`LocalStatus`] at `now`.
+pub async fn local_status(
+    config: &Config,
+    catalogue: &mut Catalogue,
+    now: DateTime<Utc>,
+) -> Result<LocalStatus> {
+    let settings = super::settings(config)?;
     let removed = aside::list_removed(&config.stack.mail_root)?;
-    let now = Utc::now();
     let last_run = catalogue.last_run().await?;
-    let last_success = catalogue.last_success().await?.map(|r| r.finished);
+    let last_success = catalogue.last_success().await?;
     let age_seconds = last_success
-        .as_deref()
-        .and_then(parse)
+        .as_ref()
+        .and_then(|r| parse(&r.finished))
         .map(|t| (now - t).num_seconds().max(0));
+    let mut pending_purge = Vec::new();
+    for r in removed {
+        pending_purge.push(pending(settings, catalogue, r, now).await?);
+    }
+    Ok(LocalStatus {
+        last_run,
+        last_success,
+        age_seconds,
+        pending_purge,
+    })
+}
+
+/// The addresses of the mailboxes no archive (not pruned away) holds.
+pub async fn unprotected(catalogue: &mut Catalogue, ops: &Ops) -> Result<Vec<String>> {
+    unprotected_of(catalogue, &ops.mailbox_facts(None).await?).await
+}
+
+/// Those of `mailboxes` no archive (not pruned away) holds.
+pub async fn unprotected_of(
+    catalogue: &mut Catalogue,
+    mailboxes: &[MailboxFacts],
+) -> Result<Vec<String>> {
     let held = catalogue.held_paths().await?;
     let mut unprotected = Vec::new();
-    for m in &mailboxes {
+    for m in mailboxes {
         let path = relative_maildir(&m.maildir)?;
         if !held.contains(&path) {
             unprotected.push(m.address.to_string());
         }
     }
-    let mut pending_purge = Vec::new();
-    for r in removed {
-        pending_purge.push(pending(settings, &mut catalogue, r, now).await?);
-    }
-    Ok(BackupStatus {
-        last_run,
-        last_success,
-        age_seconds,
-        unprotected,
-        pending_purge,
-    })
+    Ok(unprotected)
 }
 
 /// Where one removed mailbox's data stands (the catalogue's view; `backup

@@ -107,7 +107,7 @@ pub async fn metrics(cli: &Cli, args: &MetricsArgs) -> Result<ExitCode> {
 
 /// Everything `metrics` shows, read from each source.
 pub async fn snapshot(monitor: &Monitor, dns: bool) -> Snapshot {
-    let directory = monitor.directory().await;
+    let directory = monitor.directory(Thresholds::default()).await;
     let up = directory.is_ok();
     Snapshot {
         directory: Some(directory),

@@ -97,6 +97,10 @@ pub trait Directory: Send + Sync {
     async fn mailbox(&self, address: &Address) -> Result<Mailbox>;
     /// Mailboxes of one domain, or of all, by address.
     async fn mailboxes(&self, domain: Option<&DomainName>) -> Result<Vec<Mailbox>>;
+    /// What monitoring needs of the same mailboxes, in the same order,
+    /// without reading what it does not (password hashes, names, times):
+    /// the listing of a whole service in a fraction of the time and memory.
+    async fn mailbox_facts(&self, domain: Option<&DomainName>) -> Result<Vec<MailboxFacts>>;
     async fn alias(&self, address: &AliasAddress) -> Result<Alias>;
     /// Aliases of one domain, or of all: by domain, the catch-all first,
     /// then by address.

@@ -62,6 +62,38 @@ pub struct Mailbox {
     pub version: i64,
 }
 
+/// What monitoring needs of a mailbox, read without its password hash,
+/// name or times (see [`crate::directory::Directory::mailbox_facts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxFacts {
+    pub address: Address,
+    pub quota: Size,
+    /// As [`Mailbox::maildir`].
+    pub maildir: String,
+    pub active: bool,
+    /// Its password hash's scheme is too weak to keep
+    /// ([`PasswordHash::is_weak`]).
+    pub weak_password: bool,
+}
+
+impl MailboxFacts {
+    pub fn domain(&self) -> &DomainName {
+        self.address.domain()
+    }
+}
+
+impl From<&Mailbox> for MailboxFacts {
+    fn from(m: &Mailbox) -> MailboxFacts {
+        MailboxFacts {
+            address: m.address.clone(),
+            quota: m.quota,
+            maildir: m.maildir.clone(),
+            active: m.active,
+            weak_password: m.password.is_weak(),
+        }
+    }
+}
+
 impl Mailbox {
     pub fn domain(&self) -> &DomainName {
         self.address.domain()

@@ -97,35 +97,8 @@ impl PasswordHash {
     /// (`{PLAIN}`, `{CLEARTEXT}`) are refused: they would store the password.
     pub fn parse(input: &str) -> Result<Self> {
         let what = "password hash";
-        let hint = "give a Dovecot hash such as '{SHA512-CRYPT}$6$…' (doveadm pw -s SHA512-CRYPT makes one)";
-        let rest = input
-            .strip_prefix('{')
-            .ok_or_else(|| Error::invalid(what, "does not start with {SCHEME}").with_hint(hint))?;
-        let (scheme, hash) = rest
-            .split_once('}')
-            .ok_or_else(|| Error::invalid(what, "does not start with {SCHEME}").with_hint(hint))?;
-        let mut scheme_upper = scheme.to_ascii_uppercase();
-        if scheme_upper == "MD5" {
-            // Dovecot's {MD5} is MD5-CRYPT (slapd's {MD5} is another thing:
-            // the one name stored keeps the two apart).
-            scheme_upper = "MD5-CRYPT".to_string();
-        }
-        if matches!(
-            scheme_upper.as_str(),
-            "PLAIN" | "CLEAR" | "CLEARTEXT" | "PLAIN-TRUNC"
-        ) {
-            return Err(Error::invalid(
-                what,
-                format!("{{{scheme}}} is the password itself, not a hash"),
-            )
-            .with_hint("import it as password_plain: postier hashes it"));
-        }
-        if !KNOWN_SCHEMES.contains(&scheme_upper.as_str()) {
-            return Err(
-                Error::invalid(what, format!("scheme {{{scheme}}} is not supported"))
-                    .with_hint(format!("supported: {}", KNOWN_SCHEMES.join(", "))),
-            );
-        }
+        let (scheme, scheme_upper, hash) = Self::split_scheme(input)?;
+        Self::check_scheme(scheme, &scheme_upper)?;
         if hash.is_empty() || hash.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::invalid(
                 what,
@@ -151,6 +124,58 @@ impl PasswordHash {
         }
         check_digest(&scheme_upper, hash).map_err(|why| Error::invalid(what, why))?;
         Ok(PasswordHash(format!("{{{scheme_upper}}}{hash}")))
+    }
+
+    /// The scheme of a hash stored as `stored` (its `{SCHEME}` start is
+    /// enough), as [`PasswordHash::scheme`] names it, refused as
+    /// [`PasswordHash::parse`] refuses it: what monitoring reads instead of
+    /// the whole hash.
+    pub fn stored_scheme(stored: &str) -> Result<String> {
+        let (scheme, scheme_upper, _) = Self::split_scheme(stored)?;
+        Self::check_scheme(scheme, &scheme_upper)?;
+        Ok(scheme_upper)
+    }
+
+    /// Refuses a plaintext scheme and one Dovecot does not know.
+    fn check_scheme(scheme: &str, scheme_upper: &str) -> Result<()> {
+        let what = "password hash";
+        if matches!(
+            scheme_upper,
+            "PLAIN" | "CLEAR" | "CLEARTEXT" | "PLAIN-TRUNC"
+        ) {
+            return Err(Error::invalid(
+                what,
+                format!("{{{scheme}}} is the password itself, not a hash"),
+            )
+            .with_hint("import it as password_plain: postier hashes it"));
+        }
+        if !KNOWN_SCHEMES.contains(&scheme_upper) {
+            return Err(
+                Error::invalid(what, format!("scheme {{{scheme}}} is not supported"))
+                    .with_hint(format!("supported: {}", KNOWN_SCHEMES.join(", "))),
+            );
+        }
+        Ok(())
+    }
+
+    /// `{scheme}hash` as the scheme as given, in upper case (`{MD5}` read
+    /// as MD5-CRYPT), and the hash.
+    fn split_scheme(input: &str) -> Result<(&str, String, &str)> {
+        let what = "password hash";
+        let hint = "give a Dovecot hash such as '{SHA512-CRYPT}$6$…' (doveadm pw -s SHA512-CRYPT makes one)";
+        let rest = input
+            .strip_prefix('{')
+            .ok_or_else(|| Error::invalid(what, "does not start with {SCHEME}").with_hint(hint))?;
+        let (scheme, hash) = rest
+            .split_once('}')
+            .ok_or_else(|| Error::invalid(what, "does not start with {SCHEME}").with_hint(hint))?;
+        let mut scheme_upper = scheme.to_ascii_uppercase();
+        if scheme_upper == "MD5" {
+            // Dovecot's {MD5} is MD5-CRYPT (slapd's {MD5} is another thing:
+            // the one name stored keeps the two apart).
+            scheme_upper = "MD5-CRYPT".to_string();
+        }
+        Ok((scheme, scheme_upper, hash))
     }
 
     /// Accepts a hash in Dovecot's `{SCHEME}hash` form, or a bare crypt(3)
@@ -179,7 +204,11 @@ impl PasswordHash {
     /// Is this a scheme too weak to keep (MD5, unsalted or fast hashes)?
     /// Its members should be asked to change password.
     pub fn is_weak(&self) -> bool {
-        let scheme = self.scheme();
+        Self::scheme_is_weak(self.scheme())
+    }
+
+    /// Is `scheme` (as [`PasswordHash::scheme`] names it) too weak to keep?
+    pub fn scheme_is_weak(scheme: &str) -> bool {
         matches!(scheme, "MD5-CRYPT" | "CRYPT") || DIGESTS.iter().any(|(s, _, _)| *s == scheme)
     }
 
@@ -248,6 +277,31 @@ pub(crate) mod stored_opt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_start_of_a_stored_hash_names_its_scheme() {
+        // What a SQL backend reads for monitoring: the first characters.
+        let stored = "{SHA512-CRYPT}$6$ck7MWXM127cykfX4$SyujfJk4A4QW3cH";
+        assert_eq!(
+            PasswordHash::stored_scheme(&stored[..32]).unwrap(),
+            "SHA512-CRYPT"
+        );
+        assert_eq!(
+            PasswordHash::stored_scheme("{md5}$1$ab").unwrap(),
+            "MD5-CRYPT"
+        );
+        for (start, weak) in [
+            ("{SSHA}", true),
+            ("{BLF-CRYPT}$2y$", false),
+            ("{CRYPT}ab", true),
+        ] {
+            let scheme = PasswordHash::stored_scheme(start).unwrap();
+            assert_eq!(PasswordHash::scheme_is_weak(&scheme), weak, "{start}");
+        }
+        for bad in ["", "$6$abc", "{PLAIN}secret", "{NOPE}x", "{SHA512-CRYPT"] {
+            assert!(PasswordHash::stored_scheme(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn parses_and_hides() {

@@ -262,7 +262,7 @@ pub fn age_text(seconds: i64) -> String {
 }
 
 /// At most this many detail lines list mailboxes or domains.
-const MAX_LISTED: usize = 25;
+pub const MAX_LISTED: usize = 25;
 
 /// `check hooks`: CRITICAL when a hook is parked at a failed event (it
 /// delivers nothing more until `hooks retry` or `hooks skip`), else the
@@ -342,23 +342,27 @@ pub fn hooks(status: &Result<Vec<HookStatus>, Error>, given: Thresholds) -> Chec
     out
 }
 
-/// `check quota`: the fullest mailbox's share of its quota against `-w`
-/// (default `[monitor] near_quota_percent`) and `-c` (default: full,
-/// `@100:`), naming it and listing those over the warning.
-pub fn quota(
-    figures: &Result<DirectoryFigures, Error>,
-    near_quota_percent: u8,
-    given: Thresholds,
-) -> CheckOutcome {
-    let kind = CheckKind::Quota;
-    let th = given.or(Thresholds {
+/// The thresholds of `check quota`: `-w` (default `[monitor]
+/// near_quota_percent`) and `-c` (default: full, `@100:`). The usage is
+/// counted against them as it is read.
+pub fn quota_thresholds(near_quota_percent: u8, given: Thresholds) -> Thresholds {
+    given.or(Thresholds {
         warning: Some(Range::above(f64::from(near_quota_percent))),
         critical: Some(full()),
-    });
+    })
+}
+
+/// `check quota`: the fullest mailbox's share of its quota against the
+/// [`quota_thresholds`] the usage was counted against, naming it and
+/// listing those over the warning.
+pub fn quota(figures: &Result<DirectoryFigures, Error>) -> CheckOutcome {
+    let kind = CheckKind::Quota;
     let figures = match figures {
         Ok(f) => f,
         Err(e) => return CheckOutcome::unknown(kind, e),
     };
+    let usage = &figures.usage;
+    let th = usage.thresholds;
     let read = figures.domains.len() - figures.usage_unknown.len().min(figures.domains.len());
     if read == 0 && !figures.domains.is_empty() {
         let why = &figures.usage_unknown[0].1;
@@ -368,15 +372,8 @@ pub fn quota(
             format!("quota usage cannot be read: {why}"),
         );
     }
-    let over = |range: Option<Range>| {
-        figures
-            .usage
-            .iter()
-            .filter(|u| range.is_some_and(|r| r.alerts(u.percent())))
-            .count()
-    };
-    let (over_warning, over_critical) = (over(th.warning), over(th.critical));
-    let fullest = figures.usage.first();
+    let (over_warning, over_critical) = (usage.over_warning, usage.over_critical);
+    let fullest = usage.fullest.as_ref();
     let state = fullest.map_or(State::Ok, |u| th.state(u.percent()));
     let describe = |u: &super::MailboxUsage| {
         format!(
@@ -391,7 +388,7 @@ pub fn quota(
         (_, None) => "no mailbox has a quota".to_string(),
         (State::Ok, Some(u)) => format!(
             "{} mailboxes with a quota, fullest {}",
-            figures.usage.len(),
+            usage.with_quota,
             describe(u)
         ),
         (_, Some(u)) => format!(
@@ -401,18 +398,15 @@ pub fn quota(
         ),
     };
     let mut out = CheckOutcome::new(kind, state, summary);
-    let alerting: Vec<_> = figures
-        .usage
-        .iter()
-        .filter(|u| th.state(u.percent()) != State::Ok)
-        .collect();
-    for u in alerting.iter().take(MAX_LISTED) {
+    for u in usage.alerting.iter().take(MAX_LISTED) {
         let level = th.state(u.percent()).as_str();
         out.details.push(format!("{level}: {}", describe(u)));
     }
-    if alerting.len() > MAX_LISTED {
-        out.details
-            .push(format!("… and {} more", alerting.len() - MAX_LISTED));
+    if usage.alerting_total > MAX_LISTED as u64 {
+        out.details.push(format!(
+            "… and {} more",
+            usage.alerting_total - MAX_LISTED as u64
+        ));
     }
     for (domain, why) in &figures.usage_unknown {
         out.details
@@ -423,9 +417,9 @@ pub fn quota(
             min: Some(0.0),
             ..Perf::count("fullest", 0).with("%", th)
         },
-        Perf::count("over_warning", over_warning as u64),
-        Perf::count("over_critical", over_critical as u64),
-        Perf::count("with_quota", figures.usage.len() as u64),
+        Perf::count("over_warning", over_warning),
+        Perf::count("over_critical", over_critical),
+        Perf::count("with_quota", usage.with_quota),
     ];
     out.perf[0].value = fullest.map_or(0.0, |u| (u.percent() * 10.0).round() / 10.0);
     out

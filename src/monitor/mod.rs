@@ -23,7 +23,7 @@ use crate::dns::{DomainReport, Resolver, check_domain};
 use crate::error::{Error, Result};
 use crate::hooks::{HookStatus, Hooks};
 use crate::i18n::Lang;
-use crate::model::{Address, DomainName, KeyState, Selector};
+use crate::model::{Address, DomainName, KeyState, MailboxFacts, Selector};
 use crate::ops::Ops;
 use crate::stack::quota::{QuotaUsage, QuotaUsageReader};
 use check::{CheckKind, CheckOutcome, Thresholds};
@@ -32,6 +32,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How many domains' maildirs are read at once, each on a blocking
+/// thread (reading a maildirsize is mostly the kernel's path walk and
+/// open: a few at a time keep the cores busy).
+const MAILDIR_READERS: usize = 4;
+
 /// What monitoring reads from, for one run.
 pub struct Monitor {
     config: Config,
@@ -39,6 +44,8 @@ pub struct Monitor {
     ops: std::result::Result<Ops, Error>,
     quota: Arc<dyn QuotaUsageReader>,
     lang: Lang,
+    /// The mailboxes' facts, read once for all the figures of a run.
+    facts: tokio::sync::OnceCell<Vec<MailboxFacts>>,
 }
 
 /// The directory's figures, per domain.
@@ -49,8 +56,9 @@ pub struct DirectoryFigures {
     pub alias_domains: u64,
     /// How long reading the domains took.
     pub answered_in: Duration,
-    /// Mailboxes with a quota and a known usage, fullest first.
-    pub usage: Vec<MailboxUsage>,
+    /// Mailboxes with a quota and a known usage, against the quota
+    /// check's thresholds.
+    pub usage: UsageFigures,
     /// Why quota usage could not be read, per domain (none read at all:
     /// one entry per domain).
     pub usage_unknown: Vec<(DomainName, String)>,
@@ -91,6 +99,116 @@ impl MailboxUsage {
     }
 }
 
+/// The mailboxes with a quota and a known usage, counted against the
+/// quota check's thresholds as they are read: only the fullest and the
+/// first few the thresholds alert on are named (a service of 100,000
+/// mailboxes is not held mailbox by mailbox).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageFigures {
+    /// What they were counted against.
+    pub thresholds: Thresholds,
+    pub with_quota: u64,
+    /// Those the warning range, and the critical one, alerts on.
+    pub over_warning: u64,
+    pub over_critical: u64,
+    /// The fullest (the first read of equals).
+    pub fullest: Option<MailboxUsage>,
+    /// Those either range alerts on, fullest first, at most
+    /// [`check::MAX_LISTED`] of them.
+    pub alerting: Vec<MailboxUsage>,
+    /// How many either range alerts on.
+    pub alerting_total: u64,
+}
+
+/// Builds [`UsageFigures`], one mailbox at a time, keeping the
+/// [`check::MAX_LISTED`] fullest alerting ones in a heap.
+struct UsageTally {
+    figures: UsageFigures,
+    /// The alerting ones kept, the least full (then the last read) on top.
+    kept: std::collections::BinaryHeap<Ranked>,
+    fullest: Option<Ranked>,
+    read: u64,
+}
+
+/// A mailbox's usage and its place in reading order; greater is less
+/// full, or as full and read later.
+struct Ranked(f64, u64, MailboxUsage);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Ranked) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Ranked) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Ranked) -> std::cmp::Ordering {
+        rank((self.0, self.1), (other.0, other.1))
+    }
+}
+
+/// [`Ranked`]'s order on (percent, place in reading order).
+fn rank(a: (f64, u64), b: (f64, u64)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+impl UsageTally {
+    fn new(thresholds: Thresholds) -> UsageTally {
+        UsageTally {
+            figures: UsageFigures {
+                thresholds,
+                ..Default::default()
+            },
+            kept: std::collections::BinaryHeap::new(),
+            fullest: None,
+            read: 0,
+        }
+    }
+
+    /// One mailbox's usage; `usage` is called only for those named.
+    fn add(&mut self, percent: f64, usage: impl Fn() -> MailboxUsage) {
+        let th = self.figures.thresholds;
+        let seq = self.read;
+        self.read += 1;
+        self.figures.with_quota += 1;
+        let warns = th.warning.is_some_and(|r| r.alerts(percent));
+        let crit = th.critical.is_some_and(|r| r.alerts(percent));
+        self.figures.over_warning += u64::from(warns);
+        self.figures.over_critical += u64::from(crit);
+        if self.fullest.as_ref().is_none_or(|f| percent > f.0) {
+            self.fullest = Some(Ranked(percent, seq, usage()));
+        }
+        if warns || crit {
+            self.figures.alerting_total += 1;
+            let beats_kept = self
+                .kept
+                .peek()
+                .is_none_or(|worst| rank((percent, seq), (worst.0, worst.1)).is_lt());
+            if self.kept.len() < check::MAX_LISTED {
+                self.kept.push(Ranked(percent, seq, usage()));
+            } else if beats_kept {
+                self.kept.pop();
+                self.kept.push(Ranked(percent, seq, usage()));
+            }
+        }
+    }
+
+    fn finish(mut self) -> UsageFigures {
+        self.figures.fullest = self.fullest.map(|r| r.2);
+        self.figures.alerting = self
+            .kept
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.2)
+            .collect();
+        self.figures
+    }
+}
+
 /// A DKIM key in the key store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DkimKeyFigures {
@@ -110,8 +228,9 @@ pub struct BackupFacts {
     pub last_run: Option<BackupRunFacts>,
     /// The newest run whose archive holds every maildir.
     pub last_success: Option<BackupRunFacts>,
-    /// Mailboxes no archive holds, and removed mailboxes' data waiting to
-    /// be purged (when the directory was read too).
+    /// Mailboxes no archive holds (when the directory was read too:
+    /// `metrics`, not `check backup`), and removed mailboxes' data waiting
+    /// to be purged (when the moved-aside records could be read).
     pub unprotected: Option<u64>,
     pub pending_purge: Option<u64>,
 }
@@ -190,6 +309,7 @@ impl Monitor {
             ops,
             quota,
             lang,
+            facts: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -208,18 +328,47 @@ impl Monitor {
         self.ops.as_ref()
     }
 
-    /// Domains, mailboxes, aliases, quotas and their use.
-    pub async fn directory(&self) -> Result<DirectoryFigures> {
+    /// Every mailbox's facts, read once per monitor (the directory
+    /// figures and the unprotected count of one `metrics` run share them).
+    async fn mailbox_facts(&self) -> Result<&[MailboxFacts]> {
+        let ops = self.ops.as_ref().map_err(Clone::clone)?;
+        let facts = self
+            .facts
+            .get_or_try_init(|| ops.mailbox_facts(None))
+            .await?;
+        Ok(facts)
+    }
+
+    /// Domains, mailboxes, aliases, quotas and their use, the usage
+    /// counted against `quota` (the quota check's thresholds; metrics need
+    /// none of it).
+    ///
+    /// The mailboxes are read as [`MailboxFacts`] (no hashes, names or
+    /// times) while each domain's maildirs are read on blocking threads a
+    /// few domains at a time; the usage is then tallied, not kept mailbox
+    /// by mailbox.
+    pub async fn directory(&self, quota: Thresholds) -> Result<DirectoryFigures> {
         let ops = self.ops.as_ref().map_err(Clone::clone)?;
         let started = Instant::now();
         let domains = ops.domains().await?;
         let answered_in = started.elapsed();
         let schema = ops.directory().schema_version().await?;
         let alias_domains = ops.alias_domains().await?.len() as u64;
-        let mailboxes = ops.mailboxes(None).await?;
+        // The maildirs are read on blocking threads while the directory
+        // lists the mailboxes: neither needs the other.
+        let names: Vec<DomainName> = domains.iter().map(|d| d.name.clone()).collect();
+        let reader = self.quota.clone();
+        let reading = futures::stream::iter(names)
+            .map(move |name| {
+                let reader = reader.clone();
+                async move { reader.domain_maildirs(&name).await }
+            })
+            .buffered(MAILDIR_READERS)
+            .collect::<Vec<_>>();
+        let (mailboxes, usages) = tokio::join!(self.mailbox_facts(), reading);
         let near = f64::from(self.config.monitor.near_quota_percent);
-        let mut by_domain: HashMap<&DomainName, Vec<&crate::model::Mailbox>> = HashMap::new();
-        for m in &mailboxes {
+        let mut by_domain: HashMap<&DomainName, Vec<&MailboxFacts>> = HashMap::new();
+        for m in mailboxes? {
             by_domain.entry(m.domain()).or_default().push(m);
         }
         let mut figures = DirectoryFigures {
@@ -228,17 +377,7 @@ impl Monitor {
             answered_in,
             ..Default::default()
         };
-        // A few domains at a time: each is read on a blocking thread.
-        let names: Vec<DomainName> = domains.iter().map(|d| d.name.clone()).collect();
-        let quota = self.quota.clone();
-        let usages: Vec<_> = futures::stream::iter(names)
-            .map(move |name| {
-                let quota = quota.clone();
-                async move { quota.domain_maildirs(&name).await }
-            })
-            .buffered(4)
-            .collect()
-            .await;
+        let mut tally = UsageTally::new(quota);
         for (domain, usage) in domains.iter().zip(usages) {
             let own = by_domain.remove(&domain.name).unwrap_or_default();
             let mut f = DomainFigures {
@@ -246,7 +385,7 @@ impl Monitor {
                 active: domain.active,
                 mailboxes: own.len() as u64,
                 mailboxes_disabled: own.iter().filter(|m| !m.active).count() as u64,
-                weak_passwords: own.iter().filter(|m| m.password.is_weak()).count() as u64,
+                weak_passwords: own.iter().filter(|m| m.weak_password).count() as u64,
                 aliases: domain.aliases,
                 quota_allotted: own.iter().map(|m| m.quota.bytes()).sum(),
                 quota_limit: (!domain.quota.is_unlimited()).then(|| domain.quota.bytes()),
@@ -261,19 +400,18 @@ impl Monitor {
                     }
                     let mut near_quota = 0;
                     for m in own.iter().filter(|m| !m.quota.is_unlimited()) {
-                        match maildirs.usage(&m.maildir) {
-                            QuotaUsage::UsedBytes(used) => {
-                                let usage = MailboxUsage {
-                                    address: m.address.clone(),
-                                    used,
-                                    quota: m.quota.bytes(),
-                                };
-                                if usage.percent() > near {
-                                    near_quota += 1;
-                                }
-                                figures.usage.push(usage);
+                        if let QuotaUsage::UsedBytes(used) = maildirs.usage(&m.maildir) {
+                            let quota = m.quota.bytes();
+                            let usage = || MailboxUsage {
+                                address: m.address.clone(),
+                                used,
+                                quota,
+                            };
+                            let percent = used as f64 * 100.0 / quota as f64;
+                            if percent > near {
+                                near_quota += 1;
                             }
-                            QuotaUsage::Unknown(_) => {}
+                            tally.add(percent, usage);
                         }
                     }
                     f.near_quota = Some(near_quota);
@@ -282,9 +420,7 @@ impl Monitor {
             }
             figures.domains.push(f);
         }
-        figures
-            .usage
-            .sort_by(|a, b| b.percent().total_cmp(&a.percent()));
+        figures.usage = tally.finish();
         Ok(figures)
     }
 
@@ -335,14 +471,15 @@ impl Monitor {
                     .unwrap_or_default();
                 check::directory(&shown, &self.directory_only().await, given)
             }
-            CheckKind::Quota => check::quota(
-                &self.directory().await,
-                self.config.monitor.near_quota_percent,
-                given,
-            ),
+            CheckKind::Quota => {
+                let near = self.config.monitor.near_quota_percent;
+                check::quota(&self.directory(check::quota_thresholds(near, given)).await)
+            }
             CheckKind::Hooks => check::hooks(&self.hooks().await, given),
             CheckKind::Dns => check::dns(&self.dns().await, given),
-            CheckKind::Backup => check::backup(&self.backup().await, chrono::Utc::now(), given),
+            CheckKind::Backup => {
+                check::backup(&self.backup_local().await, chrono::Utc::now(), given)
+            }
         }
     }
 
@@ -398,30 +535,62 @@ impl Monitor {
         })
     }
 
-    /// The backups as the local catalogue knows them.
     /// Is a `[backup]` configured?
     pub fn backs_up(&self) -> bool {
         self.config.backup.is_some()
     }
 
-    /// Its times and results come from the catalogue alone; the counts of
-    /// unprotected mailboxes and pending purges need the directory too.
+    /// The backups as the local state knows them (the catalogue, the
+    /// moved-aside records: see [`crate::backup::local_status`]), without
+    /// the directory: what `check backup` reads, in milliseconds whatever
+    /// the number of mailboxes. No count of unprotected mailboxes.
+    pub async fn backup_local(&self) -> Result<BackupFacts> {
+        let settings = crate::backup::settings(&self.config)?;
+        let mut catalogue = crate::backup::catalogue::Catalogue::open(&settings.state_dir).await?;
+        self.backup_facts(&mut catalogue).await
+    }
+
+    /// [`Monitor::backup_local`] and the count of mailboxes no archive
+    /// holds, which needs the directory (what `metrics` reads).
     pub async fn backup(&self) -> Result<BackupFacts> {
         let settings = crate::backup::settings(&self.config)?;
         let mut catalogue = crate::backup::catalogue::Catalogue::open(&settings.state_dir).await?;
-        let last_run = catalogue.last_run().await?.map(|r| run_facts(&r));
-        let last_success = catalogue.last_success().await?.map(|r| run_facts(&r));
-        let status = match &self.ops {
-            Ok(ops) => crate::backup::status(&self.config, ops).await.ok(),
-            Err(_) => None,
+        let mut facts = self.backup_facts(&mut catalogue).await?;
+        if let Ok(mailboxes) = self.mailbox_facts().await {
+            facts.unprotected = crate::backup::unprotected_of(&mut catalogue, mailboxes)
+                .await
+                .ok()
+                .map(|u| u.len() as u64);
+        }
+        Ok(facts)
+    }
+
+    async fn backup_facts(
+        &self,
+        catalogue: &mut crate::backup::catalogue::Catalogue,
+    ) -> Result<BackupFacts> {
+        let settings = crate::backup::settings(&self.config)?;
+        let local = crate::backup::local_status(&self.config, catalogue, chrono::Utc::now()).await;
+        let (last_run, last_success, pending_purge) = match local {
+            Ok(l) => (
+                l.last_run,
+                l.last_success,
+                Some(l.pending_purge.len() as u64),
+            ),
+            // The moved-aside records cannot be read: the runs can.
+            Err(_) => (
+                catalogue.last_run().await?,
+                catalogue.last_success().await?,
+                None,
+            ),
         };
         Ok(BackupFacts {
             warn_age: settings.warn_age,
             crit_age: settings.crit_age,
-            last_run,
-            last_success,
-            unprotected: status.as_ref().map(|s| s.unprotected.len() as u64),
-            pending_purge: status.as_ref().map(|s| s.pending_purge.len() as u64),
+            last_run: last_run.as_ref().map(run_facts),
+            last_success: last_success.as_ref().map(run_facts),
+            unprotected: None,
+            pending_purge,
         })
     }
 

@@ -423,6 +423,16 @@ impl Ops {
         Ok(all)
     }
 
+    /// [`Ops::mailboxes`]' facts, as monitoring reads them.
+    pub async fn mailbox_facts(&self, domain: Option<&DomainName>) -> Result<Vec<MailboxFacts>> {
+        if let Some(d) = domain {
+            self.actor.require_manage(d, &format!("domain {d}"))?;
+        }
+        let mut all = self.dir.mailbox_facts(domain).await?;
+        all.retain(|m| self.actor.may_manage(m.domain()));
+        Ok(all)
+    }
+
     // ---- aliases ----
 
     pub async fn add_alias(&self, address: AliasAddress, targets: Vec<Address>) -> Result<Alias> {

@@ -396,6 +396,20 @@ pub fn mailbox_from(e: &Entry) -> Result<Mailbox> {
     })
 }
 
+/// What [`mailbox_facts_from`] reads.
+pub const FACTS_ATTRS: [&str; 5] = [ADDRESS, USER_PASSWORD, QUOTA, MAILDIR, ACTIVE];
+
+/// [`mailbox_from`]'s facts (from an entry read with [`FACTS_ATTRS`]).
+pub fn mailbox_facts_from(e: &Entry) -> Result<MailboxFacts> {
+    Ok(MailboxFacts {
+        address: e.parsed(ADDRESS, Address::parse)?,
+        quota: e.size(QUOTA)?,
+        maildir: e.text(MAILDIR),
+        active: e.active(),
+        weak_password: e.parsed(USER_PASSWORD, read_password)?.is_weak(),
+    })
+}
+
 pub fn mailbox_mods(m: &Mailbox, token: &str) -> Vec<Mod<String>> {
     let mut mods = vec![
         replace_optional(DISPLAY_NAME, &m.name),

@@ -277,6 +277,16 @@ impl Directory for LdapDirectory {
         reader.mailboxes(domain).await
     }
 
+    async fn mailbox_facts(&self, domain: Option<&DomainName>) -> Result<Vec<MailboxFacts>> {
+        let reader = self.parts.reader();
+        if let Some(d) = domain
+            && !matches!(reader.slot(d).await?, read::Slot::Domain(_))
+        {
+            return Err(not_found_domain(d));
+        }
+        reader.mailbox_facts(domain).await
+    }
+
     async fn alias(&self, address: &AliasAddress) -> Result<Alias> {
         self.parts
             .reader()

@@ -203,6 +203,29 @@ impl Reader<'_> {
         Ok(all)
     }
 
+    /// [`Reader::mailboxes`]' facts: only the attributes they need.
+    pub async fn mailbox_facts(&self, domain: Option<&DomainName>) -> Result<Vec<MailboxFacts>> {
+        let (base, scope) = match domain {
+            Some(d) => (self.dit.domain(d), Scope::OneLevel),
+            None => (self.dit.domains(), Scope::Subtree),
+        };
+        let found = self
+            .conn
+            .search(
+                &base,
+                scope,
+                &filter::class(class::MAILBOX),
+                &entry::FACTS_ATTRS,
+            )
+            .await?;
+        let mut all = found
+            .iter()
+            .map(entry::mailbox_facts_from)
+            .collect::<Result<Vec<_>>>()?;
+        all.sort_by_cached_key(|m| (m.domain().clone(), m.address.to_string()));
+        Ok(all)
+    }
+
     pub async fn alias(&self, address: &AliasAddress) -> Result<Option<Alias>> {
         self.entry(&self.dit.alias(address), class::ALIAS)
             .await?

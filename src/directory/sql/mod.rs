@@ -501,6 +501,19 @@ impl Directory for SqlDirectory {
             .map_err(|e| self.explain(e))
     }
 
+    async fn mailbox_facts(&self, domain: Option<&DomainName>) -> Result<Vec<MailboxFacts>> {
+        let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+        if let Some(d) = domain {
+            read::domain(&mut conn, self.dialect, d, false)
+                .await
+                .map_err(|e| self.explain(e))?
+                .ok_or_else(|| not_found_domain(d))?;
+        }
+        read::mailbox_facts(&mut conn, self.dialect, domain)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
     async fn alias(&self, address: &AliasAddress) -> Result<Alias> {
         let mut conn = self.acquire().await?;
         read::alias(&mut conn, self.dialect, address, false)

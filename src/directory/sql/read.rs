@@ -250,6 +250,76 @@ pub async fn mailboxes(
     rows.iter().map(mailbox_from_row).collect()
 }
 
+/// The start of the stored hash that names its scheme (the longest
+/// scheme postier knows is 12 characters).
+const FACTS_COLUMNS: &str = "SELECT address, quota_bytes, maildir, active, \
+     substr(password, 1, 32) AS password_start FROM mailboxes";
+
+/// Parses the addresses of rows in domain order, each domain name once
+/// (the mailboxes of a domain follow one another).
+#[derive(Default)]
+struct Addresses {
+    last: Option<(String, DomainName)>,
+}
+
+impl Addresses {
+    fn parse(&mut self, input: &str) -> Result<Address> {
+        let Some((local, domain)) = input.rsplit_once('@') else {
+            return Address::parse(input);
+        };
+        let domain = match &self.last {
+            Some((raw, parsed)) if raw == domain => parsed.clone(),
+            _ => {
+                let parsed =
+                    DomainName::parse(domain).map_err(|e| e.about(format!("address {input:?}")))?;
+                self.last = Some((domain.to_string(), parsed.clone()));
+                parsed
+            }
+        };
+        let local = LocalPart::parse(local).map_err(|e| e.about(format!("address {input:?}")))?;
+        Address::new(local, domain).map_err(|e| e.about(format!("address {input:?}")))
+    }
+}
+
+fn facts_from_row(row: &AnyRow, addresses: &mut Addresses) -> Result<MailboxFacts> {
+    let scheme = PasswordHash::stored_scheme(&text(row, "password_start")?)
+        .map_err(|e| corrupt("password hash", e))?;
+    Ok(MailboxFacts {
+        address: addresses
+            .parse(&text(row, "address")?)
+            .map_err(|e| corrupt("mailbox address", e))?,
+        quota: Size::from_stored(int(row, "quota_bytes")?),
+        maildir: text(row, "maildir")?,
+        active: flag(row, "active")?,
+        weak_password: PasswordHash::scheme_is_weak(&scheme),
+    })
+}
+
+/// [`mailboxes`]' facts, row by row (a whole service's are not held as
+/// rows first).
+pub async fn mailbox_facts(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    domain: Option<&DomainName>,
+) -> Result<Vec<MailboxFacts>> {
+    use futures::TryStreamExt;
+    let q = match domain {
+        Some(_) => format!("{FACTS_COLUMNS} WHERE domain = ? ORDER BY domain, address"),
+        None => format!("{FACTS_COLUMNS} ORDER BY domain, address"),
+    };
+    let mut query = sqlx::query(d.sql(&q));
+    if let Some(domain) = domain {
+        query = query.bind(domain.as_ascii());
+    }
+    let mut rows = query.fetch(&mut *conn);
+    let mut facts = Vec::new();
+    let mut addresses = Addresses::default();
+    while let Some(row) = rows.try_next().await.map_err(db_err)? {
+        facts.push(facts_from_row(&row, &mut addresses)?);
+    }
+    Ok(facts)
+}
+
 const ALIAS_COLUMNS: &str = "SELECT address, active, created_at, updated_at, version FROM aliases";
 
 fn alias_from_row(row: &AnyRow) -> Result<Alias> {

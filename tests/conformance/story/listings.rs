@@ -4,6 +4,7 @@
 //! hold.
 
 use super::*;
+use postier::ops::PasswordInput;
 
 pub async fn chapter(s: &Story) {
     let domains = s.dir.domains().await.unwrap();
@@ -95,4 +96,73 @@ pub async fn chapter(s: &Story) {
 
     let counts: Vec<(u64, u64)> = domains.iter().map(|d| (d.mailboxes, d.aliases)).collect();
     assert_eq!(counts, [(3, 3), (3, 2), (3, 0), (0, 0), (1, 1)]);
+
+    facts(s, &domains).await;
+}
+
+/// Monitoring's lean read tells the same as the full one: the same
+/// mailboxes, in the same order, with what it needs of each (a weak hash
+/// and a disabled mailbox among them, so that both are seen).
+async fn facts(s: &Story, domains: &[Domain]) {
+    let bob = address("bob@example.org");
+    let weak = PasswordHash::parse("{MD5-CRYPT}$1$storysal$Story0Weak0Hash0abcdef").unwrap();
+    s.keep_secret(weak.hash());
+    s.ok(
+        "mailbox.edit",
+        "bob@example.org",
+        s.admin
+            .set_password(bob.clone(), PasswordInput::Hash(weak.clone())),
+    )
+    .await;
+    s.ok(
+        "mailbox.edit",
+        "carol@example.org",
+        s.admin
+            .set_mailbox_active(address("carol@example.org"), false),
+    )
+    .await;
+    let full = s.dir.mailboxes(None).await.unwrap();
+    let expected: Vec<MailboxFacts> = full.iter().map(MailboxFacts::from).collect();
+    let facts = s.dir.mailbox_facts(None).await.unwrap();
+    assert_eq!(facts, expected);
+    let weak_ones: Vec<String> = facts
+        .iter()
+        .filter(|f| f.weak_password)
+        .map(|f| f.address.to_string())
+        .collect();
+    assert_eq!(weak_ones, ["bob@example.org"]);
+    assert!(facts.iter().any(|f| !f.active));
+    for d in domains {
+        let own: Vec<MailboxFacts> = expected
+            .iter()
+            .filter(|f| f.domain() == &d.name)
+            .cloned()
+            .collect();
+        assert_eq!(
+            s.dir.mailbox_facts(Some(&d.name)).await.unwrap(),
+            own,
+            "facts of {}",
+            d.name
+        );
+    }
+    let err = s
+        .dir
+        .mailbox_facts(Some(&domain("nowhere.test")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    // As they were.
+    s.ok(
+        "mailbox.edit",
+        "bob@example.org",
+        s.admin.set_password(bob, PasswordInput::Hash(s.hash(16))),
+    )
+    .await;
+    s.ok(
+        "mailbox.edit",
+        "carol@example.org",
+        s.admin
+            .set_mailbox_active(address("carol@example.org"), true),
+    )
+    .await;
 }
