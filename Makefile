@@ -46,6 +46,7 @@ deb: check-toolchain
 	rm -rf "$(RELEASE)/man" "$(RELEASE)/completions"
 	mkdir -p "$(RELEASE)/completions"
 	$(RELEASE)/postier man --out "$(RELEASE)/man" >/dev/null
+	gzip -9n "$(RELEASE)"/man/*.1
 	$(RELEASE)/postier completions bash > "$(RELEASE)/completions/postier"
 	$(RELEASE)/postier completions zsh > "$(RELEASE)/completions/_postier"
 	$(RELEASE)/postier completions fish > "$(RELEASE)/completions/postier.fish"
