@@ -746,8 +746,16 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
     ("unrecognized subcommand {}", "sous-commande inconnue {}"),
     ("unexpected argument {} found", "argument inattendu {}"),
     ("none given", "aucune donnée"),
+    (
+        "has no successor that is a valid selector",
+        "n'a pas de successeur qui soit un sélecteur valide",
+    ),
     // hints
     ("see: {}", "voir : {}"),
+    (
+        "name the new selector: {}",
+        "nommez le nouveau sélecteur : {}",
+    ),
     (
         "show it again and redo your change",
         "affichez-le de nouveau et refaites votre modification",

@@ -2,7 +2,7 @@
 //! with the outcome they must have: a value that keeps its promises, or a
 //! clear error, never a panic.
 
-use postier::model::{Address, LocalPart};
+use postier::model::{Address, LocalPart, Selector};
 
 /// `address`: "İ" is 2 octets but lowercases to 3 ("i" and a combining
 /// dot above): 32 of them passed the 64-octet limit, then were stored as
@@ -24,4 +24,26 @@ fn local_part_limits_hold_for_the_lowercase_form() {
     let a = Address::parse("\u{1e9e}TRASSE@example.org").unwrap();
     assert_eq!(a.local().as_str(), "\u{df}trasse");
     assert_eq!(Address::parse(&a.to_string()).unwrap(), a);
+}
+
+/// `address`: the successor of `s18446744073709551615` overflowed (a
+/// panic in debug builds, `s0` in release ones), and a 63-octet label got
+/// `-2` appended, a label DNS cannot hold.
+#[test]
+fn a_selector_successor_does_not_overflow_and_is_a_selector() {
+    let next = Selector::parse("s18446744073709551615").unwrap().next();
+    assert_eq!(next.unwrap().as_str(), "s18446744073709551615-2");
+    let a = "a".repeat(63);
+    let full = format!("{a}.{a}.{a}.{}", "b".repeat(8));
+    for s in [&a, &full] {
+        let err = Selector::parse(s).unwrap().next().unwrap_err();
+        assert!(err.why.contains("no successor"), "{s}: {err}");
+        assert!(err.hint.as_deref().unwrap_or("").contains("--selector"));
+    }
+    let next = Selector::parse("s18446744073709551614").unwrap().next();
+    assert_eq!(next.unwrap().as_str(), "s18446744073709551615");
+    assert_eq!(
+        Selector::parse(&"c".repeat(61)).unwrap().next().unwrap().as_str(),
+        format!("{}-2", "c".repeat(61))
+    );
 }
