@@ -7,9 +7,11 @@ CARGO ?= cargo
 CARGO_TARGET_DIR ?= $(HOME)/.cache/postier/target
 export CARGO_TARGET_DIR
 DEMO_DIR ?= $(CARGO_TARGET_DIR)/demo
+# Fuzz builds (sanitizers, nightly) in their own cache.
+FUZZ_TARGET_DIR ?= $(HOME)/.cache/postier/fuzz-target
 POSTIER = $(CARGO_TARGET_DIR)/debug/postier
 
-.PHONY: all build run demo test lint bench services clean-demo check-toolchain man deb
+.PHONY: all build run demo test lint bench services clean-demo check-toolchain man deb fuzz
 
 all: build
 
@@ -59,6 +61,19 @@ lint: check-toolchain
 bench: check-toolchain
 	tests/services/install.sh
 	tests/services/with-services.sh $(CARGO) bench --locked
+
+# Fuzzes every parser of outside input for FUZZ_SECONDS each (cargo-fuzz
+# on a nightly toolchain; see docs/fuzzing.md). Stops at the first crash,
+# timeout or out-of-memory. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= address size spf dmarc dkim postier_yaml postier_csv modoboa_csv dms config hook_event
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked (and rustup toolchain install nightly)" >&2; exit 1; }
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS)s)"; \
+	  CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) fuzz/run.sh $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

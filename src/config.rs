@@ -543,15 +543,30 @@ impl Config {
             Error::invalid(&what, format!("cannot be read: {e}"))
                 .with_hint("check the path given by --config or POSTIER_CONFIG")
         })?;
-        let mut config: Config = toml::from_str(&text).map_err(|e| {
+        let mut config = Self::parse(&text, &what)?;
+        config.source = Some(path.to_path_buf());
+        let urls = [&config.directory.url, &config.stack.lookup_url];
+        if urls
+            .iter()
+            .any(|u| u.as_deref().is_some_and(url_has_password))
+        {
+            refuse_world_readable(path, &what)?;
+        }
+        Ok(config)
+    }
+
+    /// Parses and checks a config file's text; `what` names the file in
+    /// errors. [`Config::read`] adds what needs the file itself (its path,
+    /// its permissions).
+    pub fn parse(text: &str, what: &str) -> Result<Config> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let msg = e.message().to_string();
             let at = e
                 .span()
                 .map(|s| format!(" (line {})", text[..s.start].matches('\n').count() + 1))
                 .unwrap_or_default();
-            Error::invalid(&what, format!("{msg}{at}"))
+            Error::invalid(what, format!("{msg}{at}"))
         })?;
-        config.source = Some(path.to_path_buf());
         config.hooks = hooks::check_all(std::mem::take(&mut config.raw_hooks)).map_err(|e| {
             let about = format!("{what}: {}", e.what);
             e.about(about)
@@ -567,13 +582,6 @@ impl Config {
             })?),
             None => None,
         };
-        let urls = [&config.directory.url, &config.stack.lookup_url];
-        if urls
-            .iter()
-            .any(|u| u.as_deref().is_some_and(url_has_password))
-        {
-            refuse_world_readable(path, &what)?;
-        }
         Ok(config)
     }
 

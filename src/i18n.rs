@@ -805,8 +805,16 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
         "le dépôt {} est injoignable : {}",
     ),
     ("is not configured", "n'est pas configuré"),
+    (
+        "has no successor that is a valid selector",
+        "n'a pas de successeur qui soit un sélecteur valide",
+    ),
     // hints
     ("see: {}", "voir : {}"),
+    (
+        "name the new selector: {}",
+        "nommez le nouveau sélecteur : {}",
+    ),
     (
         "show it again and redo your change",
         "affichez-le de nouveau et refaites votre modification",

@@ -47,9 +47,9 @@ pub fn start(
     let selector = match selector {
         Some(s) => s,
         None => {
-            let mut next = active.selector.next();
+            let mut next = active.selector.next()?;
             while keys.iter().any(|k| k.selector == next) {
-                next = next.next();
+                next = next.next()?;
             }
             next
         }

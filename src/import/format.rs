@@ -47,7 +47,8 @@ fn whole(file: &str, error: Error) -> Vec<RowError> {
 
 type YamlRow = serde_saphyr::Spanned<BTreeMap<String, serde_json::Value>>;
 
-fn read_yaml(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
+/// Reads a file known to be postier YAML ([`read`] tells which it is).
+pub fn read_yaml(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
     if text.lines().all(|l| {
         let l = l.trim();
         l.is_empty() || l.starts_with('#') || l == "---"
@@ -160,7 +161,8 @@ fn delimiter(text: &str) -> u8 {
     }
 }
 
-fn read_csv(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
+/// Reads a file known to be postier CSV ([`read`] tells which it is).
+pub fn read_csv(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(text))
         .flexible(true)

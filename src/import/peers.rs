@@ -134,26 +134,61 @@ fn read_dms(dir: &Path) -> Result<(Vec<RawRow>, Vec<RowError>)> {
         )
         .with_hint("name docker-mailserver's config folder (docker-data/dms/config)"));
     }
+    let optional = |path: PathBuf| -> Result<Option<DmsFile>> {
+        if path.exists() {
+            let text = read_text(&path)?;
+            Ok(Some(DmsFile {
+                name: path.display().to_string(),
+                text,
+            }))
+        } else {
+            Ok(None)
+        }
+    };
+    let quotas = optional(dir.join("dovecot-quotas.cf"))?;
+    let accounts = DmsFile {
+        name: accounts_path.display().to_string(),
+        text: read_text(&accounts_path)?,
+    };
+    let virtual_ = optional(dir.join("postfix-virtual.cf"))?;
+    Ok(read_dms_files(
+        &accounts,
+        quotas.as_ref(),
+        virtual_.as_ref(),
+    ))
+}
+
+/// One docker-mailserver config file: its name (shown in errors) and text.
+#[derive(Debug, Clone)]
+pub struct DmsFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads docker-mailserver's files, already read from its config folder:
+/// `postfix-accounts.cf`, and `dovecot-quotas.cf` and `postfix-virtual.cf`
+/// when the folder has them.
+pub fn read_dms_files(
+    accounts: &DmsFile,
+    quotas: Option<&DmsFile>,
+    virtual_: Option<&DmsFile>,
+) -> (Vec<RawRow>, Vec<RowError>) {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut domains = Vec::new();
-    let quotas_path = dir.join("dovecot-quotas.cf");
-    let quotas_file = quotas_path.display().to_string();
-    let quotas: Vec<(u64, String, String)> = if quotas_path.exists() {
-        let text = read_text(&quotas_path)?;
-        data_lines(&text)
+    let quotas_file = quotas.map(|q| q.name.clone()).unwrap_or_default();
+    let quotas: Vec<(u64, String, String)> = match quotas {
+        Some(q) => data_lines(&q.text)
             .filter_map(|(n, l)| {
                 l.split_once(':')
                     .map(|(a, q)| (n, a.trim().to_lowercase(), q.trim().to_string()))
             })
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
+        None => Vec::new(),
     };
-    let file = accounts_path.display().to_string();
-    let text = read_text(&accounts_path)?;
+    let file = accounts.name.clone();
     let mut addresses = BTreeSet::new();
-    for (n, line) in data_lines(&text) {
+    for (n, line) in data_lines(&accounts.text) {
         // user@domain|{SCHEME}hash[|userdb fields]
         let mut parts = line.split('|');
         let address = parts.next().unwrap_or("").trim();
@@ -201,11 +236,9 @@ fn read_dms(dir: &Path) -> Result<(Vec<RawRow>, Vec<RowError>)> {
             ));
         }
     }
-    let virtual_path = dir.join("postfix-virtual.cf");
-    if virtual_path.exists() {
-        let file = virtual_path.display().to_string();
-        let text = read_text(&virtual_path)?;
-        for (n, line) in data_lines(&text) {
+    if let Some(v) = virtual_ {
+        let file = v.name.clone();
+        for (n, line) in data_lines(&v.text) {
             let (source, targets) = line
                 .split_once(char::is_whitespace)
                 .map(|(s, t)| (s.trim(), t.trim()))
@@ -226,7 +259,7 @@ fn read_dms(dir: &Path) -> Result<(Vec<RawRow>, Vec<RowError>)> {
     }
     let mut all = domain_rows(&file, domains);
     all.extend(rows);
-    Ok((all, errors))
+    (all, errors)
 }
 
 /// Modoboa's quotas are MB (MiB, as its Dovecot rules read them).

@@ -27,12 +27,24 @@ impl LocalPart {
         if input.is_empty() {
             return Err(Error::invalid(what(), "is empty"));
         }
-        if input.len() > 64 {
+        // The rules hold for the form stored: lowercasing can lengthen a
+        // name and bring in other characters ("İ" becomes "i" and a
+        // combining dot).
+        let lower = input.to_lowercase();
+        if lower.len() > 64 {
             return Err(Error::invalid(
                 what(),
-                format!("is {} octets long; the limit is 64", input.len()),
+                if lower.len() == input.len() {
+                    format!("is {} octets long; the limit is 64", lower.len())
+                } else {
+                    format!(
+                        "is {} octets long in lower case; the limit is 64",
+                        lower.len()
+                    )
+                },
             ));
         }
+        let input = lower.as_str();
         if let Some(c) = input.chars().find(|c| c.is_control() || c.is_whitespace()) {
             return Err(Error::invalid(
                 what(),
@@ -55,7 +67,7 @@ impl LocalPart {
             )
             .with_hint("use letters, digits and . - _ + only"));
         }
-        Ok(LocalPart(input.to_lowercase()))
+        Ok(LocalPart(lower))
     }
 
     pub fn as_str(&self) -> &str {

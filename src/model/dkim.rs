@@ -43,15 +43,22 @@ impl Selector {
     }
 
     /// The next selector in a rotation: the trailing number plus one
-    /// (`s1` → `s2`, `2026a` → `2026a2`), or `-2` appended.
-    pub fn next(&self) -> Selector {
+    /// (`s1` → `s2`, `2026a` → `2026a2`), or `-2` appended; an error when
+    /// that is no selector (the number or a label would grow too long).
+    pub fn next(&self) -> Result<Selector> {
         let digits = self.0.len() - self.0.trim_end_matches(|c: char| c.is_ascii_digit()).len();
         let (stem, number) = self.0.split_at(self.0.len() - digits);
-        let next = match number.parse::<u64>() {
-            Ok(n) if !stem.is_empty() => format!("{stem}{}", n + 1),
+        let next = match number.parse::<u64>().ok().and_then(|n| n.checked_add(1)) {
+            Some(n) if !stem.is_empty() => format!("{stem}{n}"),
             _ => format!("{}-2", self.0),
         };
-        Selector(next)
+        Selector::parse(&next).map_err(|_| {
+            Error::invalid(
+                format!("selector {:?}", self.0),
+                "has no successor that is a valid selector",
+            )
+            .with_hint("name the new selector: postier dkim rotate DOMAIN --selector NAME")
+        })
     }
 }
 
@@ -131,9 +138,10 @@ mod tests {
         for bad in ["", "a_b", "-a", "a.", "a b", "é"] {
             assert!(Selector::parse(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(Selector::parse("s1").unwrap().next().as_str(), "s2");
-        assert_eq!(Selector::parse("s9").unwrap().next().as_str(), "s10");
-        assert_eq!(Selector::parse("mail").unwrap().next().as_str(), "mail-2");
-        assert_eq!(Selector::parse("2026").unwrap().next().as_str(), "2026-2");
+        let next = |s: &str| Selector::parse(s).unwrap().next().map(|n| n.0);
+        assert_eq!(next("s1").unwrap(), "s2");
+        assert_eq!(next("s9").unwrap(), "s10");
+        assert_eq!(next("mail").unwrap(), "mail-2");
+        assert_eq!(next("2026").unwrap(), "2026-2");
     }
 }

@@ -400,3 +400,13 @@ pub struct JournalEvent {
     pub object: String,
     pub payload: serde_json::Value,
 }
+
+impl JournalEvent {
+    /// The payload as the journal stores it (JSON text); a missing or
+    /// unreadable one reads as `null`, so one bad row cannot stop the
+    /// hooks that wait behind it.
+    pub fn decode_payload(text: Option<&str>) -> serde_json::Value {
+        text.and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+}

@@ -474,7 +474,11 @@ pub async fn journal(
                 at: text(row, "at")?,
                 event: text(row, "event")?,
                 object: text(row, "object")?,
-                payload: json_column(row, "payload")?.unwrap_or(serde_json::Value::Null),
+                payload: JournalEvent::decode_payload(
+                    row.try_get::<Option<String>, _>("payload")
+                        .map_err(db_err)?
+                        .as_deref(),
+                ),
             })
         })
         .collect()

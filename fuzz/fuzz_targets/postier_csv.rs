@@ -1,0 +1,15 @@
+//! postier's own import file, CSV form (a header row; `kind` column or
+//! all mailboxes; `,` or `;`), read and validated as `postier import` does.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+include!("common/import.rs");
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (rows, errors) = postier::import::format::read_csv("fuzz.csv", text);
+    validate(rows, errors);
+});

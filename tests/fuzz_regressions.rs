@@ -1,0 +1,49 @@
+//! Inputs the fuzz targets (fuzz/, docs/fuzzing.md) failed on, pinned
+//! with the outcome they must have: a value that keeps its promises, or a
+//! clear error, never a panic.
+
+use postier::model::{Address, LocalPart, Selector};
+
+/// `address`: "İ" is 2 octets but lowercases to 3 ("i" and a combining
+/// dot above): 32 of them passed the 64-octet limit, then were stored as
+/// 96 octets, and the stored address no longer parsed.
+#[test]
+fn local_part_limits_hold_for_the_lowercase_form() {
+    let long = format!("{}@example.org", "\u{130}".repeat(32));
+    let err = Address::parse(&long).unwrap_err();
+    assert!(
+        err.why.contains("96 octets long in lower case; the limit is 64"),
+        "{err}"
+    );
+    // Its lowercase holds a combining mark, which no local part may hold.
+    let err = LocalPart::parse("\u{130}").unwrap_err();
+    assert!(err.why.contains("\\u{307}"), "{err}");
+    assert!(err.what.contains('\u{130}'), "the error quotes the input: {err}");
+    // Letters whose lowercase is a letter are still fine, and what is
+    // stored parses back to itself.
+    let a = Address::parse("\u{1e9e}TRASSE@example.org").unwrap();
+    assert_eq!(a.local().as_str(), "\u{df}trasse");
+    assert_eq!(Address::parse(&a.to_string()).unwrap(), a);
+}
+
+/// `address`: the successor of `s18446744073709551615` overflowed (a
+/// panic in debug builds, `s0` in release ones), and a 63-octet label got
+/// `-2` appended, a label DNS cannot hold.
+#[test]
+fn a_selector_successor_does_not_overflow_and_is_a_selector() {
+    let next = Selector::parse("s18446744073709551615").unwrap().next();
+    assert_eq!(next.unwrap().as_str(), "s18446744073709551615-2");
+    let a = "a".repeat(63);
+    let full = format!("{a}.{a}.{a}.{}", "b".repeat(8));
+    for s in [&a, &full] {
+        let err = Selector::parse(s).unwrap().next().unwrap_err();
+        assert!(err.why.contains("no successor"), "{s}: {err}");
+        assert!(err.hint.as_deref().unwrap_or("").contains("--selector"));
+    }
+    let next = Selector::parse("s18446744073709551614").unwrap().next();
+    assert_eq!(next.unwrap().as_str(), "s18446744073709551615");
+    assert_eq!(
+        Selector::parse(&"c".repeat(61)).unwrap().next().unwrap().as_str(),
+        format!("{}-2", "c".repeat(61))
+    );
+}
