@@ -12,13 +12,17 @@ fn local_part_limits_hold_for_the_lowercase_form() {
     let long = format!("{}@example.org", "\u{130}".repeat(32));
     let err = Address::parse(&long).unwrap_err();
     assert!(
-        err.why.contains("96 octets long in lower case; the limit is 64"),
+        err.why
+            .contains("96 octets long in lower case; the limit is 64"),
         "{err}"
     );
     // Its lowercase holds a combining mark, which no local part may hold.
     let err = LocalPart::parse("\u{130}").unwrap_err();
     assert!(err.why.contains("\\u{307}"), "{err}");
-    assert!(err.what.contains('\u{130}'), "the error quotes the input: {err}");
+    assert!(
+        err.what.contains('\u{130}'),
+        "the error quotes the input: {err}"
+    );
     // Letters whose lowercase is a letter are still fine, and what is
     // stored parses back to itself.
     let a = Address::parse("\u{1e9e}TRASSE@example.org").unwrap();
@@ -43,7 +47,11 @@ fn a_selector_successor_does_not_overflow_and_is_a_selector() {
     let next = Selector::parse("s18446744073709551614").unwrap().next();
     assert_eq!(next.unwrap().as_str(), "s18446744073709551615");
     assert_eq!(
-        Selector::parse(&"c".repeat(61)).unwrap().next().unwrap().as_str(),
+        Selector::parse(&"c".repeat(61))
+            .unwrap()
+            .next()
+            .unwrap()
+            .as_str(),
         format!("{}-2", "c".repeat(61))
     );
 }
