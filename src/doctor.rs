@@ -262,29 +262,11 @@ fn postfix(expected: &Expected, dir: &Path) -> Finding {
         )
         .fix("install Postfix, or give its configuration directory with --postfix-config");
     }
-    let out = match std::process::Command::new("postconf")
-        .arg("-c")
-        .arg(dir)
-        .arg("-n")
-        .output()
-    {
-        Ok(out) if out.status.success() => out,
-        Ok(out) => {
-            return Finding::new(
-                "postfix",
-                State::Unknown,
-                format!(
-                    "postconf -n: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-            );
-        }
-        Err(e) => {
-            return Finding::new("postfix", State::Unknown, format!("postconf: {e}"))
-                .fix("install postfix (postconf)");
-        }
+    let out = match settings_of("postfix", "postconf", dir, "postfix (postconf)") {
+        Ok(text) => text,
+        Err(finding) => return finding,
     };
-    let set = parameters(&String::from_utf8_lossy(&out.stdout));
+    let set = parameters(&out);
     // Where the tables are: the rendering's folder holds postfix/<table>.
     let Some(out_dir) = set
         .get("virtual_mailbox_maps")
@@ -334,29 +316,10 @@ fn dovecot(expected: &Expected, file: &Path) -> Finding {
         return Finding::new("dovecot", State::Unknown, format!("no {}", file.display()))
             .fix("install Dovecot, or give its main file with --dovecot-config");
     }
-    let out = match std::process::Command::new("doveconf")
-        .arg("-c")
-        .arg(file)
-        .arg("-n")
-        .output()
-    {
-        Ok(out) if out.status.success() => out,
-        Ok(out) => {
-            return Finding::new(
-                "dovecot",
-                State::Unknown,
-                format!(
-                    "doveconf -n: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-            );
-        }
-        Err(e) => {
-            return Finding::new("dovecot", State::Unknown, format!("doveconf: {e}"))
-                .fix("install dovecot-core (doveconf)");
-        }
+    let text = match settings_of("dovecot", "doveconf", file, "dovecot-core (doveconf)") {
+        Ok(text) => text,
+        Err(finding) => return finding,
     };
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     // The rendering's folder: where a `…/dovecot/*.conf.ext` it names is.
     let Some(out_dir) = text
         .split_whitespace()
@@ -401,6 +364,34 @@ fn dovecot(expected: &Expected, file: &Path) -> Finding {
             out_dir.display()
         ),
     )
+}
+
+/// What `program -c CONFIG -n` says is set (postconf, doveconf), or the
+/// finding that it could not be asked.
+fn settings_of(
+    id: &'static str,
+    program: &str,
+    config: &Path,
+    package: &str,
+) -> std::result::Result<String, Finding> {
+    match std::process::Command::new(program)
+        .arg("-c")
+        .arg(config)
+        .arg("-n")
+        .output()
+    {
+        Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+        Ok(out) => Err(Finding::new(
+            id,
+            State::Unknown,
+            format!(
+                "{program} -n: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        )),
+        Err(e) => Err(Finding::new(id, State::Unknown, format!("{program}: {e}"))
+            .fix(format!("install {package}"))),
+    }
 }
 
 /// Compares the rendered files under `prefix` with those on disk in
