@@ -615,9 +615,8 @@ fn the_cli_works_on_ldap() {
     )
     .unwrap();
     let postier = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_postier"))
-            .args(["--directory", &slapd.ldap_url()])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_postier"));
+        cmd.args(["--directory", &slapd.ldap_url()])
             .args(args)
             .env("POSTIER_CONFIG", &config_file)
             .env("POSTIER_LDAP_BASE_DN", BASE_DN)
@@ -626,19 +625,8 @@ fn the_cli_works_on_ldap() {
             .env(
                 "POSTIER_LDAP_STATE_URL",
                 format!("sqlite:{}", slapd.path().join("cli-state.db").display()),
-            )
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+            );
+        let out = support::process::feed(cmd, stdin);
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),

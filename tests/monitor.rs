@@ -229,22 +229,10 @@ fn promtool() -> Option<&'static str> {
 
 /// `promtool check metrics` on `text`: no error and no lint complaint.
 fn promtool_accepts(text: &str) {
-    use std::io::Write;
     let Some(promtool) = promtool() else { return };
-    let mut child = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut check = Command::new(promtool);
+    check.args(["check", "metrics"]);
+    let out = support::process::feed(check, text);
     assert!(
         out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
         "promtool check metrics: {}{}\n---\n{text}",

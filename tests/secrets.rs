@@ -20,11 +20,11 @@
 
 mod support;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 use support::borg::{BorgSetup, set_mode};
 use support::http::{Behaviour, HttpServer};
+use support::process::feed;
 
 const TYPED: &str = "Typed-in pass 4 alice!";
 const CHANGED: &str = "Changed-pass 7 alice?";
@@ -71,23 +71,6 @@ impl Recorder<'_> {
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
-}
-
-/// Runs `cmd` with `stdin` as its input.
-fn feed(mut cmd: std::process::Command, stdin: &str) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 /// Every file under `dir`, with its path.

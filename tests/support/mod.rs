@@ -22,6 +22,7 @@
 //!   in as.
 //! - [`borg`]: a directory, mail root, borg repository and `[backup]`
 //!   config in a temp dir, and the postier binary run on them.
+//! - [`process`]: a program run with its standard input given.
 //! - [`postfixadmin`]: a throwaway PostfixAdmin (its schema and its CLI)
 //!   on SQLite, for imports from it.
 
@@ -39,6 +40,7 @@ pub mod mariadb;
 pub mod pg;
 pub mod ports;
 pub mod postfixadmin;
+pub mod process;
 pub mod services;
 pub mod slapd;
 pub mod sql;
