@@ -55,3 +55,17 @@ fn a_selector_successor_does_not_overflow_and_is_a_selector() {
         format!("{}-2", "c".repeat(61))
     );
 }
+
+/// `hook_event`: a removal event whose maildir was spelled with `.` and
+/// empty components (`exa.org/…/./…//…`) was taken as a path inside the
+/// mail root but kept its spelling, so it could never match the
+/// catalogue's `domain/local`: such a maildir is now refused.
+#[test]
+fn a_maildir_spelled_with_dot_or_empty_components_is_refused() {
+    use postier::backup::aside::relative_maildir;
+    let crafted = "exa.org/pleam/ple.org//pleample.org/pa.org/////./////.org/p";
+    let err = relative_maildir(crafted).unwrap_err();
+    assert!(err.why.contains("not a path inside the mail root"), "{err}");
+    assert!(relative_maildir("exa.org/./alice").is_err());
+    assert_eq!(relative_maildir("exa.org/alice/").unwrap(), "exa.org/alice");
+}

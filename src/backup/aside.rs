@@ -52,10 +52,13 @@ fn removed_maildirs(event: &JournalEvent) -> Vec<(String, String)> {
 /// `mail_root`, without its trailing `/`.
 pub fn relative_maildir(maildir: &str) -> Result<String> {
     let rel = maildir.trim_matches('/');
+    // Component by component as written: `Path::components` would pass
+    // `a/./b` and `a//b`, which name the same maildir as `a/b` but would
+    // not match it in the catalogue.
     let fine = !rel.is_empty()
-        && Path::new(rel)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
+        && rel.split('/').all(
+            |c| matches!(Path::new(c).components().next(), Some(Component::Normal(n)) if n == c),
+        )
         && !rel.starts_with(REMOVED_DIR);
     if fine {
         Ok(rel.to_string())
@@ -214,7 +217,14 @@ mod tests {
             relative_maildir("example.org/alice/").unwrap(),
             "example.org/alice"
         );
-        for bad in ["../etc/", "/", "example.org/../../x", ".removed/x"] {
+        for bad in [
+            "../etc/",
+            "/",
+            "example.org/../../x",
+            ".removed/x",
+            "example.org/./alice",
+            "example.org//alice",
+        ] {
             assert!(relative_maildir(bad).is_err(), "{bad}");
         }
     }
