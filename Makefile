@@ -66,7 +66,7 @@ bench: check-toolchain
 # on a nightly toolchain; see docs/fuzzing.md). Stops at the first crash,
 # timeout or out-of-memory. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= address size spf dmarc dkim postier_yaml postier_csv modoboa_csv dms config hook_event
+FUZZ_TARGETS ?= address size spf dmarc dkim postier_yaml yaml_readers_agree postier_csv modoboa_csv dms config hook_event
 
 fuzz:
 	@command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked (and rustup toolchain install nightly)" >&2; exit 1; }

@@ -17,7 +17,7 @@ export CARGO_TARGET_DIR
 scratch=$CARGO_TARGET_DIR/corpus/$target
 mkdir -p "$scratch"
 case $target in
-  postier_yaml | postier_csv | modoboa_csv | dms) dict=import ;;
+  postier_yaml | yaml_readers_agree | postier_csv | modoboa_csv | dms) dict=import ;;
   *) dict=$target ;;
 esac
 args=(-rss_limit_mb=2048 -timeout=10)

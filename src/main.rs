@@ -1,6 +1,9 @@
 //! The `postier` binary: parses arguments, runs the chosen front-end and
 //! maps errors to the documented exit codes.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     // Rust ignores SIGPIPE, so `postier mailbox list | head` would panic
     // on the closed pipe; a command-line tool should just stop, as others do.

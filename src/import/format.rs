@@ -47,8 +47,17 @@ fn whole(file: &str, error: Error) -> Vec<RowError> {
 
 type YamlRow = serde_saphyr::Spanned<BTreeMap<String, serde_json::Value>>;
 
-/// Reads a file known to be postier YAML ([`read`] tells which it is).
+/// Reads a file known to be postier YAML ([`read`] tells which it is):
+/// quickly when it is as plain as an export ([`super::plain_yaml`]).
 pub fn read_yaml(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
+    match super::plain_yaml::read(file, text) {
+        Some(rows) => (rows, Vec::new()),
+        None => read_yaml_fully(file, text),
+    }
+}
+
+/// Reads any postier YAML file, through serde, reporting what is wrong.
+pub fn read_yaml_fully(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
     if text.lines().all(|l| {
         let l = l.trim();
         l.is_empty() || l.starts_with('#') || l == "---"

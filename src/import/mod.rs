@@ -13,6 +13,7 @@
 
 pub mod format;
 pub mod peers;
+pub mod plain_yaml;
 pub mod plan;
 pub mod progress;
 pub mod rows;

@@ -6,7 +6,7 @@
 //! the same order); other changes go through it one by one. Audit entries
 //! and journal events are written together before the commit.
 
-use super::write::{self, Records, b, i, insert_rows, json, t};
+use super::write::{self, Records, b, i, insert_rows, t};
 use super::{Dialect, db_err};
 use crate::directory::rules;
 use crate::error::{Error, Result};
@@ -48,7 +48,7 @@ pub async fn apply_all(
                 .await
                 .map_err(|(k, e)| (at + k, e))?;
             for (change, mailbox) in changes[at..at + run].iter().zip(made) {
-                records.push(change, actor, None, Some(json(&mailbox)));
+                records.push_created(change, actor, &mailbox);
                 applied.push(Applied::Mailbox(mailbox));
             }
             at += run;

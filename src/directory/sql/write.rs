@@ -104,13 +104,15 @@ pub(crate) struct Records {
     entries: Vec<Record>,
 }
 
+/// An entry with the object before and after the change, as JSON text
+/// (made once, for both the audit entry and the journal event).
 struct Record {
     at: String,
     actor: String,
     action: &'static str,
     object: String,
-    before: Option<Value>,
-    after: Option<Value>,
+    before: Option<String>,
+    after: Option<String>,
 }
 
 impl Records {
@@ -126,8 +128,21 @@ impl Records {
             actor: actor.to_string(),
             action: change.action(),
             object: change.object(),
-            before,
-            after,
+            before: before.map(|v| v.to_string()),
+            after: after.map(|v| v.to_string()),
+        });
+    }
+
+    /// [`Records::push`] for a created object, serialized straight to
+    /// JSON text (an import's many new mailboxes).
+    pub(crate) fn push_created<T: serde::Serialize>(&mut self, change: &Change, actor: &str, after: &T) {
+        self.entries.push(Record {
+            at: now(),
+            actor: actor.to_string(),
+            action: change.action(),
+            object: change.object(),
+            before: None,
+            after: serde_json::to_string(after).ok(),
         });
     }
 
@@ -137,7 +152,7 @@ impl Records {
             return Ok(());
         }
         let entries = std::mem::take(&mut self.entries);
-        let opt = |v: &Option<Value>| v.as_ref().map(t).unwrap_or(Arg::Null);
+        let opt = |v: &Option<String>| v.as_ref().map(t).unwrap_or(Arg::Null);
         let audit = entries
             .iter()
             .map(|r| {
@@ -162,9 +177,20 @@ impl Records {
         let journal = entries
             .into_iter()
             .map(|r| {
-                let payload =
-                    serde_json::json!({ "actor": r.actor, "before": r.before, "after": r.after });
-                vec![t(&r.at), t(r.action), t(&r.object), t(payload)]
+                // `{"actor": …, "after": …, "before": …}`, from the JSON
+                // texts already made.
+                let payload = format!(
+                    r#"{{"actor":{},"after":{},"before":{}}}"#,
+                    Value::String(r.actor),
+                    r.after.as_deref().unwrap_or("null"),
+                    r.before.as_deref().unwrap_or("null"),
+                );
+                vec![
+                    Arg::Text(r.at),
+                    t(r.action),
+                    Arg::Text(r.object),
+                    Arg::Text(payload),
+                ]
             })
             .collect();
         insert_rows(
