@@ -135,7 +135,12 @@ impl Records {
 
     /// [`Records::push`] for a created object, serialized straight to
     /// JSON text (an import's many new mailboxes).
-    pub(crate) fn push_created<T: serde::Serialize>(&mut self, change: &Change, actor: &str, after: &T) {
+    pub(crate) fn push_created<T: serde::Serialize>(
+        &mut self,
+        change: &Change,
+        actor: &str,
+        after: &T,
+    ) {
         self.entries.push(Record {
             at: now(),
             actor: actor.to_string(),
