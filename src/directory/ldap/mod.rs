@@ -199,6 +199,21 @@ fn not_found_domain(name: &DomainName) -> Error {
     super::rules::not_found_domain(name)
 }
 
+impl LdapDirectory {
+    /// [`Directory::apply`] of a mailbox creation whose domain the batch
+    /// read already (see [`write::converge_in_read_domain`]).
+    async fn apply_in_read_domain(
+        &self,
+        change: &Change,
+        actor: &str,
+        domain: &Domain,
+    ) -> Result<Applied> {
+        let mut run = Run::fresh(&self.parts, change, actor);
+        let outcome = write::converge_in_read_domain(&mut run, domain).await;
+        run.finish(outcome).await
+    }
+}
+
 #[async_trait]
 impl Directory for LdapDirectory {
     async fn record_job_event(

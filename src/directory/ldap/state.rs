@@ -7,7 +7,13 @@
 //! an exclusive lock on an owner file of its own for as long as it lives;
 //! pending changes whose owner's lock is free belong to a process that
 //! died, and the next process claims them to finish or undo them.
+//!
+//! Intents and ends are committed in groups: a writer that finds others
+//! queued behind it writes their records in the same transaction (each
+//! caller still returns only once its own record is committed), so an
+//! import with many changes in flight does not pay one commit per record.
 
+use crate::directory::sql::write::{Arg, t};
 use crate::directory::sql::{Dialect, read, write};
 use crate::error::{Error, Result};
 use crate::model::{AuditEntry, Change, JournalEvent};
@@ -17,7 +23,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, oneshot};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/ldap/state");
 
@@ -36,8 +42,33 @@ pub struct StateStore {
     /// time anyway; holding it saves a pool round trip per write). Detached
     /// from the pool, so dropping the store needs no async runtime.
     writer: Mutex<AnyConnection>,
+    /// Intents and ends waiting for the writer, each with whom to tell
+    /// once it is committed (see [`StateStore::commit`]).
+    queued: std::sync::Mutex<Vec<(Record, oneshot::Sender<Result<()>>)>>,
     path: PathBuf,
     owner: Owner,
+}
+
+/// A record of the intent log committed in a group.
+enum Record {
+    /// A change about to be applied (`pending`).
+    Intent {
+        token: String,
+        at: String,
+        actor: String,
+        action: &'static str,
+        object: String,
+        change_json: String,
+        before_json: Option<String>,
+    },
+    /// A change applied (`done`), with its audit entry and journal event.
+    Done {
+        token: String,
+        actor: String,
+        change: Change,
+        before: Option<Value>,
+        after: Option<Value>,
+    },
 }
 
 /// This process's claim on the changes it records: an owner id and the
@@ -102,6 +133,7 @@ impl StateStore {
         Ok(StateStore {
             pool,
             writer: Mutex::new(writer),
+            queued: std::sync::Mutex::new(Vec::new()),
             path,
             owner,
         })
@@ -124,22 +156,132 @@ impl StateStore {
     ) -> Result<()> {
         let change_json =
             serde_json::to_string(change).map_err(|e| Error::invalid("change", e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO ldap_changes (token, owner, at, actor, action, object, change_json, before_json, state) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-        )
-        .bind(token)
-        .bind(&self.owner.id)
-        .bind(now())
-        .bind(actor)
-        .bind(change.action())
-        .bind(change.object())
-        .bind(change_json)
-        .bind(before.map(Value::to_string))
-        .execute(&mut *self.writer.lock().await)
+        self.commit(Record::Intent {
+            token: token.to_string(),
+            at: now(),
+            actor: actor.to_string(),
+            action: change.action(),
+            object: change.object(),
+            change_json,
+            before_json: before.map(Value::to_string),
+        })
         .await
-        .map_err(|e| self.err(e))?;
-        Ok(())
+    }
+
+    /// Commits `record`, in a group with the records queued meanwhile:
+    /// whoever gets the writer writes everything queued by then. Returns
+    /// once `record` is committed (or could not be).
+    async fn commit(&self, record: Record) -> Result<()> {
+        let (done, committed) = oneshot::channel();
+        self.queue().push((record, done));
+        {
+            let mut writer = self.writer.lock().await;
+            let group = std::mem::take(&mut *self.queue());
+            if !group.is_empty() {
+                self.write_group(&mut writer, group).await;
+            }
+        }
+        committed.await.unwrap_or_else(|_| {
+            Err(Error::unavailable(
+                format!("LDAP state store {}", self.path.display()),
+                "the write was abandoned",
+            ))
+        })
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<(Record, oneshot::Sender<Result<()>>)>> {
+        self.queued.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `group` in one transaction; when that fails, each record in
+    /// a transaction of its own, so that one bad record fails alone.
+    async fn write_group(
+        &self,
+        writer: &mut AnyConnection,
+        group: Vec<(Record, oneshot::Sender<Result<()>>)>,
+    ) {
+        let (records, waiting): (Vec<Record>, Vec<_>) = group.into_iter().unzip();
+        if records.len() > 1 {
+            if self.write_records(writer, &records).await.is_ok() {
+                for done in waiting {
+                    let _ = done.send(Ok(()));
+                }
+                return;
+            }
+        }
+        for (record, done) in records.into_iter().zip(waiting) {
+            let result = self
+                .write_records(writer, std::slice::from_ref(&record))
+                .await;
+            let _ = done.send(result);
+        }
+    }
+
+    /// Writes `records` in one transaction: the intents in one statement,
+    /// the ends in another, then their audit entries and journal events.
+    async fn write_records(&self, writer: &mut AnyConnection, records: &[Record]) -> Result<()> {
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| self.err(e))?;
+        let mut intents = Vec::new();
+        let mut finished = Vec::new();
+        let mut trail = write::Records::default();
+        for record in records {
+            match record {
+                Record::Intent {
+                    token,
+                    at,
+                    actor,
+                    action,
+                    object,
+                    change_json,
+                    before_json,
+                } => intents.push(vec![
+                    t(token),
+                    t(&self.owner.id),
+                    t(at),
+                    t(actor),
+                    t(action),
+                    t(object),
+                    t(change_json),
+                    before_json.as_ref().map(t).unwrap_or(Arg::Null),
+                    t("pending"),
+                ]),
+                Record::Done {
+                    token,
+                    actor,
+                    change,
+                    before,
+                    after,
+                } => {
+                    trail.push(change, actor, before.clone(), after.clone());
+                    finished.push(token.as_str());
+                }
+            }
+        }
+        write::insert_rows(
+            &mut tx,
+            Dialect::Sqlite,
+            "INSERT INTO ldap_changes (token, owner, at, actor, action, object, change_json, before_json, state) VALUES ",
+            intents,
+        )
+        .await?;
+        if !finished.is_empty() {
+            let marks = vec!["?"; finished.len()].join(", ");
+            let q = format!(
+                "UPDATE ldap_changes SET state = 'done', change_json = NULL, before_json = NULL, finished_at = ? \
+                 WHERE token IN ({marks})"
+            );
+            // Only placeholders are put in the text; the tokens are bound.
+            let mut query = sqlx::query(Dialect::Sqlite.sql(&q)).bind(now());
+            for token in finished {
+                query = query.bind(token);
+            }
+            query.execute(&mut *tx).await.map_err(|e| self.err(e))?;
+        }
+        trail.write(&mut tx, Dialect::Sqlite).await?;
+        tx.commit().await.map_err(|e| self.err(e))
     }
 
     /// Records the object as it was before the change's first write to it.
@@ -162,22 +304,14 @@ impl StateStore {
         before: Option<Value>,
         after: Option<Value>,
     ) -> Result<()> {
-        let mut writer = self.writer.lock().await;
-        let mut tx = writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(|e| self.err(e))?;
-        write::record(&mut tx, Dialect::Sqlite, change, actor, before, after).await?;
-        sqlx::query(
-            "UPDATE ldap_changes SET state = 'done', change_json = NULL, before_json = NULL, finished_at = ? \
-             WHERE token = ?",
-        )
-        .bind(now())
-        .bind(token)
-        .execute(&mut *tx)
+        self.commit(Record::Done {
+            token: token.to_string(),
+            actor: actor.to_string(),
+            change: change.clone(),
+            before,
+            after,
+        })
         .await
-        .map_err(|e| self.err(e))?;
-        tx.commit().await.map_err(|e| self.err(e))
     }
 
     /// Appends the event of one of postier's own jobs to the journal.

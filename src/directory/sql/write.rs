@@ -80,21 +80,6 @@ pub(crate) fn b(v: bool) -> Arg {
     Arg::Int(v as i64)
 }
 
-/// Appends the audit entry and the journal event of `change` (also the LDAP
-/// backend's state store, which has the same two tables).
-pub(crate) async fn record(
-    conn: &mut AnyConnection,
-    d: Dialect,
-    change: &Change,
-    actor: &str,
-    before: Option<Value>,
-    after: Option<Value>,
-) -> Result<()> {
-    let mut records = Records::default();
-    records.push(change, actor, before, after);
-    records.write(conn, d).await
-}
-
 /// The audit entries and journal events of the changes made in one
 /// transaction, in the order of the changes, written together (a few
 /// multi-row INSERTs) just before it commits. Nothing in the transaction

@@ -44,6 +44,22 @@ pub async fn add(run: &mut Run<'_>, new: &NewMailbox) -> Outcome {
     settled(run, &dn, m, member).await
 }
 
+/// [`add`] in a batch that read the mailbox's `domain` once for all its
+/// mailboxes: in a domain without limits it writes at once and settles
+/// (which looks at the domain, its lease and an alias at the address
+/// again, after the write, and undoes a write that breaks a rule);
+/// otherwise, or when finishing a change, it is [`add`].
+pub async fn add_to_read_domain(run: &mut Run<'_>, new: &NewMailbox, domain: &Domain) -> Outcome {
+    let quota = rules::effective_quota(domain, new.quota);
+    let member = Member::Mailbox { quota };
+    if run.resuming || member.limited(domain) {
+        return add(run, new).await;
+    }
+    let dn = run.dit().mailbox(&new.address);
+    let m = write_new(run, new, quota, &dn).await?;
+    settled(run, &dn, m, member).await
+}
+
 /// Checks and writes under the domain's lease.
 async fn add_leased(run: &mut Run<'_>, new: &NewMailbox, dn: &str) -> Outcome {
     let reader = run.reader();

@@ -75,6 +75,21 @@ pub async fn converge(run: &mut Run<'_>) -> Outcome {
     }
 }
 
+/// Applies `run.change`, a mailbox creation in a batch that read its
+/// domain once for all its mailboxes (see [`mailboxes::add_to_read_domain`]).
+pub async fn converge_in_read_domain(run: &mut Run<'_>, domain: &Domain) -> Outcome {
+    match run.change {
+        Change::AddMailbox(new) => mailboxes::add_to_read_domain(run, new, domain).await,
+        _ => converge(run).await,
+    }
+}
+
+/// The domain `name` as a change adding to it needs it: hosted here, not
+/// an alias domain.
+pub async fn domain_to_add_to(reader: &Reader<'_>, name: &DomainName) -> Result<Domain> {
+    hosted_in(reader, name).await
+}
+
 fn json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
