@@ -201,13 +201,11 @@ impl StateStore {
         group: Vec<(Record, oneshot::Sender<Result<()>>)>,
     ) {
         let (records, waiting): (Vec<Record>, Vec<_>) = group.into_iter().unzip();
-        if records.len() > 1 {
-            if self.write_records(writer, &records).await.is_ok() {
-                for done in waiting {
-                    let _ = done.send(Ok(()));
-                }
-                return;
+        if records.len() > 1 && self.write_records(writer, &records).await.is_ok() {
+            for done in waiting {
+                let _ = done.send(Ok(()));
             }
+            return;
         }
         for (record, done) in records.into_iter().zip(waiting) {
             let result = self
