@@ -837,6 +837,50 @@ fn a_postfixadmin_database_imports_without_its_plumbing() {
     assert_eq!(stdout, "nothing to change (6 unchanged)\n");
 }
 
+/// On OpenLDAP an import has hundreds of mailbox creations in flight: in
+/// a domain with a limit they queue for its lease, in one without they
+/// are checked after their write; every one is made and audited once. A
+/// file that would break the limit is refused before anything is written.
+#[test]
+fn many_mailboxes_in_flight_on_openldap_keep_the_limits() {
+    let Some(env) = Env::ldap() else { return };
+    env.ok(&["domain", "add", "limited.example", "--max-mailboxes", "700"]);
+    env.ok(&["domain", "add", "free.example"]);
+    let mut file = String::from("mailboxes:\n");
+    for i in 0..600 {
+        for domain in ["limited.example", "free.example"] {
+            file.push_str(&format!("- address: m{i}@{domain}\n  password: '{HASH}'\n"));
+        }
+    }
+    let file = env.write("many.yaml", &file);
+    let (stdout, _) = env.run(&["import", &file], 0);
+    assert!(
+        stdout.ends_with("applied: 1200 added, 0 changed, 0 removed, 0 unchanged\n"),
+        "{stdout}"
+    );
+    for domain in ["limited.example", "free.example"] {
+        let listed = env.json(&["mailbox", "list", domain]);
+        assert_eq!(listed.as_array().unwrap().len(), 600, "{domain}");
+    }
+    // 2 domains and 1,200 mailboxes, each audited once.
+    assert_eq!(env.audit_len(), 1202);
+    // 200 more than the limit allows: refused before anything is written.
+    let mut more = String::from("mailboxes:\n");
+    for i in 600..800 {
+        more.push_str(&format!(
+            "- address: m{i}@limited.example\n  password: '{HASH}'\n"
+        ));
+    }
+    let more = env.write("more.yaml", &more);
+    let (_, stderr) = env.run(&["import", &more], 2);
+    assert!(
+        stderr.contains("domain limited.example: would have 800 mailboxes, over its limit of 700"),
+        "{stderr}"
+    );
+    let listed = env.json(&["mailbox", "list", "limited.example"]);
+    assert_eq!(listed.as_array().unwrap().len(), 600);
+}
+
 /// On OpenLDAP the changes apply one by one through the backend's
 /// resumable path: export, import and export again give the same file, a
 /// re-import plans nothing, a changed file plans exactly its change.

@@ -17,7 +17,7 @@ use futures::stream::FuturesOrdered;
 use std::collections::HashMap;
 
 /// Mailbox creations on the wire at once.
-const IN_FLIGHT: usize = 32;
+const IN_FLIGHT: usize = 512;
 
 pub async fn apply_all(
     dir: &LdapDirectory,
