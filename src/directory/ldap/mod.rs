@@ -26,6 +26,7 @@ mod lock;
 mod read;
 mod run;
 mod settings;
+mod settle;
 mod state;
 mod write;
 
@@ -82,6 +83,7 @@ impl LdapDirectory {
                 dit: Dit::new(&settings.base_dn),
                 state,
                 local: lock::Local::default(),
+                settles: settle::Settles::default(),
                 observer,
             },
             shown,

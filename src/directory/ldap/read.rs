@@ -301,10 +301,11 @@ impl Reader<'_> {
         Ok(all)
     }
 
-    /// The domain entry, the domain's lease and the entries `rival` (a
-    /// filter) finds, read together (one search, so one consistent view):
-    /// what a change that wrote without the lease checks afterwards.
-    pub async fn settling(&self, name: &DomainName, rival: Option<String>) -> Result<Settling> {
+    /// The domain entry, the domain's lease and the entries of the
+    /// `rivals` (a class and an address each), read together (one search,
+    /// so one consistent view): what changes that wrote without the lease
+    /// check afterwards. The answer has one `rivalled` per rival asked.
+    pub async fn settling(&self, name: &DomainName, rivals: &[Option<Wanted>]) -> Result<Settled> {
         let mut wanted = vec![
             filter::and([
                 filter::class(class::DOMAIN),
@@ -315,7 +316,12 @@ impl Reader<'_> {
                 filter::eq(attr::CN, name.as_ascii()),
             ]),
         ];
-        wanted.extend(rival.clone());
+        wanted.extend(rivals.iter().flatten().map(|w| {
+            filter::and([
+                filter::class(w.class),
+                filter::eq(attr::ADDRESS, &w.address),
+            ])
+        }));
         let found = self
             .conn
             .search(
@@ -327,30 +333,46 @@ impl Reader<'_> {
             .await?;
         let dn = self.dit.domain(name);
         let lock_dn = self.dit.lock(name);
-        let mut seen = Settling::default();
+        let mut seen = Settled {
+            domain: None,
+            leased: false,
+            rivalled: vec![false; rivals.len()],
+        };
         for e in &found {
             if e.has_class(class::DOMAIN) && e.dn.eq_ignore_ascii_case(&dn) {
                 seen.domain = Some(entry::domain_from(e)?);
             } else if e.has_class(class::LOCK) && e.dn.eq_ignore_ascii_case(&lock_dn) {
                 seen.leased = true;
-            } else if !e.has_class(class::DOMAIN) && !e.has_class(class::LOCK) {
-                // Only the rival filter finds other entries.
-                seen.rivalled = rival.is_some();
+            } else if let Some(address) = e.first(attr::ADDRESS) {
+                for (rivalled, wanted) in seen.rivalled.iter_mut().zip(rivals) {
+                    if let Some(w) = wanted
+                        && e.has_class(w.class)
+                        && w.address.eq_ignore_ascii_case(address)
+                    {
+                        *rivalled = true;
+                    }
+                }
             }
         }
         Ok(seen)
     }
 }
 
+/// An entry a change that wrote must not meet: its class and address.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub class: &'static str,
+    pub address: String,
+}
+
 /// What [`Reader::settling`] saw.
-#[derive(Default)]
-pub struct Settling {
+pub struct Settled {
     /// The hosted domain (without counts), if it still is one.
     pub domain: Option<Domain>,
     /// Another change holds the domain's lease.
     pub leased: bool,
-    /// An entry of the other class has the address just written.
-    pub rivalled: bool,
+    /// For each rival asked about: an entry of its class has its address.
+    pub rivalled: Vec<bool>,
 }
 
 /// Counts of a domain's members.

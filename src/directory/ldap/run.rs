@@ -43,6 +43,8 @@ pub struct Parts {
     pub dit: Dit,
     pub state: StateStore,
     pub local: Local,
+    /// The checks after writes, coalesced.
+    pub settles: super::settle::Settles,
     pub observer: Option<Observer>,
 }
 

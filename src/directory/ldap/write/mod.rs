@@ -24,7 +24,7 @@ mod mailboxes;
 use super::conn::Written;
 use super::entry::{Entry, attr, class};
 use super::filter;
-use super::read::{Reader, Slot};
+use super::read::{Reader, Slot, Wanted};
 use super::run::Run;
 use crate::directory::rules::{self, not_found_domain};
 use crate::error::{Error, ErrorKind, Result};
@@ -193,11 +193,11 @@ impl Rival {
     }
 
     /// Finds the rival in a search.
-    fn filter(&self) -> String {
-        filter::and([
-            filter::class(self.class),
-            filter::eq(attr::ADDRESS, &self.address.to_string()),
-        ])
+    fn wanted(&self) -> Wanted {
+        Wanted {
+            class: self.class,
+            address: self.address.to_string(),
+        }
     }
 }
 
@@ -299,9 +299,10 @@ async fn check_written(
     member: Member,
     rival: Option<&Rival>,
 ) -> Result<()> {
-    let seen = run
-        .reader()
-        .settling(domain, rival.map(Rival::filter))
+    let parts = run.parts;
+    let seen = parts
+        .settles
+        .check(&parts.reader(), domain, rival.map(Rival::wanted))
         .await?;
     let Some(d) = seen.domain else {
         return undo(run, dn, not_found_domain(domain)).await;
