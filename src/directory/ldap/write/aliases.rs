@@ -208,7 +208,8 @@ pub async fn edit(
             }
             Written::Done(None) => return Ok((Applied::Alias(after.clone()), Some(json(&after)))),
             Written::NoSuchObject => return Err(Error::not_found(what)),
-            _ if if_version.is_some() => return Err(lost_race(&what)),
+            // Changed between the read and the write: read it again (with a
+            // version given, the next read refuses the edit naming both).
             _ => continue,
         }
     }

@@ -136,7 +136,8 @@ async fn edit_domain(
                 return Ok((Applied::Domain(after.clone()), Some(json(&after))));
             }
             Written::NoSuchObject => return Err(not_found_domain(name)),
-            _ if if_version.is_some() => return Err(lost_race(what)),
+            // Changed between the read and the write: read it again (with a
+            // version given, the next read refuses the edit naming both).
             _ => continue,
         }
     }
@@ -366,7 +367,8 @@ async fn edit_alias_domain_entry(
                 return Ok((Applied::AliasDomain(after.clone()), Some(json(&after))));
             }
             Written::NoSuchObject => return Err(Error::not_found(what)),
-            _ if if_version.is_some() => return Err(lost_race(what)),
+            // Changed between the read and the write: read it again (with a
+            // version given, the next read refuses the edit naming both).
             _ => continue,
         }
     }

@@ -166,7 +166,8 @@ async fn edit_mailbox(
             Written::Done(Some(e)) => return Ok(edited(entry::mailbox_from(&e)?, patch)),
             Written::Done(None) => return Ok(edited(after, patch)),
             Written::NoSuchObject => return Err(Error::not_found(what)),
-            _ if if_version.is_some() => return Err(lost_race(&what)),
+            // Changed between the read and the write: read it again (with a
+            // version given, the next read refuses the edit naming both).
             _ => continue,
         }
     }
