@@ -359,6 +359,42 @@ fn metrics_say_the_directory_is_down_and_still_write_the_file() {
     assert!(stderr.contains("/nonexistent/textfile"), "{stderr}");
 }
 
+/// Monitoring reads the embedded directory's mailboxes straight from the
+/// file: while another process holds a write open on it, the read still
+/// answers (with what was committed); a row changed outside postier is
+/// named, never read as something else.
+#[test]
+fn metrics_read_the_sqlite_file_beside_a_writer_and_name_a_bad_row() {
+    let env = fixture();
+    let before = samples(&env.run(&["metrics"], 0));
+    let db = rusqlite::Connection::open(env.path().join("directory.db")).unwrap();
+    db.execute_batch(
+        "BEGIN IMMEDIATE; UPDATE mailboxes SET quota_bytes = 1 WHERE address = 'bob@example.org';",
+    )
+    .unwrap();
+    let during = samples(&env.run(&["metrics"], 0));
+    assert_eq!(
+        during["postier_mailboxes{domain=\"example.org\"}"],
+        before["postier_mailboxes{domain=\"example.org\"}"]
+    );
+    assert_eq!(
+        during["postier_quota_allotted_bytes{domain=\"example.org\"}"],
+        before["postier_quota_allotted_bytes{domain=\"example.org\"}"],
+        "the uncommitted quota is not read"
+    );
+    db.execute_batch("ROLLBACK").unwrap();
+    db.execute(
+        "UPDATE mailboxes SET password = '{NOPE}abc' WHERE address = 'bob@example.org'",
+        [],
+    )
+    .unwrap();
+    let out = check(&env, &["quota"], 3);
+    assert!(
+        out.contains("a stored password hash (mailbox bob@example.org) is not valid: password hash: scheme {NOPE} is not supported"),
+        "{out}"
+    );
+}
+
 /// The first line of a plugin's output, its state word and exit code.
 fn check(env: &Env, args: &[&str], code: i32) -> String {
     let mut all = vec!["check"];

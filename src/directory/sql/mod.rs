@@ -9,6 +9,7 @@
 pub(crate) mod batch;
 pub(crate) mod hooks;
 pub(crate) mod read;
+mod sqlite_scan;
 pub(crate) mod write;
 
 use super::rules::not_found_domain;
@@ -83,6 +84,8 @@ pub struct SqlDirectory {
     /// The URL connected to (it may hold a password: never shown); the
     /// hooks LISTEN on it (PostgreSQL).
     url: String,
+    /// The database file, on SQLite (whole-table reads open it directly).
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("schema/sql/sqlite");
@@ -95,6 +98,7 @@ impl SqlDirectory {
     pub async fn connect(url: &str, if_missing: IfMissing) -> Result<Self> {
         install_default_drivers();
         let shown = crate::config::redact_url(url);
+        let mut sqlite_file = None;
         let (dialect, url) = if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path);
             let path = path.split('?').next().unwrap_or_default();
@@ -128,6 +132,7 @@ impl SqlDirectory {
                     format!("cannot create {path}: {e}"),
                 )
             })?;
+            sqlite_file = Some(file.to_path_buf());
             (Dialect::Sqlite, format!("sqlite://{path}?mode=rwc"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Dialect::Postgres, url.to_string())
@@ -155,6 +160,7 @@ impl SqlDirectory {
             dialect,
             shown,
             url,
+            sqlite_file,
         };
         dir.migrate().await?;
         Ok(dir)
@@ -508,6 +514,10 @@ impl Directory for SqlDirectory {
                 .await
                 .map_err(|e| self.explain(e))?
                 .ok_or_else(|| not_found_domain(d))?;
+        }
+        if let Some(file) = &self.sqlite_file {
+            drop(conn);
+            return sqlite_scan::mailbox_facts(file, &self.shown, domain).await;
         }
         read::mailbox_facts(&mut conn, self.dialect, domain)
             .await

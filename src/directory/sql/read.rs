@@ -252,18 +252,18 @@ pub async fn mailboxes(
 
 /// The start of the stored hash that names its scheme (the longest
 /// scheme postier knows is 12 characters).
-const FACTS_COLUMNS: &str = "SELECT address, quota_bytes, maildir, active, \
+pub(super) const FACTS_COLUMNS: &str = "SELECT address, quota_bytes, maildir, active, \
      substr(password, 1, 32) AS password_start FROM mailboxes";
 
 /// Parses the addresses of rows in domain order, each domain name once
 /// (the mailboxes of a domain follow one another).
 #[derive(Default)]
-struct Addresses {
+pub(super) struct Addresses {
     last: Option<(String, DomainName)>,
 }
 
 impl Addresses {
-    fn parse(&mut self, input: &str) -> Result<Address> {
+    pub(super) fn parse(&mut self, input: &str) -> Result<Address> {
         let Some((local, domain)) = input.rsplit_once('@') else {
             return Address::parse(input);
         };
@@ -282,15 +282,38 @@ impl Addresses {
 }
 
 fn facts_from_row(row: &AnyRow, addresses: &mut Addresses) -> Result<MailboxFacts> {
-    let scheme = PasswordHash::stored_scheme(&text(row, "password_start")?)
-        .map_err(|e| corrupt("password hash", e))?;
+    facts_from(
+        FactsRow {
+            address: &text(row, "address")?,
+            quota_bytes: int(row, "quota_bytes")?,
+            maildir: text(row, "maildir")?,
+            active: flag(row, "active")?,
+            password_start: &text(row, "password_start")?,
+        },
+        addresses,
+    )
+}
+
+/// One row of [`FACTS_COLUMNS`], however it was read.
+pub(super) struct FactsRow<'a> {
+    pub address: &'a str,
+    pub quota_bytes: i64,
+    pub maildir: String,
+    pub active: bool,
+    pub password_start: &'a str,
+}
+
+pub(super) fn facts_from(row: FactsRow<'_>, addresses: &mut Addresses) -> Result<MailboxFacts> {
+    let address = addresses
+        .parse(row.address)
+        .map_err(|e| corrupt("mailbox address", e))?;
+    let scheme = PasswordHash::stored_scheme(row.password_start)
+        .map_err(|e| corrupt(&format!("password hash (mailbox {address})"), e))?;
     Ok(MailboxFacts {
-        address: addresses
-            .parse(&text(row, "address")?)
-            .map_err(|e| corrupt("mailbox address", e))?,
-        quota: Size::from_stored(int(row, "quota_bytes")?),
-        maildir: text(row, "maildir")?,
-        active: flag(row, "active")?,
+        address,
+        quota: Size::from_stored(row.quota_bytes),
+        maildir: row.maildir,
+        active: row.active,
         weak_password: PasswordHash::scheme_is_weak(&scheme),
     })
 }
