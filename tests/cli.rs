@@ -1455,3 +1455,135 @@ fn postier_is_not_dumpable() {
         "non-dumpable: /proc/{pid} belongs to root"
     );
 }
+
+/// `--quiet` (`-q`) is for scripts: a change that succeeds prints nothing,
+/// while what was asked for (a read, a plan, a generated password) and
+/// every error are still printed.
+#[test]
+fn quiet_changes_print_nothing_but_what_was_asked_for() {
+    let env = Env::seeded();
+    assert_eq!(env.ok(&["-q", "domain", "add", "quiet.example"]), "");
+    assert_eq!(
+        env.ok(&[
+            "mailbox",
+            "add",
+            "bob@quiet.example",
+            "--password-hash",
+            Env::hash(),
+            "--quiet"
+        ]),
+        ""
+    );
+    assert_eq!(
+        env.ok(&[
+            "--quiet",
+            "alias",
+            "add",
+            "team@quiet.example",
+            "bob@quiet.example"
+        ]),
+        ""
+    );
+    // The change was made: the read (asked for) still prints it.
+    let list = env.ok(&["--quiet", "mailbox", "list", "quiet.example"]);
+    assert!(list.contains("bob@quiet.example"), "{list}");
+    // A generated password is what was asked for: shown once, even quiet.
+    let shown = env.ok(&[
+        "-q",
+        "mailbox",
+        "add",
+        "carol@quiet.example",
+        "--generate-password",
+    ]);
+    assert_eq!(shown.lines().count(), 1, "{shown}");
+    assert!(
+        !shown.contains("carol@quiet.example"),
+        "no confirmation: {shown}"
+    );
+    // An import applied quietly says nothing; its plan, asked for, is printed.
+    let file = env.dir.path().join("more.yaml");
+    std::fs::write(
+        &file,
+        "mailboxes:\n- address: dan@quiet.example\n  password: generate\n",
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    let plan = env.ok(&["-q", "import", "--plan", &file]);
+    assert!(plan.contains("dan@quiet.example"), "{plan}");
+    let passwords = env.dir.path().join("passwords.csv").display().to_string();
+    assert_eq!(
+        env.ok(&["-q", "import", &file, "--passwords-out", &passwords]),
+        ""
+    );
+    assert!(
+        env.ok(&["mailbox", "show", "dan@quiet.example"])
+            .contains("dan@")
+    );
+    // Errors are never silenced.
+    let err = env.fails(&["-q", "domain", "add", "quiet.example"], 1);
+    assert!(err.contains("quiet.example"), "{err}");
+}
+
+/// `-n`/`--dry-run` changes nothing wherever it is offered for bulk
+/// changes; on `import` it is `--plan`.
+#[test]
+fn dry_run_is_spelled_the_same_everywhere() {
+    let env = Env::seeded();
+    let file = env.dir.path().join("bulk.yaml");
+    std::fs::write(
+        &file,
+        "domains:\n- name: bulk.example\nmailboxes:\n- address: eve@bulk.example\n  password: generate\n",
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    for flag in ["-n", "--dry-run", "--plan"] {
+        let plan = env.ok(&["import", flag, &file]);
+        assert!(plan.contains("eve@bulk.example"), "{flag}: {plan}");
+    }
+    let domains = env.json(&["domain", "list"]);
+    assert!(
+        !domains.to_string().contains("bulk.example"),
+        "nothing imported: {domains}"
+    );
+    // The help says so, for people.
+    let help = env.ok(&["import", "--help"]);
+    assert!(help.contains("-n, --plan"), "{help}");
+    assert!(help.contains("dry-run"), "{help}");
+    for cmd in [["backup", "run"], ["backup", "purge"]] {
+        let help = env.ok(&[cmd[0], cmd[1], "--help"]);
+        assert!(help.contains("-n, --dry-run"), "{cmd:?}: {help}");
+    }
+}
+
+/// Output read by a pipe (`postier mailbox list | less`) carries no
+/// terminal escape codes, even when the terminal type asks for colour;
+/// help and usage errors neither.
+#[test]
+fn output_through_a_pipe_has_no_escape_codes() {
+    let env = Env::seeded();
+    for args in [
+        vec!["mailbox", "list"],
+        vec!["domain", "show", "example.org"],
+        vec!["--help"],
+        vec!["mailbox", "--help"],
+        vec!["mailbox", "add"],
+        vec!["mailbox", "show", "nobody@example.org"],
+    ] {
+        let out = env
+            .std_cmd()
+            .args(&args)
+            .env("TERM", "xterm-256color")
+            .env("COLORTERM", "truecolor")
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !text.contains(&0x1b),
+                "{args:?}: escape code on {name}: {}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert!(!out.stdout.is_empty() || !out.stderr.is_empty(), "{args:?}");
+    }
+}

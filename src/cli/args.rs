@@ -34,6 +34,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// For scripts: say nothing when a change succeeds (no confirmation,
+    /// summary or progress bar). What was asked for is still printed (reads,
+    /// plans, a generated password), and so are warnings and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
     /// When to use colour.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -157,8 +163,9 @@ pub struct ImportArgs {
     /// Another tool's data: dms:DIR, modoboa-csv:FILE, postfixadmin:URL (repeatable).
     #[arg(long, value_name = "KIND:SOURCE")]
     pub from: Vec<String>,
-    /// Show what would change, change nothing.
-    #[arg(long)]
+    /// Show what would change, change nothing (`-n`/`--dry-run` too, as
+    /// for every command that changes things in bulk).
+    #[arg(long, short = 'n', visible_alias = "dry-run")]
     pub plan: bool,
     /// With --plan: exit 0 when nothing would change, 4 when changes are pending.
     #[arg(long, requires = "plan")]
@@ -464,7 +471,7 @@ pub enum BackupCmd {
     /// Make one archive of every maildir (exit 1 if degraded or failed).
     Run {
         /// Say what would be archived; run nothing.
-        #[arg(long)]
+        #[arg(short = 'n', long)]
         dry_run: bool,
     },
     /// SSH forced command for a backup server (reads SSH_ORIGINAL_COMMAND).
@@ -500,7 +507,7 @@ pub enum BackupCmd {
     /// Delete removed mailboxes' data that an archive holds, after purge_after.
     Purge {
         /// Say what would be deleted; delete nothing.
-        #[arg(long)]
+        #[arg(short = 'n', long)]
         dry_run: bool,
     },
     /// Apply the keep_* retention (borg prune, then compact).

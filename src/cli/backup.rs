@@ -34,7 +34,7 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
                     ],
                     rows,
                 );
-            } else {
+            } else if !output::quiet() {
                 print_run(l, &report);
             }
             if let Some(e) = &report.event_error {
@@ -104,20 +104,17 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
                 _ => String::new(),
             };
             let files = report.files.to_string();
-            println!(
-                "{}",
-                l.fmt(
-                    Msg::BackupRestored,
-                    &[&report.path, &files, &report.archive, &into]
-                )
-            );
+            output::say(&l.fmt(
+                Msg::BackupRestored,
+                &[&report.path, &files, &report.archive, &into],
+            ));
             Ok(ExitCode::SUCCESS)
         }
         BackupCmd::Purge { dry_run } => {
             let report = backup::purge(config, ops, *dry_run).await?;
             if ctx.json {
                 output::json(&report)?;
-            } else {
+            } else if *dry_run || !output::quiet() {
                 print_purge(l, &report);
             }
             for e in &report.event_errors {
@@ -139,9 +136,9 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
                 report.pruned.len().to_string(),
                 report.kept.len().to_string(),
             );
-            println!("{}", l.fmt(Msg::BackupPruneDone, &[&pruned, &kept]));
+            output::say(&l.fmt(Msg::BackupPruneDone, &[&pruned, &kept]));
             for name in &report.pruned {
-                println!("  - {name}");
+                output::say(&format!("  - {name}"));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -113,7 +113,7 @@ pub async fn run(ctx: &Context, cmd: &HooksCmd) -> Result<ExitCode> {
             if ctx.json {
                 output::json(&serde_json::json!({"hook": hook, "event_id": id, "retry": true}))?;
             } else {
-                println!("{}", l.fmt(Msg::CliHookRetry, &[hook, &id.to_string()]));
+                output::say(&l.fmt(Msg::CliHookRetry, &[hook, &id.to_string()]));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -124,10 +124,7 @@ pub async fn run(ctx: &Context, cmd: &HooksCmd) -> Result<ExitCode> {
                     &serde_json::json!({"hook": hook, "event_id": event_id, "skipped": true}),
                 )?;
             } else {
-                println!(
-                    "{}",
-                    l.fmt(Msg::CliHookSkipped, &[hook, &event_id.to_string()])
-                );
+                output::say(&l.fmt(Msg::CliHookSkipped, &[hook, &event_id.to_string()]));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -155,7 +155,7 @@ async fn apply_saved(ctx: &Context, path: &Path) -> Result<ExitCode> {
                         "unchanged": saved.unchanged},
             "applied": true,
         }))?;
-    } else {
+    } else if !output::quiet() {
         for s in &saved.steps {
             println!("{}", s.line);
         }
@@ -184,6 +184,9 @@ fn show_plan(ctx: &Context, plan: &Plan, applied: bool) -> Result<()> {
             map.insert("applied".into(), applied.into());
         }
         return output::json(&doc);
+    }
+    if applied && output::quiet() {
+        return Ok(());
     }
     // One write for the lines of a large plan, not one per line.
     let mut lines = String::with_capacity(plan.steps.len() * 48);
@@ -331,13 +334,10 @@ pub async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
             "with_hashes": args.with_hashes,
         }))
     } else {
-        println!(
-            "{}",
-            ctx.lang.fmt(
-                Msg::ExportWrote,
-                &[&counts[0], &counts[1], &counts[2], &counts[3], &shown]
-            )
-        );
+        output::say(&ctx.lang.fmt(
+            Msg::ExportWrote,
+            &[&counts[0], &counts[1], &counts[2], &counts[3], &shown],
+        ));
         Ok(())
     }
 }

@@ -113,7 +113,7 @@ async fn send(ctx: &Context, transport: &Transport, outgoing: Outgoing, what: Ms
         Msg::CliMailAccepted,
         &[l.t(what), &to.to_unicode(), &delivery.via, &reply],
     );
-    println!("{accepted}");
-    println!("{}", l.fmt(Msg::CliMessageId, &[&message_id]));
+    output::say(&accepted);
+    output::say(&l.fmt(Msg::CliMessageId, &[&message_id]));
     Ok(())
 }

@@ -228,6 +228,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             return Err(Error::invalid("command", "none given").with_hint("see: postier --help"));
         }
     };
+    output::set_quiet(cli.quiet);
     // Rendering, DNS and DKIM need the config, not the directory (a
     // contact has none).
     match command {
@@ -270,7 +271,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             ctx.ops.directory().migrate().await?;
             if !ctx.json {
                 let shown = ctx.ops.directory().describe();
-                println!("{}", ctx.lang.fmt(Msg::CliMigrated, &[&shown]));
+                output::say(&ctx.lang.fmt(Msg::CliMigrated, &[&shown]));
             } else {
                 output::json(
                     &serde_json::json!({"directory": ctx.ops.directory().describe(), "migrated": true}),

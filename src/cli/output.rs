@@ -5,7 +5,27 @@
 use crate::error::{Error, Result};
 use crate::i18n::{Lang, Msg};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use unicode_width::UnicodeWidthStr;
+
+/// `--quiet`: set once, before any command runs.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether confirmations and summaries of changes are left out (`--quiet`).
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Prints the confirmation or summary of a change, unless `--quiet`.
+pub fn say(line: &str) {
+    if !quiet() {
+        println!("{line}");
+    }
+}
 
 /// Prints `value` as one pretty JSON document.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
@@ -91,7 +111,7 @@ pub fn key(lang: Lang, header: Msg) -> String {
 
 /// A one-line report of a change: "mailbox a@example.org added".
 pub fn done(lang: Lang, msg: Msg, object: Msg, name: &str) {
-    println!("{}", lang.fmt(msg, &[lang.t(object), name]));
+    say(&lang.fmt(msg, &[lang.t(object), name]));
 }
 
 /// `N/M` against a limit, `N` when unlimited.

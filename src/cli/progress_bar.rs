@@ -1,13 +1,14 @@
 //! The import's progress bar: draws the library's [`Progress`] values on
 //! stderr with indicatif, only when stderr is a terminal (never in a pipe,
-//! a log or `--json` output read by a program).
+//! a log or `--json` output read by a program), and not with `--quiet`.
 
 use crate::import::progress::{Phase, Progress, Reporter};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
-/// A bar on stderr, or nothing when stderr is not a terminal.
+/// A bar on stderr, or nothing when stderr is not a terminal or the
+/// command is `--quiet`.
 pub struct Bar {
     bar: Option<ProgressBar>,
     phase: Arc<Mutex<Option<Phase>>>,
@@ -15,7 +16,8 @@ pub struct Bar {
 
 impl Bar {
     pub fn on_stderr() -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
+        let wanted = std::io::stderr().is_terminal() && !super::output::quiet();
+        let bar = wanted.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
                 "{msg:8} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
