@@ -336,6 +336,7 @@ catalogue! {
     DoneDkimSwitched => "{} {} now signs", "{} {} signe désormais";
     DoneChanged => "{} {} changed", "{} {} modifié(e)";
     DoneRemoved => "{} {} removed", "{} {} supprimé(e)";
+    WouldRemove => "{} {} would be removed", "{} {} serait supprimé(e)";
     DoneRetried => "{} {} will be tried again", "{} {} sera réessayé";
     DoneSkipped => "{} {} skipped", "{} {} abandonné";
     DoneEnabled => "{} {} enabled", "{} {} activé(e)";

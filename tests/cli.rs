@@ -1587,3 +1587,36 @@ fn output_through_a_pipe_has_no_escape_codes() {
         assert!(!out.stdout.is_empty() || !out.stderr.is_empty(), "{args:?}");
     }
 }
+
+/// `domain rm --cascade -n` lists everything the removal would take and
+/// removes nothing; without `--cascade` it is refused as the removal is.
+#[test]
+fn a_domain_removal_dry_run_lists_what_would_go_and_keeps_it() {
+    let env = Env::seeded();
+    env.ok(&["alias", "add", "team@example.org", "alice@example.org"]);
+    env.ok(&["domain", "alias", "add", "example.net", "example.org"]);
+    let err = env.fails(&["domain", "rm", "example.org", "-n"], 1);
+    assert!(err.contains("still has 1 mailboxes, 1 aliases and 1 alias domains"), "{err}");
+    let plan = env.ok(&["domain", "rm", "example.org", "--cascade", "--dry-run"]);
+    let lines: Vec<&str> = plan.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "mailbox alice@example.org would be removed",
+            "alias team@example.org would be removed",
+            "alias domain example.net would be removed",
+            "domain example.org would be removed",
+        ],
+        "{plan}"
+    );
+    let doc = env.json(&["domain", "rm", "example.org", "--cascade", "-n"]);
+    assert_eq!(doc["would_remove"], "example.org");
+    assert_eq!(doc["with"]["mailboxes"][0], "alice@example.org");
+    // Nothing went.
+    env.ok(&["mailbox", "show", "alice@example.org"]);
+    env.ok(&["alias", "show", "team@example.org"]);
+    env.ok(&["domain", "alias", "show", "example.net"]);
+    // The real removal takes exactly that.
+    let done = env.ok(&["domain", "rm", "example.org", "--cascade"]);
+    assert_eq!(done.lines().count(), 4, "{done}");
+}

@@ -316,6 +316,9 @@ pub enum DomainCmd {
         /// Also remove its mailboxes, aliases and alias domains.
         #[arg(long)]
         cascade: bool,
+        /// Say what would be removed; remove nothing.
+        #[arg(short = 'n', long)]
+        dry_run: bool,
     },
     /// Alias domains: mail to ALIAS_DOMAIN goes to the same names at TARGET_DOMAIN.
     #[command(subcommand)]

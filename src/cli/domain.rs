@@ -98,8 +98,35 @@ pub async fn run(ctx: &Context, cmd: &DomainCmd) -> Result<()> {
                 .await?;
             done(ctx, &d, Msg::DoneEnabled)
         }
-        DomainCmd::Rm { domain, cascade } => {
+        DomainCmd::Rm {
+            domain,
+            cascade,
+            dry_run,
+        } => {
             let name = DomainName::parse(domain)?;
+            if *dry_run {
+                let removal = ctx.ops.domain_removal_preview(&name, *cascade).await?;
+                if ctx.json {
+                    return output::json(&serde_json::json!({
+                        "would_remove": name.as_ascii(),
+                        "with": removal,
+                    }));
+                }
+                for (label, shown) in removal_lines(&removal) {
+                    println!(
+                        "{}",
+                        ctx.lang.fmt(Msg::WouldRemove, &[ctx.lang.t(label), &shown])
+                    );
+                }
+                println!(
+                    "{}",
+                    ctx.lang.fmt(
+                        Msg::WouldRemove,
+                        &[ctx.lang.t(Msg::ObjDomain), &name.to_unicode()]
+                    )
+                );
+                return Ok(());
+            }
             let removal = ctx.ops.remove_domain(name.clone(), *cascade).await?;
             // Its keys leave the signer tables (they stay published a while).
             crate::ops::dkim::retire_domain(&ctx.config, ctx.ops.actor(), &name)?;
@@ -109,40 +136,30 @@ pub async fn run(ctx: &Context, cmd: &DomainCmd) -> Result<()> {
                     "with": removal,
                 }));
             }
-            for (label, names) in [
-                (
-                    Msg::ObjMailbox,
-                    removal
-                        .mailboxes
-                        .iter()
-                        .map(|a| a.to_unicode())
-                        .collect::<Vec<_>>(),
-                ),
-                (
-                    Msg::ObjAlias,
-                    removal
-                        .aliases
-                        .iter()
-                        .map(|a| crate::model::unicode_names(&a.to_string()))
-                        .collect(),
-                ),
-                (
-                    Msg::ObjAliasDomain,
-                    removal
-                        .alias_domains
-                        .iter()
-                        .map(|d| d.to_unicode())
-                        .collect(),
-                ),
-            ] {
-                for shown in names {
-                    output::done(ctx.lang, Msg::DoneRemoved, label, &shown);
-                }
+            for (label, shown) in removal_lines(&removal) {
+                output::done(ctx.lang, Msg::DoneRemoved, label, &shown);
             }
             removed(ctx, Msg::ObjDomain, &name.to_unicode(), name.as_ascii())
         }
         DomainCmd::Alias(cmd) => alias_domain(ctx, cmd).await,
     }
+}
+
+/// Each object a domain's removal takes, as people write it.
+fn removal_lines(removal: &crate::model::DomainRemoval) -> Vec<(Msg, String)> {
+    let mailboxes = removal
+        .mailboxes
+        .iter()
+        .map(|a| (Msg::ObjMailbox, a.to_unicode()));
+    let aliases = removal
+        .aliases
+        .iter()
+        .map(|a| (Msg::ObjAlias, crate::model::unicode_names(&a.to_string())));
+    let alias_domains = removal
+        .alias_domains
+        .iter()
+        .map(|d| (Msg::ObjAliasDomain, d.to_unicode()));
+    mailboxes.chain(aliases).chain(alias_domains).collect()
 }
 
 async fn alias_domain(ctx: &Context, cmd: &AliasDomainCmd) -> Result<()> {

@@ -6,6 +6,24 @@
 use crate::error::{Error, Result};
 use crate::model::{Address, Alias, AliasAddress, Domain, DomainName, Size};
 
+/// A domain may go only when it holds nothing, unless its members go
+/// with it (`cascade`).
+pub fn admit_domain_removal(d: &Domain, cascade: bool) -> Result<()> {
+    if cascade || d.mailboxes + d.aliases + d.alias_domains.len() as u64 == 0 {
+        return Ok(());
+    }
+    Err(Error::refused(
+        format!("domain {}", d.name),
+        format!(
+            "still has {} mailboxes, {} aliases and {} alias domains",
+            d.mailboxes,
+            d.aliases,
+            d.alias_domains.len()
+        ),
+    )
+    .with_hint("remove them first, or pass --cascade to remove them with the domain"))
+}
+
 pub fn not_found_domain(name: &DomainName) -> Error {
     Error::not_found(format!("domain {name}")).with_hint("see: postier domain list")
 }

@@ -231,6 +231,22 @@ impl Ops {
         }
     }
 
+    /// What [`Ops::remove_domain`] would take, changing nothing (`domain rm
+    /// --dry-run`); refused as the removal would be when the domain holds
+    /// something and `cascade` is not given.
+    pub async fn domain_removal_preview(
+        &self,
+        name: &DomainName,
+        cascade: bool,
+    ) -> Result<DomainRemoval> {
+        self.actor.require_admin(&format!("domain {name}"))?;
+        let domain = self.domain(name).await?;
+        rules::admit_domain_removal(&domain, cascade)?;
+        let mailboxes = self.mailboxes(Some(name)).await?;
+        let aliases = self.aliases(Some(name)).await?;
+        Ok(DomainRemoval::of(&domain, &mailboxes, &aliases).0)
+    }
+
     pub async fn add_alias_domain(
         &self,
         name: DomainName,

@@ -467,19 +467,7 @@ pub async fn apply(
 
         Change::RemoveDomain { name, cascade } => {
             let before = locked_domain(conn, d, name).await?;
-            let holds = before.mailboxes + before.aliases + before.alias_domains.len() as u64;
-            if holds > 0 && !cascade {
-                return Err(Error::refused(
-                    format!("domain {name}"),
-                    format!(
-                        "still has {} mailboxes, {} aliases and {} alias domains",
-                        before.mailboxes,
-                        before.aliases,
-                        before.alias_domains.len()
-                    ),
-                )
-                .with_hint("remove them first, or pass --cascade to remove them with the domain"));
-            }
+            rules::admit_domain_removal(&before, *cascade)?;
             let (mailboxes, aliases) = if *cascade {
                 (
                     read::mailboxes(conn, d, Some(name)).await?,

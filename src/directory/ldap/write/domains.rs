@@ -162,10 +162,7 @@ async fn remove_domain(run: &mut Run<'_>, name: &DomainName, cascade: bool) -> O
         Slot::Absent if run.resuming => return Ok((Applied::Removed, None)),
         Slot::Absent => return Err(not_found_domain(name)),
     };
-    let holds = before.mailboxes + before.aliases + before.alias_domains.len() as u64;
-    if holds > 0 && !cascade {
-        return Err(still_holds(&before));
-    }
+    rules::admit_domain_removal(&before, cascade)?;
     let (mailboxes, aliases) = if cascade {
         let reader = run.reader();
         (
@@ -187,7 +184,11 @@ async fn remove_domain(run: &mut Run<'_>, name: &DomainName, cascade: bool) -> O
             }
             // A member arrived meanwhile (written without the lease).
             Written::NotAllowedOnNonLeaf if cascade => continue,
-            _ => return Err(still_holds(&counted(run, name).await?)),
+            _ => {
+                let now = counted(run, name).await?;
+                rules::admit_domain_removal(&now, false)?;
+                return Err(lost_race(&format!("domain {name}")));
+            }
         }
     }
     Err(Error::conflict(
@@ -195,19 +196,6 @@ async fn remove_domain(run: &mut Run<'_>, name: &DomainName, cascade: bool) -> O
         "kept getting new members while it was being removed",
     )
     .with_hint("try again"))
-}
-
-fn still_holds(d: &Domain) -> Error {
-    Error::refused(
-        format!("domain {}", d.name),
-        format!(
-            "still has {} mailboxes, {} aliases and {} alias domains",
-            d.mailboxes,
-            d.aliases,
-            d.alias_domains.len()
-        ),
-    )
-    .with_hint("remove them first, or pass --cascade to remove them with the domain")
 }
 
 /// Deletes every entry under the domain and every alias domain of it.
