@@ -1596,7 +1596,10 @@ fn a_domain_removal_dry_run_lists_what_would_go_and_keeps_it() {
     env.ok(&["alias", "add", "team@example.org", "alice@example.org"]);
     env.ok(&["domain", "alias", "add", "example.net", "example.org"]);
     let err = env.fails(&["domain", "rm", "example.org", "-n"], 1);
-    assert!(err.contains("still has 1 mailboxes, 1 aliases and 1 alias domains"), "{err}");
+    assert!(
+        err.contains("still has 1 mailboxes, 1 aliases and 1 alias domains"),
+        "{err}"
+    );
     let plan = env.ok(&["domain", "rm", "example.org", "--cascade", "--dry-run"]);
     let lines: Vec<&str> = plan.lines().collect();
     assert_eq!(

@@ -1343,6 +1343,23 @@ impl<'a> RaceField<'a> {
     /// quota edits (`mailbox edit --if-version`, as the TUI does) on the
     /// same mailboxes; every refused edit must name the version it read.
     /// Returns the import's output and how many edits landed.
+    /// After a round that started at `before` (quota sum, audit length):
+    /// every edit that landed is there, and each change made (`landed`
+    /// edits, `renamed` by the import) was audited once.
+    fn assert_kept(&self, round: usize, before: (u64, usize), landed: u64, renamed: usize) {
+        let (start_sum, audit_before) = before;
+        assert_eq!(
+            self.quota_sum(),
+            start_sum + landed,
+            "round {round}: every edit that landed is there"
+        );
+        assert_eq!(
+            self.env.audit_len(),
+            audit_before + renamed + landed as usize,
+            "round {round}: one audit entry per change made"
+        );
+    }
+
     fn race(&self, round: usize) -> (std::process::Output, u64) {
         let env = self.env;
         let file = self.file(round);
@@ -1419,16 +1436,7 @@ fn an_import_racing_single_edits_loses_none_of_them() {
                 }
                 other => panic!("import exited {other:?}: {import:?}"),
             }
-            assert_eq!(
-                field.quota_sum(),
-                start_sum + landed,
-                "round {round}: every edit that landed is there"
-            );
-            assert_eq!(
-                env.audit_len(),
-                audit_before + renamed + landed as usize,
-                "round {round}: one audit entry per change made"
-            );
+            field.assert_kept(round, (start_sum, audit_before), landed, renamed);
             landed_total += landed;
         }
         eprintln!(
@@ -1469,16 +1477,7 @@ fn an_import_racing_single_edits_on_openldap_loses_none_of_them() {
             20,
             "round {round}: every mailbox renamed"
         );
-        assert_eq!(
-            field.quota_sum(),
-            start_sum + landed,
-            "round {round}: every edit that landed is there"
-        );
-        assert_eq!(
-            env.audit_len(),
-            audit_before + 20 + landed as usize,
-            "round {round}: one audit entry per change made"
-        );
+        field.assert_kept(round, (start_sum, audit_before), landed, 20);
         landed_total += landed;
     }
     eprintln!(
