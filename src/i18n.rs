@@ -596,6 +596,7 @@ catalogue! {
     BackupKept => "kept {} ({}): {}", "gardée : {} ({}) : {}";
     BackupRefused => "refused {} ({}): {}", "refusée : {} ({}) : {}";
     BackupPruneDone => "pruned {} archive(s), {} kept", "{} archive(s) élaguée(s), {} gardée(s)";
+    BackupPruneWould => "would prune {} archive(s), {} kept (nothing deleted)", "{} archive(s) seraient élaguée(s), {} gardée(s) (rien n'est supprimé)";
     // Health (monitoring checks in the TUI)
     ViewHealth => "Health", "Santé";
     KeyHealth => "health", "santé";

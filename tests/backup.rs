@@ -451,7 +451,21 @@ fn prune_takes_away_what_only_the_pruned_archive_held() {
         .output()
         .unwrap();
     assert!(made.status.success(), "{made:?}");
+    // A dry run names what would go, and deletes or records nothing.
+    let would = s.json(&["backup", "prune", "--dry-run"]);
+    assert_eq!(would["dry_run"], true);
+    assert_eq!(would["pruned"], serde_json::json!([first.as_str()]));
+    let shown = s.ok(&["backup", "prune", "-n"]);
+    assert!(
+        shown.contains("would prune 1 archive(s)") && shown.contains(&first),
+        "{shown}"
+    );
+    let mut both = s.archives_in_repo();
+    both.sort();
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert!(addresses(&s.json(&["backup", "status"])["unprotected"]).is_empty());
     let prune = s.json(&["backup", "prune"]);
+    assert_eq!(prune["dry_run"], false);
     assert_eq!(prune["pruned"][0], first.as_str());
     assert_eq!(s.archives_in_repo(), ["mail-elsewhere"]);
 

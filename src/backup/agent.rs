@@ -84,7 +84,7 @@ pub async fn serve(
         }
         Verb::Status => (json(&super::status(config, ops).await?), true),
         Verb::List => (json(&super::list(config, ops, None, false).await?), true),
-        Verb::Prune => (json(&super::prune(config, ops).await?), true),
+        Verb::Prune => (json(&super::prune(config, ops, false).await?), true),
     };
     Ok(Reply { verb, document, ok })
 }

@@ -141,6 +141,25 @@ pub fn parse_log(stderr: &str) -> Vec<LogLine> {
         .collect()
 }
 
+/// The archives `borg prune --dry-run --list` says it would prune, from
+/// its lines `Would prune:   NAME   Fri, 2026-12-04 01:26:40 [ID]`.
+pub fn would_prune(log: &[LogLine]) -> Vec<String> {
+    /// borg's archive time, `%a, %Y-%m-%d %H:%M:%S`.
+    const TIME_LEN: usize = "Fri, 2026-12-04 01:26:40".len();
+    log.iter()
+        .filter_map(|line| match line {
+            LogLine::Message { message, .. } => message.strip_prefix("Would prune:"),
+            LogLine::FileStatus { .. } => None,
+        })
+        .filter_map(|rest| {
+            let before_id = rest.rsplit_once(" [").map_or(rest, |(head, _)| head);
+            let head = before_id.trim_end();
+            let name = head.get(..head.len().checked_sub(TIME_LEN)?)?.trim();
+            (!name.is_empty()).then(|| name.to_string())
+        })
+        .collect()
+}
+
 fn lock_wait(wait: Duration) -> [String; 2] {
     ["--lock-wait".into(), wait.as_secs().to_string()]
 }
@@ -381,5 +400,21 @@ mod tests {
     #[test]
     fn the_passphrase_command_quotes_the_path() {
         assert_eq!(shell_quote(Path::new("/a b/it's")), "'/a b/it'\"'\"'s'");
+    }
+
+    #[test]
+    fn would_prune_reads_the_names_borg_lists() {
+        let stderr = concat!(
+            r#"{"type": "log_message", "message": "Keeping archive (rule: secondly #1):     mail-c                               Fri, 2026-12-04 01:26:41 [417a]", "levelname": "INFO", "name": "borg.output.list"}"#,
+            "\n",
+            r#"{"type": "log_message", "message": "Would prune:                             mail-2026-12-01T00:00:00Z            Fri, 2026-12-04 01:26:40 [71b5]", "levelname": "INFO", "name": "borg.output.list"}"#,
+            "\n",
+            r#"{"type": "log_message", "message": "Would prune:                             old mail                             Tue, 2026-12-01 09:00:00 [99aa]", "levelname": "INFO", "name": "borg.output.list"}"#,
+            "\n",
+        );
+        assert_eq!(
+            would_prune(&parse_log(stderr)),
+            ["mail-2026-12-01T00:00:00Z", "old mail"]
+        );
     }
 }

@@ -514,5 +514,9 @@ pub enum BackupCmd {
         dry_run: bool,
     },
     /// Apply the keep_* retention (borg prune, then compact).
-    Prune,
+    Prune {
+        /// Say which archives would be pruned; delete nothing.
+        #[arg(short = 'n', long)]
+        dry_run: bool,
+    },
 }

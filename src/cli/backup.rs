@@ -126,8 +126,8 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        BackupCmd::Prune => {
-            let report = backup::prune(config, ops).await?;
+        BackupCmd::Prune { dry_run } => {
+            let report = backup::prune(config, ops, *dry_run).await?;
             if ctx.json {
                 output::json(&report)?;
                 return Ok(ExitCode::SUCCESS);
@@ -136,9 +136,16 @@ pub async fn run(ctx: &Context, cmd: &BackupCmd) -> Result<ExitCode> {
                 report.pruned.len().to_string(),
                 report.kept.len().to_string(),
             );
-            output::say(&l.fmt(Msg::BackupPruneDone, &[&pruned, &kept]));
-            for name in &report.pruned {
-                output::say(&format!("  - {name}"));
+            if report.dry_run {
+                println!("{}", l.fmt(Msg::BackupPruneWould, &[&pruned, &kept]));
+                for name in &report.pruned {
+                    println!("  - {name}");
+                }
+            } else {
+                output::say(&l.fmt(Msg::BackupPruneDone, &[&pruned, &kept]));
+                for name in &report.pruned {
+                    output::say(&format!("  - {name}"));
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
