@@ -1549,7 +1549,7 @@ fn dry_run_is_spelled_the_same_everywhere() {
     let help = env.ok(&["import", "--help"]);
     assert!(help.contains("-n, --plan"), "{help}");
     assert!(help.contains("dry-run"), "{help}");
-    for cmd in [["backup", "run"], ["backup", "purge"]] {
+    for cmd in [["backup", "run"], ["backup", "purge"], ["backup", "prune"]] {
         let help = env.ok(&[cmd[0], cmd[1], "--help"]);
         assert!(help.contains("-n, --dry-run"), "{cmd:?}: {help}");
     }
