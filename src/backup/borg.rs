@@ -312,6 +312,20 @@ impl Borg {
         })
     }
 
+    /// Why a borg command that failed (`out`) failed, in one line: the
+    /// repository named when it could not be reached.
+    pub fn failure(&self, out: &Output) -> String {
+        if out.unreachable() {
+            format!(
+                "repository {} is not reachable: {}",
+                self.repository,
+                out.error_text()
+            )
+        } else {
+            out.error_text()
+        }
+    }
+
     /// The repository, as shown to people.
     pub fn repository(&self) -> &str {
         &self.repository

@@ -59,16 +59,10 @@ pub async fn prune(config: &Config, ops: &Ops, dry_run: bool) -> Result<PruneRep
 async fn checked(borg: &Borg, what: &str, args: &[String]) -> Result<borg::Output> {
     let out = borg.run(args, &std::env::temp_dir()).await?;
     if let Exit::Error(_) = out.exit {
-        let why = if out.unreachable() {
-            format!(
-                "repository {} is not reachable: {}",
-                borg.repository(),
-                out.error_text()
-            )
-        } else {
-            out.error_text()
-        };
-        return Err(Error::unavailable(format!("borg {what}"), why));
+        return Err(Error::unavailable(
+            format!("borg {what}"),
+            borg.failure(&out),
+        ));
     }
     Ok(out)
 }

@@ -96,15 +96,7 @@ pub async fn restore(
         )
         .await?;
     if let Exit::Error(_) = out.exit {
-        let why = if out.unreachable() {
-            format!(
-                "repository {} is not reachable: {}",
-                borg.repository(),
-                out.error_text()
-            )
-        } else {
-            out.error_text()
-        };
+        let why = borg.failure(&out);
         return Err(Error::unavailable(
             format!("restore of {address} from {}", holding.archive),
             why,

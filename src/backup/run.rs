@@ -148,15 +148,7 @@ async fn create(settings: &BackupConfig, config: &Config, report: &mut RunReport
         Exit::Error(_) => {
             report.result = RunResult::Error;
             report.unreachable = out.unreachable();
-            report.error = Some(if report.unreachable {
-                format!(
-                    "repository {} is not reachable: {}",
-                    borg.repository(),
-                    out.error_text()
-                )
-            } else {
-                out.error_text()
-            });
+            report.error = Some(borg.failure(&out));
             report.maildirs.clear();
             return Ok(());
         }
