@@ -8,10 +8,13 @@
 //! -n` and the files they name, against what `stack render` makes), the
 //! mail root's owner and the DKIM keys' modes. The directory, DNS, backup
 //! and hooks findings are the monitoring checks ([`crate::monitor`]),
-//! asked through the same [`Monitor`]. It prints nothing.
+//! asked through the same [`Monitor`]. It prints nothing: findings are
+//! catalogue texts ([`Text`]), worded in the reader's language when shown
+//! and in English in JSON.
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::i18n::{Lang, Msg, Text};
 use crate::monitor::Monitor;
 use crate::monitor::check::{CheckKind, State, Thresholds};
 use crate::stack::{self, Stack};
@@ -27,30 +30,78 @@ pub struct Finding {
     pub id: &'static str,
     #[serde(serialize_with = "state_name")]
     pub state: State,
-    pub text: String,
+    /// What was found: one or more sentences, shown joined by `; `.
+    #[serde(serialize_with = "english_list")]
+    pub text: Vec<Text>,
     /// What to do about it (none when all is well).
-    pub fix: Option<String>,
+    #[serde(serialize_with = "english")]
+    pub fix: Option<Text>,
 }
 
 fn state_name<S: serde::Serializer>(state: &State, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(state.as_str())
 }
 
+fn english_list<S: serde::Serializer>(
+    texts: &[Text],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&words(texts, Lang::En))
+}
+
+fn english<S: serde::Serializer>(
+    text: &Option<Text>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match text {
+        Some(t) => s.serialize_str(&t.render(Lang::En)),
+        None => s.serialize_none(),
+    }
+}
+
+fn words(texts: &[Text], lang: Lang) -> String {
+    texts
+        .iter()
+        .map(|t| t.render(lang))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Finding {
-    fn new(id: &'static str, state: State, text: impl Into<String>) -> Finding {
+    fn new(id: &'static str, state: State, text: Text) -> Finding {
         Finding {
             id,
             state,
-            text: text.into(),
+            text: vec![text],
             fix: None,
         }
     }
 
-    fn fix(mut self, fix: impl Into<String>) -> Finding {
-        self.fix = Some(fix.into());
+    fn fix(mut self, fix: Text) -> Finding {
+        self.fix = Some(fix);
         self
     }
+
+    /// What was found, in `lang`. A monitoring check's summary (English,
+    /// as monitoring plugins write it) is worded in `lang` where its shape
+    /// is known ([`crate::i18n::check_text`]).
+    pub fn text_in(&self, lang: Lang) -> String {
+        let text = words(&self.text, lang);
+        if CHECKS.contains(&self.id) {
+            crate::i18n::check_text(lang, &text)
+        } else {
+            text
+        }
+    }
+
+    /// What to do, in `lang`.
+    pub fn fix_in(&self, lang: Lang) -> Option<String> {
+        self.fix.as_ref().map(|t| t.render(lang))
+    }
 }
+
+/// The findings that are a monitoring check's outcome.
+const CHECKS: &[&str] = &["directory", "dns", "backup", "hooks"];
 
 /// Where the mail servers' configurations are.
 #[derive(Debug, Clone)]
@@ -101,7 +152,7 @@ pub async fn examine(
         monitor
             .check(CheckKind::Directory, Thresholds::default())
             .await,
-        "start the database server, or fix [directory] url",
+        Msg::DoctorFixDirectory,
     ));
     match stack_rendering(config, url) {
         Ok(rendering) => {
@@ -109,8 +160,8 @@ pub async fn examine(
             out.push(dovecot(&rendering, &places.dovecot));
         }
         Err(e) => out.push(
-            Finding::new("postfix", State::Unknown, e.to_string())
-                .fix("fix [stack] and [directory] in the config"),
+            Finding::new("postfix", State::Unknown, Text::verbatim(e))
+                .fix(Text::new(Msg::DoctorFixStack)),
         ),
     }
     out.push(mail_root(config));
@@ -119,7 +170,7 @@ pub async fn examine(
         out.push(from_check(
             "dns",
             monitor.check(CheckKind::Dns, Thresholds::default()).await,
-            "publish what `postier dns records DOMAIN` lists for each domain named",
+            Msg::DoctorFixDns,
         ));
     }
     if monitor.backs_up() {
@@ -128,27 +179,23 @@ pub async fn examine(
             monitor
                 .check(CheckKind::Backup, Thresholds::default())
                 .await,
-            "see `postier backup status`; is the backup server starting its runs?",
+            Msg::DoctorFixBackup,
         ));
     }
     out.push(from_check(
         "hooks",
         monitor.check(CheckKind::Hooks, Thresholds::default()).await,
-        "see `postier hooks status`, then `postier hooks retry HOOK` once the target works",
+        Msg::DoctorFixHooks,
     ));
     out
 }
 
-fn from_check(
-    id: &'static str,
-    outcome: crate::monitor::check::CheckOutcome,
-    fix: &str,
-) -> Finding {
-    let finding = Finding::new(id, outcome.state, outcome.summary);
+fn from_check(id: &'static str, outcome: crate::monitor::check::CheckOutcome, fix: Msg) -> Finding {
+    let finding = Finding::new(id, outcome.state, Text::verbatim(outcome.summary));
     if outcome.state == State::Ok {
         finding
     } else {
-        finding.fix(fix)
+        finding.fix(Text::new(fix))
     }
 }
 
@@ -156,36 +203,29 @@ fn from_check(
 /// credentials).
 fn config_file(config: &Config) -> Finding {
     let Some(path) = &config.source else {
-        return Finding::new(
-            "config",
-            State::Warning,
-            "no config file: built-in defaults (an embedded SQLite directory in your home)",
-        )
-        .fix(format!(
-            "write {} (see docs/), or pass --config FILE",
-            crate::config::SYSTEM_CONFIG
-        ));
+        return Finding::new("config", State::Warning, Text::new(Msg::DoctorNoConfig))
+            .fix(Text::new(Msg::DoctorFixNoConfig).arg(crate::config::SYSTEM_CONFIG));
     };
     match std::fs::metadata(path) {
         Ok(meta) if meta.mode() & 0o004 != 0 => Finding::new(
             "config",
             State::Warning,
-            format!(
-                "{} is readable by every user (mode {:04o})",
-                path.display(),
-                meta.mode() & 0o7777
-            ),
+            Text::new(Msg::DoctorConfigOpen)
+                .arg(path.display())
+                .arg(format!("{:04o}", meta.mode() & 0o7777)),
         )
-        .fix(format!("chmod o-rwx {}", path.display())),
+        .fix(Text::verbatim(format!("chmod o-rwx {}", path.display()))),
         Ok(meta) => Finding::new(
             "config",
             State::Ok,
-            format!("{} (mode {:04o})", path.display(), meta.mode() & 0o7777),
+            Text::new(Msg::DoctorConfigOk)
+                .arg(path.display())
+                .arg(format!("{:04o}", meta.mode() & 0o7777)),
         ),
         Err(e) => Finding::new(
             "config",
             State::Critical,
-            format!("{}: {e}", path.display()),
+            Text::verbatim(format!("{}: {e}", path.display())),
         ),
     }
 }
@@ -253,14 +293,13 @@ fn parameters(text: &str) -> BTreeMap<String, String> {
 /// Postfix reads postier's tables: the snippet's parameters are set as
 /// rendered, and the table files hold what `stack render` writes now.
 fn postfix(expected: &Expected, dir: &Path) -> Finding {
-    let render_fix = "postier stack render --out DIR, append DIR/postfix/main.cf.snippet to main.cf, postfix reload";
     if !dir.join("main.cf").exists() {
         return Finding::new(
             "postfix",
             State::Unknown,
-            format!("no main.cf in {}", dir.display()),
+            Text::new(Msg::DoctorNoMainCf).arg(dir.display()),
         )
-        .fix("install Postfix, or give its configuration directory with --postfix-config");
+        .fix(Text::new(Msg::DoctorFixInstallPostfix));
     }
     let out = match settings_of("postfix", "postconf", dir, "postfix (postconf)") {
         Ok(text) => text,
@@ -277,13 +316,13 @@ fn postfix(expected: &Expected, dir: &Path) -> Finding {
         return Finding::new(
             "postfix",
             State::Critical,
-            "Postfix does not read postier's tables (no virtual_mailbox_maps)",
+            Text::new(Msg::DoctorPostfixNotWired),
         )
-        .fix(render_fix);
+        .fix(Text::new(Msg::DoctorFixPostfixWiring));
     };
     let rendering = match expected.at(out_dir) {
         Ok(r) => r,
-        Err(e) => return Finding::new("postfix", State::Unknown, e.to_string()),
+        Err(e) => return Finding::new("postfix", State::Unknown, Text::verbatim(e)),
     };
     compare(
         "postfix",
@@ -296,15 +335,17 @@ fn postfix(expected: &Expected, dir: &Path) -> Finding {
                 .iter()
                 .filter(|(k, v)| set.get(*k) != Some(v))
                 .map(|(k, v)| match set.get(k) {
-                    Some(now) => format!("{k} is {now:?}, postier renders {v:?}"),
-                    None => format!("{k} is not set (postier renders {v:?})"),
+                    Some(now) => Text::new(Msg::DoctorParameterDiffers)
+                        .arg(k)
+                        .arg(format!("{now:?}"))
+                        .arg(format!("{v:?}")),
+                    None => Text::new(Msg::DoctorParameterUnset)
+                        .arg(k)
+                        .arg(format!("{v:?}")),
                 })
                 .collect()
         },
-        &format!(
-            "postier stack render --out {} and append postfix/main.cf.snippet to main.cf if it is not there; postfix reload",
-            out_dir.display()
-        ),
+        Text::new(Msg::DoctorFixPostfix).arg(out_dir.display()),
     )
 }
 
@@ -313,8 +354,12 @@ fn postfix(expected: &Expected, dir: &Path) -> Finding {
 /// writes now.
 fn dovecot(expected: &Expected, file: &Path) -> Finding {
     if !file.exists() {
-        return Finding::new("dovecot", State::Unknown, format!("no {}", file.display()))
-            .fix("install Dovecot, or give its main file with --dovecot-config");
+        return Finding::new(
+            "dovecot",
+            State::Unknown,
+            Text::new(Msg::DoctorNoFile).arg(file.display()),
+        )
+        .fix(Text::new(Msg::DoctorFixInstallDovecot));
     }
     let text = match settings_of("dovecot", "doveconf", file, "dovecot-core (doveconf)") {
         Ok(text) => text,
@@ -336,13 +381,13 @@ fn dovecot(expected: &Expected, file: &Path) -> Finding {
         return Finding::new(
             "dovecot",
             State::Critical,
-            "Dovecot does not read postier's passdb and userdb",
+            Text::new(Msg::DoctorDovecotNotWired),
         )
-        .fix("postier stack render --out DIR, include DIR/dovecot/dovecot.conf.snippet in dovecot.conf, reload dovecot");
+        .fix(Text::new(Msg::DoctorFixDovecotWiring));
     };
     let rendering = match expected.at(&out_dir) {
         Ok(r) => r,
-        Err(e) => return Finding::new("dovecot", State::Unknown, e.to_string()),
+        Err(e) => return Finding::new("dovecot", State::Unknown, Text::verbatim(e)),
     };
     compare(
         "dovecot",
@@ -356,13 +401,10 @@ fn dovecot(expected: &Expected, file: &Path) -> Finding {
                 .filter(|f| f.path.extension().is_some_and(|e| e == "ext"))
                 .map(|f| out_dir.join(&f.path))
                 .filter(|p| !text.contains(&p.display().to_string()))
-                .map(|p| format!("dovecot.conf does not name {}", p.display()))
+                .map(|p| Text::new(Msg::DoctorDovecotMissing).arg(p.display()))
                 .collect()
         },
-        &format!(
-            "postier stack render --out {} and include dovecot/dovecot.conf.snippet in dovecot.conf; reload dovecot",
-            out_dir.display()
-        ),
+        Text::new(Msg::DoctorFixDovecot).arg(out_dir.display()),
     )
 }
 
@@ -384,13 +426,17 @@ fn settings_of(
         Ok(out) => Err(Finding::new(
             id,
             State::Unknown,
-            format!(
+            Text::verbatim(format!(
                 "{program} -n: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
-            ),
+            )),
         )),
-        Err(e) => Err(Finding::new(id, State::Unknown, format!("{program}: {e}"))
-            .fix(format!("install {package}"))),
+        Err(e) => Err(Finding::new(
+            id,
+            State::Unknown,
+            Text::verbatim(format!("{program}: {e}")),
+        )
+        .fix(Text::new(Msg::DoctorFixInstall).arg(package))),
     }
 }
 
@@ -401,8 +447,8 @@ fn compare(
     rendering: &stack::Rendering,
     out_dir: &Path,
     prefix: &str,
-    wiring: impl Fn(&str) -> Vec<String>,
-    fix: &str,
+    wiring: impl Fn(&str) -> Vec<Text>,
+    fix: Text,
 ) -> Finding {
     let mut problems = Vec::new();
     let mut compared = 0;
@@ -419,24 +465,23 @@ fn compare(
         compared += 1;
         match std::fs::read_to_string(&path) {
             Ok(text) if text == f.contents => {}
-            Ok(_) => problems.push(format!(
-                "{} differs from what postier renders now",
-                path.display()
-            )),
-            Err(e) => problems.push(format!("{}: {e}", path.display())),
+            Ok(_) => problems.push(Text::new(Msg::DoctorFileDiffers).arg(path.display())),
+            Err(e) => problems.push(Text::verbatim(format!("{}: {e}", path.display()))),
         }
     }
     if problems.is_empty() {
         Finding::new(
             id,
             State::Ok,
-            format!(
-                "reads postier's directory ({compared} files in {} as rendered)",
-                out_dir.join(prefix).display()
-            ),
+            Text::new(Msg::DoctorStackOk)
+                .arg(compared)
+                .arg(out_dir.join(prefix).display()),
         )
     } else {
-        Finding::new(id, State::Critical, problems.join("; ")).fix(fix)
+        Finding {
+            text: problems,
+            ..Finding::new(id, State::Critical, Text::verbatim("")).fix(fix)
+        }
     }
 }
 
@@ -444,29 +489,32 @@ fn compare(
 fn mail_root(config: &Config) -> Finding {
     let root = &config.stack.mail_root;
     let (uid, gid) = (config.stack.vmail_uid, config.stack.vmail_gid);
-    let fix = format!("mkdir -p {0} && chown {uid}:{gid} {0}", root.display());
+    let fix = Text::verbatim(format!(
+        "mkdir -p {0} && chown {uid}:{gid} {0}",
+        root.display()
+    ));
     match std::fs::metadata(root) {
         Err(e) => Finding::new(
             "mail_root",
             State::Critical,
-            format!("{}: {e}", root.display()),
+            Text::verbatim(format!("{}: {e}", root.display())),
         )
         .fix(fix),
         Ok(meta) if (meta.uid(), meta.gid()) != (uid, gid) => Finding::new(
             "mail_root",
             State::Critical,
-            format!(
-                "{} belongs to {}:{}, not the mail user {uid}:{gid} ([stack] vmail_uid/vmail_gid)",
-                root.display(),
-                meta.uid(),
-                meta.gid()
-            ),
+            Text::new(Msg::DoctorMailRootOwner)
+                .arg(root.display())
+                .arg(format!("{}:{}", meta.uid(), meta.gid()))
+                .arg(format!("{uid}:{gid}")),
         )
         .fix(fix),
         Ok(_) => Finding::new(
             "mail_root",
             State::Ok,
-            format!("{} belongs to {uid}:{gid}", root.display()),
+            Text::new(Msg::DoctorMailRootOk)
+                .arg(root.display())
+                .arg(format!("{uid}:{gid}")),
         ),
     }
 }
@@ -478,7 +526,7 @@ fn dkim_keys(config: &Config) -> Finding {
         return Finding::new(
             "dkim",
             State::Ok,
-            format!("no keys yet ({} does not exist)", dir.display()),
+            Text::new(Msg::DoctorNoKeys).arg(dir.display()),
         );
     }
     let mut open = Vec::new();
@@ -505,17 +553,14 @@ fn dkim_keys(config: &Config) -> Finding {
         Finding::new(
             "dkim",
             State::Ok,
-            format!(
-                "{keys} private keys in {}, none readable by every user",
-                dir.display()
-            ),
+            Text::new(Msg::DoctorKeysOk).arg(keys).arg(dir.display()),
         )
     } else {
         Finding::new(
             "dkim",
             State::Critical,
-            format!("private keys readable by every user: {}", open.join(", ")),
+            Text::new(Msg::DoctorKeysOpen).arg(open.join(", ")),
         )
-        .fix(format!("chmod o-rwx {}", open.join(" ")))
+        .fix(Text::verbatim(format!("chmod o-rwx {}", open.join(" "))))
     }
 }

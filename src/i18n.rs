@@ -56,6 +56,40 @@ impl Lang {
     }
 }
 
+/// A catalogue message and the values of its `{}` placeholders, in order:
+/// a sentence kept until it is shown, then worded in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub msg: Msg,
+    pub args: Vec<String>,
+}
+
+impl Text {
+    pub fn new(msg: Msg) -> Text {
+        Text {
+            msg,
+            args: Vec::new(),
+        }
+    }
+
+    /// A text that is already words (an error from elsewhere, a command
+    /// line): shown as it is in every language.
+    pub fn verbatim(text: impl ToString) -> Text {
+        Text::new(Msg::Verbatim).arg(text)
+    }
+
+    /// Adds the next placeholder's value.
+    pub fn arg(mut self, value: impl ToString) -> Text {
+        self.args.push(value.to_string());
+        self
+    }
+
+    pub fn render(&self, lang: Lang) -> String {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        lang.fmt(self.msg, &args)
+    }
+}
+
 macro_rules! catalogue {
     ($($id:ident => $en:literal, $fr:literal;)*) => {
         /// One message of the catalogue.
@@ -78,6 +112,38 @@ macro_rules! catalogue {
 catalogue! {
     // Header, chrome
     AppName => "postier", "postier";
+    // postier doctor
+    DoctorFixLabel => "fix", "à faire";
+    DoctorNoConfig => "no config file: built-in defaults (an embedded SQLite directory in your home)", "pas de fichier de configuration : valeurs par défaut (un annuaire SQLite intégré dans votre dossier personnel)";
+    DoctorFixNoConfig => "write {} (see docs/), or pass --config FILE", "écrivez {} (voir docs/), ou passez --config FICHIER";
+    DoctorConfigOpen => "{} is readable by every user (mode {})", "{} est lisible par tous les utilisateurs (mode {})";
+    DoctorConfigOk => "{} (mode {})", "{} (mode {})";
+    DoctorFixDirectory => "start the database server, or fix [directory] url", "démarrez le serveur de base de données, ou corrigez url dans [directory]";
+    DoctorFixStack => "fix [stack] and [directory] in the config", "corrigez [stack] et [directory] dans la configuration";
+    DoctorFixDns => "publish what `postier dns records DOMAIN` lists for each domain named", "publiez ce que `postier dns records DOMAINE` indique pour chaque domaine cité";
+    DoctorFixBackup => "see `postier backup status`; is the backup server starting its runs?", "voyez `postier backup status` ; le serveur de sauvegarde lance-t-il ses sauvegardes ?";
+    DoctorFixHooks => "see `postier hooks status`, then `postier hooks retry HOOK` once the target works", "voyez `postier hooks status`, puis `postier hooks retry CROCHET` une fois la cible rétablie";
+    DoctorNoMainCf => "no main.cf in {}", "pas de main.cf dans {}";
+    DoctorFixInstallPostfix => "install Postfix, or give its configuration directory with --postfix-config", "installez Postfix, ou donnez son dossier de configuration avec --postfix-config";
+    DoctorPostfixNotWired => "Postfix does not read postier's tables (no virtual_mailbox_maps)", "Postfix ne lit pas les tables de postier (pas de virtual_mailbox_maps)";
+    DoctorFixPostfixWiring => "postier stack render --out DIR, append DIR/postfix/main.cf.snippet to main.cf, postfix reload", "postier stack render --out DOSSIER, ajoutez DOSSIER/postfix/main.cf.snippet à main.cf, postfix reload";
+    DoctorParameterDiffers => "{} is {}, postier renders {}", "{} vaut {}, postier produit {}";
+    DoctorParameterUnset => "{} is not set (postier renders {})", "{} n'est pas défini (postier produit {})";
+    DoctorFixPostfix => "postier stack render --out {} and append postfix/main.cf.snippet to main.cf if it is not there; postfix reload", "postier stack render --out {} puis ajoutez postfix/main.cf.snippet à main.cf s'il n'y est pas ; postfix reload";
+    DoctorNoFile => "no {}", "{} n'existe pas";
+    DoctorFixInstallDovecot => "install Dovecot, or give its main file with --dovecot-config", "installez Dovecot, ou donnez son fichier principal avec --dovecot-config";
+    DoctorDovecotNotWired => "Dovecot does not read postier's passdb and userdb", "Dovecot ne lit pas la passdb et la userdb de postier";
+    DoctorFixDovecotWiring => "postier stack render --out DIR, include DIR/dovecot/dovecot.conf.snippet in dovecot.conf, reload dovecot", "postier stack render --out DOSSIER, incluez DOSSIER/dovecot/dovecot.conf.snippet dans dovecot.conf, rechargez dovecot";
+    DoctorDovecotMissing => "dovecot.conf does not name {}", "dovecot.conf ne nomme pas {}";
+    DoctorFixDovecot => "postier stack render --out {} and include dovecot/dovecot.conf.snippet in dovecot.conf; reload dovecot", "postier stack render --out {} puis incluez dovecot/dovecot.conf.snippet dans dovecot.conf ; rechargez dovecot";
+    DoctorFixInstall => "install {}", "installez {}";
+    DoctorFileDiffers => "{} differs from what postier renders now", "{} diffère de ce que postier produit maintenant";
+    DoctorStackOk => "reads postier's directory ({} files in {} as rendered)", "lit l'annuaire de postier ({} fichiers dans {} tels que produits)";
+    DoctorMailRootOwner => "{} belongs to {}, not the mail user {} ([stack] vmail_uid/vmail_gid)", "{} appartient à {}, pas à l'utilisateur du courrier {} ([stack] vmail_uid/vmail_gid)";
+    DoctorMailRootOk => "{} belongs to {}", "{} appartient à {}";
+    DoctorNoKeys => "no keys yet ({} does not exist)", "pas encore de clé ({} n'existe pas)";
+    DoctorKeysOk => "{} private keys in {}, none readable by every user", "{} clés privées dans {}, aucune lisible par tous";
+    DoctorKeysOpen => "private keys readable by every user: {}", "clés privées lisibles par tous : {}";
     RoleAdmin => "admin", "admin";
     RoleDomainAdmin => "domain admin", "admin de domaine";
     RoleContact => "contact", "contact";
@@ -905,6 +971,71 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The shapes of the monitoring checks' summaries (English, as monitoring
+/// plugins write them) and their French, for `postier doctor`. More
+/// specific shapes first.
+pub const CHECK_TEXTS: &[(&str, &str)] = &[
+    (
+        "{} answered in {}, schema {} where this postier expects {} (run: postier db migrate with the newest postier), {} domains, {} mailboxes",
+        "{} a répondu en {}, schéma {} alors que ce postier attend {} (lancez postier db migrate avec le postier le plus récent), {} domaines, {} boîtes",
+    ),
+    (
+        "{} answered in {}, schema {}, {} domains, {} mailboxes",
+        "{} a répondu en {}, schéma {}, {} domaines, {} boîtes",
+    ),
+    (
+        "{} answered in {}, {} domains, {} mailboxes",
+        "{} a répondu en {}, {} domaines, {} boîtes",
+    ),
+    ("no hooks configured", "aucun crochet configuré"),
+    ("{} hooks, nothing pending", "{} crochets, rien en attente"),
+    (
+        "{} hooks, {} events pending, oldest {}",
+        "{} crochets, {} événements en attente, le plus ancien depuis {}",
+    ),
+    (
+        "{} of {} hooks parked at a failed event: {}",
+        "{} crochets sur {} bloqués sur un événement en échec : {}",
+    ),
+    (
+        "no successful backup yet",
+        "aucune sauvegarde réussie pour l'instant",
+    ),
+    (
+        "last success {} ago ({})",
+        "dernière réussite il y a {} ({})",
+    ),
+    (
+        "last run warning at {}",
+        "dernière exécution avec avertissement le {}",
+    ),
+    ("last run error at {}", "dernière exécution en erreur le {}"),
+    (
+        "{} mailboxes in no archive",
+        "{} boîtes dans aucune archive",
+    ),
+    (
+        "{} domains: {} fail, {} warn, {} unknown (failing: {})",
+        "{} domaines : {} en échec, {} avertissements, {} inconnus (en échec : {})",
+    ),
+    (
+        "{} domains: {} fail, {} warn, {} unknown",
+        "{} domaines : {} en échec, {} avertissements, {} inconnus",
+    ),
+];
+
+/// A monitoring check's summary in `lang`: each `; `-separated part
+/// worded from [`CHECK_TEXTS`] when its shape is known, else as it is.
+pub fn check_text(lang: Lang, text: &str) -> String {
+    text.split("; ")
+        .map(|part| translate(lang, CHECK_TEXTS, part, false))
+        .collect::<Vec<_>>()
+        .join(match lang {
+            Lang::En => "; ",
+            Lang::Fr => " ; ",
+        })
+}
+
 /// `text` in `lang`: its French from [`ERROR_TEXTS`] when one of the
 /// templates matches it whole, the values it quotes carried over; else
 /// `text` as it is.
@@ -985,7 +1116,7 @@ pub fn error_line(e: &crate::Error, lang: Lang) -> String {
 }
 
 /// `:` as the language writes it before a reason (French puts a space).
-fn colon(lang: Lang) -> &'static str {
+pub fn colon(lang: Lang) -> &'static str {
     match lang {
         Lang::En => ":",
         Lang::Fr => " :",

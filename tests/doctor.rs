@@ -3,7 +3,8 @@
 //! (exit 0); then one broken thing at a time is named, with its fix, and
 //! the exit code says how bad: a table file edited by hand, a main.cf
 //! parameter that no longer names postier's table, a mail root owned by
-//! someone else, a config file readable by every user.
+//! someone else, a config file readable by every user — worded in French
+//! for a French locale.
 
 mod support;
 
@@ -147,5 +148,55 @@ fn doctor_finds_a_good_setup_good_and_names_each_broken_thing() {
         finding(&doc, "config")["fix"],
         format!("chmod o-rwx {path}")
     );
+
+    // The same report for a French-speaking admin: every line in French,
+    // the commands to type as they are; JSON stays English for scripts.
+    let out = human(&stack, "fr_FR.UTF-8");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        format!("WARNING  config     {path} est lisible par tous les utilisateurs (mode 0644)"),
+        format!("à faire : chmod o-rwx {path}"),
+        "OK       postfix    lit l'annuaire de postier (".to_string(),
+    ] {
+        assert!(text.contains(&line), "{line:?} not in:\n{text}");
+    }
+    assert!(text.contains(" a répondu en "), "{text}");
+    assert!(
+        text.contains("OK       hooks      aucun crochet configuré")
+            || text.contains(" crochets, rien en attente"),
+        "{text}"
+    );
+    for english in [
+        "readable by every user",
+        "fix:",
+        "reads postier's",
+        "nothing pending",
+        "no hooks",
+        "answered in",
+        "no keys yet",
+        "private keys in",
+    ] {
+        assert!(!text.contains(english), "{english:?} in:\n{text}");
+    }
+    let text = String::from_utf8(human(&stack, "C.UTF-8").stdout).unwrap();
+    assert!(text.contains(&format!("fix: chmod o-rwx {path}")), "{text}");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The human report, in the locale `lang`.
+fn human(stack: &MailStack, lang: &str) -> std::process::Output {
+    let postfix = stack.postfix_dir().display().to_string();
+    let dovecot = stack.dovecot_conf().display().to_string();
+    stack.run_env(
+        &[("LC_ALL", lang), ("LANG", lang)],
+        &[
+            "doctor",
+            "--no-dns",
+            "--postfix-config",
+            &postfix,
+            "--dovecot-config",
+            &dovecot,
+        ],
+    )
 }

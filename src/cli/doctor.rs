@@ -1,11 +1,13 @@
 //! `postier doctor`: prints the doctor's findings ([`crate::doctor`]), one
-//! line each with its fix below, or as JSON; exits with the worst state.
+//! line each with its fix below, in the reader's language, or as JSON
+//! (English); exits with the worst state.
 
 use super::args::{Cli, DoctorArgs};
 use super::output;
 use crate::config::Config;
 use crate::doctor::{self, Places};
 use crate::error::Result;
+use crate::i18n::{Lang, Msg, colon};
 use std::process::ExitCode;
 
 pub async fn run(cli: &Cli, args: &DoctorArgs) -> Result<ExitCode> {
@@ -24,10 +26,12 @@ pub async fn run(cli: &Cli, args: &DoctorArgs) -> Result<ExitCode> {
             "findings": findings,
         }))?;
     } else {
+        let lang = Lang::from_env();
+        let label = lang.t(Msg::DoctorFixLabel);
         for f in &findings {
-            println!("{:<8} {:<10} {}", f.state.as_str(), f.id, f.text);
-            if let Some(fix) = &f.fix {
-                println!("{:<19} fix: {fix}", "");
+            println!("{:<8} {:<10} {}", f.state.as_str(), f.id, f.text_in(lang));
+            if let Some(fix) = f.fix_in(lang) {
+                println!("{:<19} {label}{} {fix}", "", colon(lang));
             }
         }
     }

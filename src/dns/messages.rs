@@ -2,38 +2,12 @@
 //! shared catalogue ([`crate::i18n`], English and French) with its values,
 //! so that the report is worded in the reader's language when rendered.
 
-use crate::i18n::{Lang, Msg};
-
-/// A catalogue message and the values of its `{}` placeholders, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
-    pub msg: Msg,
-    pub args: Vec<String>,
-}
-
-impl Text {
-    pub fn new(msg: Msg) -> Text {
-        Text {
-            msg,
-            args: Vec::new(),
-        }
-    }
-
-    /// Adds the next placeholder's value.
-    pub fn arg(mut self, value: impl ToString) -> Text {
-        self.args.push(value.to_string());
-        self
-    }
-
-    pub fn render(&self, lang: Lang) -> String {
-        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
-        lang.fmt(self.msg, &args)
-    }
-}
+pub use crate::i18n::Text;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{Lang, Msg};
 
     #[test]
     fn renders_by_language() {

@@ -676,6 +676,11 @@ impl MailStack {
         self.run_with(&self.config, &[], args, stdin)
     }
 
+    /// Runs postier with extra environment (a locale, say).
+    pub fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
+        self.run_with(&self.config, env, args, None)
+    }
+
     /// Runs postier with another config (see [`MailStack::sender_config`])
     /// and extra environment.
     pub fn run_with(
