@@ -11,7 +11,7 @@ DEMO_DIR ?= $(CARGO_TARGET_DIR)/demo
 FUZZ_TARGET_DIR ?= $(HOME)/.cache/postier/fuzz-target
 POSTIER = $(CARGO_TARGET_DIR)/debug/postier
 
-.PHONY: all build run demo test lint bench services clean-demo check-toolchain man deb fuzz
+.PHONY: all build run demo test test-package lint bench services clean-demo check-toolchain man deb fuzz
 
 all: build
 
@@ -33,6 +33,12 @@ run: build
 test: check-toolchain
 	tests/services/install.sh
 	tests/services/with-services.sh $(CARGO) test --locked --lib --bins --tests
+	$(MAKE) test-package
+
+# The Debian package as an admin installs it: lintian, systemd-analyze
+# verify, and dpkg install/remove/purge in a throwaway Debian root.
+test-package: deb
+	tests/package/check.sh $(CARGO_TARGET_DIR)/debian/postier_*.deb
 
 # Man pages for postier and every subcommand, from the clap definitions.
 MAN_DIR ?= $(CARGO_TARGET_DIR)/man
@@ -41,6 +47,8 @@ man: build
 
 # The Debian package (cargo-deb): the release binary, its man pages and
 # shell completions, the config as a conffile, the systemd units.
+# DEB_MAINTAINER="Name <address>" names who answers for the packages you
+# hand out (the default is a placeholder under the reserved .example).
 RELEASE = $(CARGO_TARGET_DIR)/release
 deb: check-toolchain
 	command -v cargo-deb >/dev/null || $(CARGO) install cargo-deb --locked
@@ -52,7 +60,8 @@ deb: check-toolchain
 	$(RELEASE)/postier completions bash > "$(RELEASE)/completions/postier"
 	$(RELEASE)/postier completions zsh > "$(RELEASE)/completions/_postier"
 	$(RELEASE)/postier completions fish > "$(RELEASE)/completions/postier.fish"
-	$(CARGO) deb --no-build --locked
+	rm -f "$(CARGO_TARGET_DIR)"/debian/postier_*.deb
+	$(CARGO) deb --no-build --locked $(if $(DEB_MAINTAINER),--maintainer "$(DEB_MAINTAINER)")
 
 lint: check-toolchain
 	$(CARGO) fmt --all -- --check
@@ -60,6 +69,7 @@ lint: check-toolchain
 
 bench: check-toolchain
 	tests/services/install.sh
+	tests/services/install-peers.sh
 	tests/services/with-services.sh $(CARGO) bench --locked
 
 # Fuzzes every parser of outside input for FUZZ_SECONDS each (cargo-fuzz

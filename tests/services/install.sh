@@ -8,7 +8,7 @@ PKGS=(slapd ldap-utils postgresql mariadb-server postfix postfix-ldap postfix-pg
       postfix-mysql postfix-sqlite dovecot-core dovecot-imapd dovecot-lmtpd dovecot-ldap
       dovecot-pgsql dovecot-mysql dovecot-sqlite knot knot-dnsutils dnsutils swaks
       borgbackup sqlite3 tmux hyperfine openssl openssh-server socat prometheus
-      postfixadmin php-cli php-sqlite3 zsh fish man-db)
+      postfixadmin php-cli php-sqlite3 zsh fish man-db lintian mmdebstrap systemd)
 
 missing=()
 for p in "${PKGS[@]}"; do
