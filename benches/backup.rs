@@ -3,14 +3,13 @@
 //! dir. Measures `postier backup run` wall time against `borg create` of
 //! the same paths with the same flags, each into a fresh repository with a
 //! cold borg cache, after one read of every file (so both read from the
-//! page cache); then the restore of the 1,000-message mailbox from the
-//! archive of all 2,250.
+//! page cache) and one borg run that is not counted; three of each,
+//! interleaved, medians compared. Then the restore of the 1,000-message
+//! mailbox from the archive of all 2,250.
 //!
 //! postier runs borg through a wrapper that notes when borg starts and
 //! ends, so postier's own time around borg (listing the maildirs, the
-//! catalogue, the journal event) is measured within the same run; the
-//! comparison with plain `borg create` runs is printed too, but borg's
-//! time varies by several seconds from run to run.
+//! catalogue, the journal event) is measured within the same run too.
 //!
 //! Targets: postier's overhead ≤ 10% of borg's time; restore ≤ 2 s.
 //! `POSTIER_BENCH_BACKUP_SCALE=N` divides every message count by N (quick
@@ -257,54 +256,70 @@ fn main() {
     assert_eq!(paths.len(), 2_250);
     warm(&data.mail_root);
 
-    // Alternated (plain, postier, postier, plain), each after a sync, so
-    // that neither pays for the other's writes still being flushed.
-    let (mut plain, mut ours, mut within) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let mut last = None;
-    for (i, with_postier) in [false, true, true, false].into_iter().enumerate() {
-        let (repo, base, config) = fresh(&i.to_string());
+    // One run first, not counted: the first borg run of a series was
+    // once 20 s where every later one, plain or through postier, took
+    // 35-42 s, which made an (A, B, B, A) series favour A.
+    // Then three of each, interleaved, each after a sync so that none
+    // pays for the writes of the one before; medians compared.
+    let plain_create = |name: &str| {
+        let (repo, base, _) = fresh(name);
         let _ = Command::new("sync").status();
-        if with_postier {
-            let _ = std::fs::remove_file(&borg_times);
-            let took = timed(
-                "postier backup run",
-                &mut postier(&config, &base, &["backup", "run"]),
-            );
-            ours += took;
-            let times = std::fs::read_to_string(&borg_times).unwrap();
-            let borg_took: u64 = times
-                .lines()
-                .filter(|l| l.starts_with("create "))
-                .map(|l| {
-                    let n: Vec<u64> = l.split(' ').skip(1).map(|v| v.parse().unwrap()).collect();
-                    n[1] - n[0]
-                })
-                .sum();
-            within += Duration::from_nanos(borg_took);
-            last = Some((config, base));
-        } else {
-            let args =
-                postier::backup::borg::create_args("plain", &paths, Duration::from_secs(600));
-            plain += timed(
-                "borg create",
-                borg(&base, &pass, &repo)
-                    .args(&args)
-                    .current_dir(&data.mail_root),
-            );
+        let args = postier::backup::borg::create_args("plain", &paths, Duration::from_secs(600));
+        timed(
+            "borg create",
+            borg(&base, &pass, &repo)
+                .args(&args)
+                .current_dir(&data.mail_root),
+        )
+    };
+    let warm_up = plain_create("warm-up");
+    let (mut plain, mut ours, mut within) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = None;
+    let order = [false, true, true, false, false, true];
+    for (i, with_postier) in order.into_iter().enumerate() {
+        if !with_postier {
+            plain.push(plain_create(&i.to_string()));
+            continue;
         }
+        let (_, base, config) = fresh(&i.to_string());
+        let _ = Command::new("sync").status();
+        let _ = std::fs::remove_file(&borg_times);
+        ours.push(timed(
+            "postier backup run",
+            &mut postier(&config, &base, &["backup", "run"]),
+        ));
+        let times = std::fs::read_to_string(&borg_times).unwrap();
+        let borg_took: u64 = times
+            .lines()
+            .filter(|l| l.starts_with("create "))
+            .map(|l| {
+                let n: Vec<u64> = l.split(' ').skip(1).map(|v| v.parse().unwrap()).collect();
+                n[1] - n[0]
+            })
+            .sum();
+        within.push(Duration::from_nanos(borg_took));
+        last = Some((config, base));
     }
-    let (plain, ours, within) = (plain / 2, ours / 2, within / 2);
-    let overhead = (ours.as_secs_f64() / within.as_secs_f64() - 1.0) * 100.0;
-    let against_plain = (ours.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0;
+    let own: Vec<Duration> = ours
+        .iter()
+        .zip(&within)
+        .map(|(o, w)| o.saturating_sub(*w))
+        .collect();
+    let (m_plain, m_ours, m_within, m_own) =
+        (median(&plain), median(&ours), median(&within), median(&own));
+    let overhead = m_own.as_secs_f64() / m_within.as_secs_f64() * 100.0;
+    let against_plain = (m_ours.as_secs_f64() / m_plain.as_secs_f64() - 1.0) * 100.0;
     println!(
-        "backup run: 2,250 maildirs, {} messages: postier backup run {:.2?}, of which borg create {:.2?}: postier's own time {:.2?} = overhead {overhead:+.1}% (target <= 10%) (mean of 2)",
+        "backup run: 2,250 maildirs, {} messages: postier backup run {m_ours:.2?} vs plain borg create {m_plain:.2?}: {against_plain:+.1}% (target <= 10%) (medians of 3)",
         data.files,
-        ours,
-        within,
-        ours.saturating_sub(within)
     );
     println!(
-        "  plain borg create in separate runs {plain:.2?} (mean of 2): {against_plain:+.1}% (borg alone varies by seconds between runs)"
+        "  postier's own time around borg {m_own:.2?} = {overhead:+.1}% of its borg create's {m_within:.2?}"
+    );
+    println!(
+        "  runs: plain {}; postier {}; not counted: a first plain run {warm_up:.2?}",
+        list(&plain),
+        list(&ours)
     );
     let (config, base) = last.unwrap();
     let out = work.path().join("restored");
@@ -328,4 +343,17 @@ fn main() {
         data.restore, restore
     );
     let _ = data.root;
+}
+
+fn median(runs: &[Duration]) -> Duration {
+    let mut sorted = runs.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+fn list(runs: &[Duration]) -> String {
+    runs.iter()
+        .map(|d| format!("{d:.2?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -17,7 +17,9 @@
 //!   (`--plan-out`: parse, plan and hash, nothing applied), on one core
 //!   (`taskset -c 0`) and on every core (target ≥ 1.8x on 2 cores).
 //! - Peers, where they are installed: PostfixAdmin's CLI adding the same
-//!   kind of mailboxes one process each.
+//!   kind of mailboxes one process each; Modoboa's `modo import` of a
+//!   Modoboa CSV file next to postier's import of the same file
+//!   (tests/services/install-peers.sh installs Modoboa from PyPI).
 //!
 //! `POSTIER_BENCH_IMPORT_LARGE=0` skips the 100,000-mailbox runs;
 //! `POSTIER_BENCH_IMPORT_ONLY=sqlite,postgres,mariadb,ldap,hash,peers`
@@ -329,6 +331,58 @@ fn peers() {
         "  PostfixAdmin CLI `mailbox add`: {COUNT} mailboxes in {:>6.0} ms ({:>4.0}/s, one PHP process each, hashing included)",
         ms(took),
         COUNT as f64 / took.as_secs_f64()
+    );
+    modoboa();
+}
+
+/// Modoboa's `modo import` and postier's `import --from modoboa-csv:` of
+/// the same file: 500 pre-hashed accounts over 5 domains.
+fn modoboa() {
+    const COUNT: usize = 500;
+    let modoboa = match support::modoboa::Modoboa::start() {
+        Ok(m) => m,
+        Err(why) => {
+            println!("  Modoboa NOT MEASURED: {why}");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut csv = String::new();
+    for d in 0..5 {
+        csv.push_str(&format!("domain; d{d}.peer.example; 0; 0; True\n"));
+    }
+    for i in 0..COUNT {
+        let address = format!("user{i}@d{}.peer.example", i % 5);
+        csv.push_str(&format!(
+            "account; {address}; {HASH}; User; {i}; True; SimpleUsers; {address}; 100\n"
+        ));
+    }
+    let file = dir.path().join("modoboa.csv");
+    std::fs::write(&file, csv).expect("file");
+    let start = Instant::now();
+    modoboa.import(&file);
+    let theirs = start.elapsed();
+    assert_eq!(modoboa.mailboxes(), COUNT, "modo import left mailboxes out");
+
+    let config = dir.path().join("postier.toml");
+    std::fs::write(&config, "").expect("config");
+    let postier = Postier {
+        config: &config,
+        url: format!("sqlite:{}", dir.path().join("directory.db").display()),
+        env: Vec::new(),
+    };
+    postier.run(&["db", "migrate"], &[0]);
+    let source = format!("modoboa-csv:{}", file.display());
+    let ours = postier.run(&["import", "--from", &source], &[0]);
+    println!(
+        "  Modoboa {} `modo import` of {COUNT} pre-hashed accounts: {:>6.0} ms ({:>5.0}/s); \
+         postier `import --from modoboa-csv:` of the same file: {:>6.0} ms ({:>6.0}/s, {:.0}x)",
+        support::modoboa::VERSION,
+        ms(theirs),
+        COUNT as f64 / theirs.as_secs_f64(),
+        ms(ours),
+        COUNT as f64 / ours.as_secs_f64(),
+        theirs.as_secs_f64() / ours.as_secs_f64()
     );
 }
 

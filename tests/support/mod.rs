@@ -23,6 +23,8 @@
 //! - [`borg`]: a directory, mail root, borg repository and `[backup]`
 //!   config in a temp dir, and the postier binary run on them.
 //! - [`process`]: a program run with its standard input given.
+//! - [`modoboa`]: a throwaway Modoboa instance (PyPI, its own Redis), for
+//!   timing its `modo import` in the import benchmark.
 //! - [`postfixadmin`]: a throwaway PostfixAdmin (its schema and its CLI)
 //!   on SQLite, for imports from it.
 
@@ -37,6 +39,7 @@ pub mod imap;
 pub mod knot;
 pub mod mailstack;
 pub mod mariadb;
+pub mod modoboa;
 pub mod pg;
 pub mod ports;
 pub mod postfixadmin;
