@@ -874,6 +874,10 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
     ),
     ("is not configured", "n'est pas configuré"),
     (
+        "add a [backup] table with at least repository = \"…\" (see docs/backup.md)",
+        "ajoutez une table [backup] avec au moins repository = \"…\" (voir docs/fr/sauvegardes.md)",
+    ),
+    (
         "has no successor that is a valid selector",
         "n'a pas de successeur qui soit un sélecteur valide",
     ),
@@ -1140,6 +1144,13 @@ mod error_tests {
             error_line(&e, Lang::En),
             "domain exämple.org: has reached its limit of 3 mailboxes (raise it with: postier \
              domain edit exämple.org --max-mailboxes N)"
+        );
+        // A backup command where no [backup] is configured: the hint too.
+        let e = crate::backup::settings(&crate::config::Config::default()).unwrap_err();
+        assert_eq!(
+            error_line(&e, Lang::Fr),
+            "[backup] : n'est pas configuré (ajoutez une table [backup] avec au moins \
+             repository = \"…\" (voir docs/fr/sauvegardes.md))"
         );
         // Unknown texts stay as they are, values and all.
         assert_eq!(
