@@ -1,5 +1,6 @@
 //! What the shell and `man` read: `postier completions bash|zsh|fish` load
-//! in the real shells and complete subcommands; `postier man --out DIR`
+//! in the real shells and complete subcommands, and bash completes domain
+//! names and addresses from the directory; `postier man --out DIR`
 //! writes a page for the command and every subcommand, and each renders
 //! with `man --warnings` without a warning.
 
@@ -59,7 +60,10 @@ fn bash_completes_subcommands_and_their_flags() {
     };
     let top = complete("postier mai", 1);
     assert!(
-        top.lines().next().unwrap().ends_with("-F _postier postier"),
+        top.lines()
+            .next()
+            .unwrap()
+            .ends_with("-F _postier_names postier"),
         "{top}"
     );
     let offered: Vec<&str> = top.lines().skip(1).collect();
@@ -70,6 +74,148 @@ fn bash_completes_subcommands_and_their_flags() {
     assert!(sub.lines().any(|l| l == "add"), "{sub}");
     let flags = complete("postier mailbox add --pass", 3);
     assert!(flags.lines().any(|l| l == "--password-stdin"), "{flags}");
+}
+
+#[test]
+fn bash_completes_domains_and_addresses_from_the_directory() {
+    if shell("bash").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = script(dir.path(), "bash");
+    let config = dir.path().join("postier.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[directory]\nurl = \"sqlite:{}\"\n",
+            dir.path().join("d.db").display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = postier()
+            .args(args)
+            .env("POSTIER_CONFIG", &config)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        assert!(
+            child.wait_with_output().unwrap().status.success(),
+            "{args:?}"
+        );
+    };
+    run(&["db", "migrate"], "");
+    run(&["domain", "add", "exemple.org"], "");
+    run(&["domain", "add", "bücher.example"], "");
+    run(
+        &["mailbox", "add", "anna@exemple.org", "--password-stdin"],
+        "un mot de passe assez long\n",
+    );
+    let bin = Path::new(env!("CARGO_BIN_EXE_postier")).parent().unwrap();
+    // `words` as bash splits them (it breaks words at @ too), the line
+    // typed so far, and the config (none: no POSTIER_CONFIG, empty HOME).
+    let complete = |words: &[&str], line: &str, config: Option<&Path>| -> Vec<String> {
+        let list: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let current = words.len() - 1;
+        let mut cmd = Command::new("bash");
+        cmd.env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("HOME", dir.path().join("home"))
+            .env("LANG", "C.UTF-8");
+        if let Some(config) = config {
+            cmd.env("POSTIER_CONFIG", config);
+        }
+        let out = cmd
+            .arg("-c")
+            .arg(format!(
+                "source '{file}'; COMP_WORDS=({}); COMP_CWORD={current}; COMP_LINE='{line}'; \
+                 COMP_POINT=${{#COMP_LINE}}; _postier_names postier '{}' '{}'; \
+                 printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                list.join(" "),
+                words[current],
+                words[current - 1]
+            ))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let with = Some(config.as_path());
+    let mut domains = complete(
+        &["postier", "domain", "show", ""],
+        "postier domain show ",
+        with,
+    );
+    domains.sort();
+    assert_eq!(domains, ["bücher.example", "exemple.org"]);
+    assert_eq!(
+        complete(
+            &["postier", "domain", "rm", "b"],
+            "postier domain rm b",
+            with
+        ),
+        ["bücher.example"]
+    );
+    assert_eq!(
+        complete(
+            &["postier", "export", "--domain", "ex"],
+            "postier export --domain ex",
+            with
+        ),
+        ["exemple.org"]
+    );
+    assert_eq!(
+        complete(
+            &["postier", "mailbox", "passwd", "an"],
+            "postier mailbox passwd an",
+            with
+        ),
+        ["anna@exemple.org"]
+    );
+    // After @ bash replaces what follows it: the domains, for the local
+    // part typed.
+    let mut after_at = complete(
+        &["postier", "mailbox", "add", "zoé", "@", ""],
+        "postier mailbox add zoé@",
+        with,
+    );
+    after_at.sort();
+    assert_eq!(after_at, ["bücher.example", "exemple.org"]);
+    // A domain being added is not offered the existing ones; flags still
+    // complete.
+    let adding = complete(
+        &["postier", "domain", "add", ""],
+        "postier domain add ",
+        with,
+    );
+    assert!(!adding.iter().any(|w| w == "exemple.org"), "{adding:?}");
+    let flags = complete(
+        &["postier", "mailbox", "add", "--pass"],
+        "postier mailbox add --pass",
+        with,
+    );
+    assert!(flags.iter().any(|w| w == "--password-stdin"), "{flags:?}");
+    // No config: nothing offered, and Tab creates no directory.
+    let none = complete(
+        &["postier", "domain", "show", ""],
+        "postier domain show ",
+        None,
+    );
+    assert!(none.is_empty(), "{none:?}");
+    assert!(!dir.path().join("home").exists());
 }
 
 #[test]

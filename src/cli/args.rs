@@ -126,6 +126,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: CompletionShell,
     },
+    /// The directory's domain names or mailbox addresses, one per line, for
+    /// the completion scripts (nothing without a config file).
+    #[command(hide = true)]
+    CompleteNames {
+        #[arg(value_enum)]
+        kind: NamesKind,
+    },
     /// Writes the man pages (postier.1 and one per subcommand) into DIR.
     #[command(hide = true)]
     Man {
@@ -145,6 +152,13 @@ pub struct DoctorArgs {
     /// Leave out the DNS self-check of every domain (it asks the network).
     #[arg(long)]
     pub no_dns: bool,
+}
+
+/// What `postier complete-names` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NamesKind {
+    Domains,
+    Mailboxes,
 }
 
 /// The shells `postier completions` writes for.

@@ -248,6 +248,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             shell::completions(*shell);
             return Ok(ExitCode::SUCCESS);
         }
+        Command::CompleteNames { kind } => return Ok(shell::complete_names(&cli, *kind).await),
         Command::Man { out } => {
             for file in shell::man_pages(out)? {
                 println!("{}", out.join(file).display());
@@ -285,6 +286,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         | Command::Check(_)
         | Command::Doctor(_)
         | Command::Completions { .. }
+        | Command::CompleteNames { .. }
         | Command::Man { .. } => {}
         Command::Audit {
             limit,
