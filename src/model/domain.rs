@@ -30,9 +30,25 @@ impl DomainName {
                 "contains whitespace or control characters",
             ));
         }
+        let not_a_name =
+            || Error::invalid(what(), "is not a valid (internationalized) domain name");
         let ascii = idna::domain_to_ascii(trimmed)
-            .map_err(|_| Error::invalid(what(), "is not a valid (internationalized) domain name"))?
+            .map_err(|_| not_a_name())?
             .to_ascii_lowercase();
+        // The name as people read it must lead back to the same name: an
+        // A-label whose own U-label looks like an A-label ("xn--xn--…",
+        // reached from a Unicode spelling such as a Kelvin sign for K)
+        // would show as text that no longer parses. (A name without
+        // A-labels reads as it is written.)
+        if ascii.contains("xn--") {
+            let (unicode, decoded) = idna::domain_to_unicode(&ascii);
+            if decoded.is_err()
+                || !idna::domain_to_ascii(&unicode)
+                    .is_ok_and(|again| again.eq_ignore_ascii_case(&ascii))
+            {
+                return Err(not_a_name());
+            }
+        }
         if ascii.len() > 253 {
             return Err(Error::invalid(
                 what(),
