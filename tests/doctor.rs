@@ -12,21 +12,23 @@ use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use support::mailstack::{Backend, MailStack};
 
+/// `doctor --no-dns` against the stack's own Postfix and Dovecot files.
+fn doctor_args(stack: &MailStack) -> Vec<String> {
+    vec![
+        "doctor".into(),
+        "--no-dns".into(),
+        "--postfix-config".into(),
+        stack.postfix_dir().display().to_string(),
+        "--dovecot-config".into(),
+        stack.dovecot_conf().display().to_string(),
+    ]
+}
+
 fn doctor(stack: &MailStack) -> (i32, Value) {
-    let postfix = stack.postfix_dir().display().to_string();
-    let dovecot = stack.dovecot_conf().display().to_string();
-    let out = stack.run(
-        &[
-            "--json",
-            "doctor",
-            "--no-dns",
-            "--postfix-config",
-            &postfix,
-            "--dovecot-config",
-            &dovecot,
-        ],
-        None,
-    );
+    let args = doctor_args(stack);
+    let mut argv = vec!["--json"];
+    argv.extend(args.iter().map(String::as_str));
+    let out = stack.run(&argv, None);
     let doc: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), doc)
@@ -186,17 +188,7 @@ fn doctor_finds_a_good_setup_good_and_names_each_broken_thing() {
 
 /// The human report, in the locale `lang`.
 fn human(stack: &MailStack, lang: &str) -> std::process::Output {
-    let postfix = stack.postfix_dir().display().to_string();
-    let dovecot = stack.dovecot_conf().display().to_string();
-    stack.run_env(
-        &[("LC_ALL", lang), ("LANG", lang)],
-        &[
-            "doctor",
-            "--no-dns",
-            "--postfix-config",
-            &postfix,
-            "--dovecot-config",
-            &dovecot,
-        ],
-    )
+    let args = doctor_args(stack);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    stack.run_env(&[("LC_ALL", lang), ("LANG", lang)], &argv)
 }

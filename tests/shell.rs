@@ -93,24 +93,10 @@ fn bash_completes_domains_and_addresses_from_the_directory() {
     )
     .unwrap();
     let run = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = postier()
-            .args(args)
-            .env("POSTIER_CONFIG", &config)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        assert!(
-            child.wait_with_output().unwrap().status.success(),
-            "{args:?}"
-        );
+        let mut cmd = postier();
+        cmd.args(args).env("POSTIER_CONFIG", &config);
+        let out = support::process::feed(cmd, stdin);
+        assert!(out.status.success(), "{args:?}: {out:?}");
     };
     run(&["db", "migrate"], "");
     run(&["domain", "add", "exemple.org"], "");
