@@ -873,6 +873,11 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
         "le dépôt {} est injoignable : {}",
     ),
     ("is not configured", "n'est pas configuré"),
+    ("cannot be read: {}", "ne peut pas être lu : {}"),
+    (
+        "check the path given by --config or POSTIER_CONFIG",
+        "vérifiez le chemin donné par --config ou POSTIER_CONFIG",
+    ),
     (
         "add a [backup] table with at least repository = \"…\" (see docs/backup.md)",
         "ajoutez une table [backup] avec au moins repository = \"…\" (voir docs/fr/sauvegardes.md)",
@@ -1151,6 +1156,14 @@ mod error_tests {
             error_line(&e, Lang::Fr),
             "[backup] : n'est pas configuré (ajoutez une table [backup] avec au moins \
              repository = \"…\" (voir docs/fr/sauvegardes.md))"
+        );
+        // A mistyped --config.
+        let e = crate::config::Config::load(Some(std::path::Path::new("/nonexistent/p.toml")))
+            .unwrap_err();
+        assert_eq!(
+            error_line(&e, Lang::Fr),
+            "config /nonexistent/p.toml : ne peut pas être lu : No such file or directory (os \
+             error 2) (vérifiez le chemin donné par --config ou POSTIER_CONFIG)"
         );
         // Unknown texts stay as they are, values and all.
         assert_eq!(
