@@ -479,8 +479,10 @@ fn compare(
         )
     } else {
         Finding {
+            id,
+            state: State::Critical,
             text: problems,
-            ..Finding::new(id, State::Critical, Text::verbatim("")).fix(fix)
+            fix: Some(fix),
         }
     }
 }
