@@ -55,11 +55,13 @@ fi
 if [ -z "${POSTIER_TEST_MYSQL_URL:-}" ]; then
   if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null; then
     port=$(free_port)
-    mkdir -p "$root/my"
-    chown mysql:mysql "$root/my"
-    mariadb-install-db --datadir="$root/my" --user=mysql --auth-root-authentication-method=normal \
+    # A tmpdir of its own: a starting MariaDB deletes every #sql-temptable-*
+    # file in its tmpdir, so servers sharing /tmp break each other's bootstrap.
+    mkdir -p "$root/my" "$root/my-tmp"
+    chown mysql:mysql "$root/my" "$root/my-tmp"
+    mariadb-install-db --no-defaults --datadir="$root/my" --tmpdir="$root/my-tmp" --user=mysql --auth-root-authentication-method=normal \
       --skip-test-db >"$root/my-init.log" 2>&1
-    mariadbd --no-defaults --datadir="$root/my" --socket="$root/my/sock" --port="$port" \
+    mariadbd --no-defaults --datadir="$root/my" --tmpdir="$root/my-tmp" --socket="$root/my/sock" --port="$port" \
       --bind-address=127.0.0.1 --user=mysql --skip-name-resolve --innodb-flush-log-at-trx-commit=0 \
       --max-connections=300 --log-error="$root/my/error.log" --pid-file="$root/my/pid" &
     pids+=($!)

@@ -32,10 +32,18 @@ impl PrivateMariadb {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
+        // A temp dir of its own: a MariaDB starting up deletes every
+        // `#sql-temptable-*` file in its tmpdir, so servers sharing /tmp
+        // delete each other's bootstrap tables.
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).expect("tmp dir");
         chown_mysql(dir.path());
         chown_mysql(&data);
+        chown_mysql(&tmp);
         let init = Command::new("mariadb-install-db")
+            .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .args([
                 "--user=mysql",
                 "--auth-root-authentication-method=normal",
@@ -106,6 +114,7 @@ impl PrivateMariadb {
         let child = Command::new("mariadbd")
             .arg("--no-defaults")
             .arg(format!("--datadir={}", self.data().display()))
+            .arg(format!("--tmpdir={}", self.dir.path().join("tmp").display()))
             .arg(format!("--socket={}", self.socket().display()))
             .arg(format!("--port={}", self.port))
             .arg(format!("--log-error={}", log.display()))
