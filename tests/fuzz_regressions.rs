@@ -96,3 +96,22 @@ fn a_domain_whose_unicode_form_does_not_parse_is_refused() {
         "kino.example"
     );
 }
+
+/// Found by `yaml_readers_agree`: a plain file with a long run of comments
+/// (with blank lines ending in a lone carriage return between them) was
+/// read by the quick reader, while the full reader refuses it ("too many
+/// buffered comments while looking ahead"). The quick reader now leaves
+/// long runs of comments to the full reader, so both give the same answer.
+#[test]
+fn the_quick_yaml_reader_leaves_long_comment_runs_to_the_full_one() {
+    let text = format!("domains:{}\n- g0ets: [a0l]\n", "\t\t\r\t#\t\r".repeat(60));
+    let (_, errors) = postier::import::format::read_yaml_fully("f.yaml", &text);
+    assert!(
+        errors.iter().any(|e| e.error.why.contains("comments")),
+        "the full reader refuses it: {errors:?}"
+    );
+    assert!(postier::import::plain_yaml::read("f.yaml", &text).is_none());
+    // A few comments in a row are still read the quick way.
+    let text = format!("domains:{}\n- name: a.example\n", "\t\r#\r".repeat(3));
+    assert!(postier::import::plain_yaml::read("f.yaml", &text).is_some());
+}

@@ -18,12 +18,25 @@ use std::collections::BTreeMap;
 /// is not plain enough to be read here.
 pub fn read(file: &str, text: &str) -> Option<Vec<RawRow>> {
     let mut events = Parser::new_from_str(text).map(|e| e.ok());
+    let mut comments_in_a_row = 0;
     let mut next = move || -> Option<(Event<'_>, usize)> {
         loop {
             let (event, span) = events.next()??;
             match event {
-                Event::StreamStart | Event::DocumentStart(..) | Event::Comment(..) => continue,
-                event => return Some((event, span.start.line())),
+                Event::Comment(..) => {
+                    // The full reader refuses long runs of comments in
+                    // some places (its look-ahead holds at most a few
+                    // dozen); such files are left to it and its error.
+                    comments_in_a_row += 1;
+                    if comments_in_a_row > MAX_COMMENTS_IN_A_ROW {
+                        return None;
+                    }
+                }
+                Event::StreamStart | Event::DocumentStart(..) => continue,
+                event => {
+                    comments_in_a_row = 0;
+                    return Some((event, span.start.line()));
+                }
             }
         }
     };
@@ -102,6 +115,10 @@ pub fn read(file: &str, text: &str) -> Option<Vec<RawRow>> {
     }
     Some(sections.into_values().flatten().collect())
 }
+
+/// The most comments in a row read here, well under the full reader's
+/// limit; more leave the file to it.
+const MAX_COMMENTS_IN_A_ROW: usize = 16;
 
 /// A scalar as the full reader has it in a field: a string, or a whole
 /// number written as it is.
