@@ -146,6 +146,20 @@ impl SqlDirectory {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 4 } else { 8 })
+            // SQLite keeps a transaction's statement and savepoint journals
+            // in memory, not in a file under /var/tmp: a large import
+            // rewrote each page there up to twice (100,000 mailboxes:
+            // 58,000 writes of a temp file next to 33,000 of the directory).
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        sqlx::query("PRAGMA temp_store = MEMORY")
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             // A server that accepts connections but never answers is as
             // down as one that refuses them.
             .acquire_timeout(match dialect {
@@ -608,5 +622,26 @@ mod tests {
             "a = $1 AND b = $2"
         );
         assert_eq!(Dialect::Mysql.placeholders("a = ?"), "a = ?");
+    }
+
+    /// Every SQLite connection keeps its temporary journals in memory
+    /// (an import's savepoints wrote a temp file page by page before).
+    #[tokio::test]
+    async fn sqlite_connections_keep_temp_journals_in_memory() {
+        use sqlx::Row;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("d.db").display());
+        let db = super::SqlDirectory::connect(&url, crate::directory::IfMissing::Create)
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            let mut conn = db.acquire().await.unwrap();
+            let row = sqlx::query("PRAGMA temp_store")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            // 2 = MEMORY.
+            assert_eq!(row.try_get::<i64, _>(0).unwrap(), 2);
+        }
     }
 }
