@@ -20,6 +20,11 @@ pub struct TestUser {
 }
 
 pub fn test_user(name: &str) -> TestUser {
+    // useradd and usermod lock /etc/passwd and fail ("cannot lock
+    // /etc/passwd") rather than wait: the tests of one binary, which
+    // start in parallel, make their users one at a time.
+    static ACCOUNTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
     let home = PathBuf::from("/var/tmp/postier-test-homes").join(name);
     if users::get_user_by_name(name).is_none() {
         let out = Command::new("useradd")
