@@ -68,6 +68,10 @@ pub fn read_yaml_fully(file: &str, text: &str) -> (Vec<RawRow>, Vec<RowError>) {
     // its own limits); a big directory is a big but honest file: allow as
     // many nodes and events as its size can hold.
     let mut options = serde_saphyr::Options::default();
+    // Comments are skipped, not kept: a long commented-out block (old
+    // accounts kept for the record) would otherwise overflow the parser's
+    // look-ahead ("too many buffered comments").
+    options.emit_comments = false;
     if let Some(budget) = options.budget.as_mut() {
         budget.max_nodes = budget.max_nodes.max(text.len());
         budget.max_events = budget.max_events.max(text.len().saturating_mul(2));

@@ -11,32 +11,22 @@
 //! (`None`), and the full reader reads the file, errors and all.
 
 use super::rows::{Kind, Origin, RawRow, Value};
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle};
 use std::collections::BTreeMap;
 
 /// The rows of `text`, in the full reader's order, or `None` when the file
 /// is not plain enough to be read here.
 pub fn read(file: &str, text: &str) -> Option<Vec<RawRow>> {
-    let mut events = Parser::new_from_str(text).map(|e| e.ok());
-    let mut comments_in_a_row = 0;
+    // Comments are skipped, not held: the full reader skips them too.
+    let mut options = Options::default();
+    options.emit_comments = false;
+    let mut events = Parser::new_from_str_with_options(text, options).map(|e| e.ok());
     let mut next = move || -> Option<(Event<'_>, usize)> {
         loop {
             let (event, span) = events.next()??;
             match event {
-                Event::Comment(..) => {
-                    // The full reader refuses long runs of comments in
-                    // some places (its look-ahead holds at most a few
-                    // dozen); such files are left to it and its error.
-                    comments_in_a_row += 1;
-                    if comments_in_a_row > MAX_COMMENTS_IN_A_ROW {
-                        return None;
-                    }
-                }
-                Event::StreamStart | Event::DocumentStart(..) => continue,
-                event => {
-                    comments_in_a_row = 0;
-                    return Some((event, span.start.line()));
-                }
+                Event::StreamStart | Event::DocumentStart(..) | Event::Comment(..) => continue,
+                event => return Some((event, span.start.line())),
             }
         }
     };
@@ -115,10 +105,6 @@ pub fn read(file: &str, text: &str) -> Option<Vec<RawRow>> {
     }
     Some(sections.into_values().flatten().collect())
 }
-
-/// The most comments in a row read here, well under the full reader's
-/// limit; more leave the file to it.
-const MAX_COMMENTS_IN_A_ROW: usize = 16;
 
 /// A scalar as the full reader has it in a field: a string, or a whole
 /// number written as it is.
