@@ -714,6 +714,33 @@ mod tests {
 /// What an error is about (an [`crate::Error`]'s `what`), in French; each
 /// value is one word (a name, an address, a path).
 const ERROR_SUBJECTS: &[(&str, &str)] = &[
+    // Import: rows of a file (before "mailbox {}" and the like, which would
+    // read "mailbox row" as a mailbox named "row").
+    ("domain row", "ligne de domaine"),
+    ("alias_domain row", "ligne de domaine alias"),
+    ("mailbox row", "ligne de boîte"),
+    ("alias row", "ligne d'alias"),
+    ("domainalias row", "ligne domainalias"),
+    ("account row", "ligne account"),
+    ("account line", "ligne de compte"),
+    ("CSV row", "ligne CSV"),
+    ("CSV header", "en-tête CSV"),
+    ("column {} ({})", "colonne {} ({})"),
+    ("field {}", "champ {}"),
+    ("row type {}", "type de ligne {}"),
+    ("quota of {}", "quota de {}"),
+    ("quota unlimited", "quota illimité"),
+    ("limit {}", "limite {}"),
+    ("name", "nom"),
+    ("password", "mot de passe"),
+    ("password hash", "empreinte du mot de passe"),
+    ("password hashing", "hachage des mots de passe"),
+    ("local part {}", "partie locale {}"),
+    (
+        "PostfixAdmin database {}",
+        "base de données PostfixAdmin {}",
+    ),
+    ("plan step {}", "étape de plan {}"),
     ("alias domain {}", "domaine alias {}"),
     ("mailbox {}", "boîte {}"),
     ("domain {}", "domaine {}"),
@@ -886,6 +913,239 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
         "has no successor that is a valid selector",
         "n'a pas de successeur qui soit un sélecteur valide",
     ),
+    // import: files and rows
+    (
+        "is not a field of a domain row",
+        "n'est pas un champ d'une ligne de domaine",
+    ),
+    (
+        "is not a field of a alias_domain row",
+        "n'est pas un champ d'une ligne de domaine alias",
+    ),
+    (
+        "is not a field of a mailbox row",
+        "n'est pas un champ d'une ligne de boîte",
+    ),
+    (
+        "is not a field of a alias row",
+        "n'est pas un champ d'une ligne d'alias",
+    ),
+    (
+        "is not a field of a {} row",
+        "n'est pas un champ d'une ligne {}",
+    ),
+    ("has no name", "n'a pas de champ name"),
+    ("has no address", "n'a pas de champ address"),
+    ("has no target", "n'a pas de champ target"),
+    ("has no targets", "n'a aucune destination"),
+    ("is a list, not text", "est une liste, pas du texte"),
+    (
+        "is a map, not a value",
+        "est un dictionnaire, pas une valeur",
+    ),
+    (
+        "has both password and password_plain",
+        "a à la fois password et password_plain",
+    ),
+    ("is not a yes/no value", "n'est pas une valeur oui/non"),
+    ("is not a whole number", "n'est pas un nombre entier"),
+    ("cannot be read", "ne peut pas être lu"),
+    (
+        "is not one postier knows",
+        "n'est pas une section connue de postier",
+    ),
+    (
+        "is not a column postier knows",
+        "n'est pas une colonne connue de postier",
+    ),
+    (
+        "has {} cells but the header names {} columns",
+        "a {} cellules mais l'en-tête nomme {} colonnes",
+    ),
+    (
+        "is not a kind of row postier knows",
+        "n'est pas une sorte de ligne connue de postier",
+    ),
+    ("names no source", "ne nomme aucune source"),
+    (
+        "is not a source postier reads",
+        "n'est pas une source que postier sait lire",
+    ),
+    ("is not UTF-8 text", "n'est pas du texte UTF-8"),
+    (
+        "holds no postfix-accounts.cf",
+        "ne contient pas de postfix-accounts.cf",
+    ),
+    (
+        "has no |{SCHEME}hash after the address",
+        "n'a pas de |{SCHEME}hash après l'adresse",
+    ),
+    (
+        "is for an address postfix-accounts.cf does not have",
+        "concerne une adresse absente de postfix-accounts.cf",
+    ),
+    (
+        "has {} fields, Modoboa's has at least {}",
+        "a {} champs, celle de Modoboa en a au moins {}",
+    ),
+    (
+        "is not one postier imports from Modoboa",
+        "n'est pas une sorte de ligne que postier importe depuis Modoboa",
+    ),
+    ("also forwards to {}", "fait aussi suivre vers {}"),
+    ("is a hosted domain", "est un domaine hébergé"),
+    (
+        "its target {} is neither in the files nor a hosted domain",
+        "sa cible {} n'est ni dans les fichiers ni un domaine hébergé",
+    ),
+    (
+        "domain {} is an alias domain of {}",
+        "le domaine {} est un domaine alias de {}",
+    ),
+    (
+        "domain {} is neither in the files nor in the directory",
+        "le domaine {} n'est ni dans les fichiers ni dans l'annuaire",
+    ),
+    (
+        "forwards only to mailboxes the import removes ({})",
+        "ne fait suivre que vers des boîtes que l'import supprime ({})",
+    ),
+    ("is already at {}", "figure déjà en {}"),
+    (
+        "is new and has no password",
+        "est nouvelle et n'a pas de mot de passe",
+    ),
+    (
+        "domain {} has a total quota of {}, so its mailboxes cannot be unlimited",
+        "le domaine {} a un quota total de {} : ses boîtes ne peuvent donc pas être illimitées",
+    ),
+    ("is unlimited", "est illimité"),
+    (
+        "would have {} mailboxes, over its limit of {}",
+        "aurait {} boîtes, au-delà de sa limite de {}",
+    ),
+    (
+        "would give its mailboxes {} in all, over its total quota of {}",
+        "donnerait {} en tout à ses boîtes, au-delà de son quota total de {}",
+    ),
+    (
+        "would have {} aliases, over its limit of {}",
+        "aurait {} alias, au-delà de sa limite de {}",
+    ),
+    ("a hash is missing", "une empreinte manque"),
+    (
+        "is of format {}, this postier reads 1",
+        "est au format {}, ce postier lit le format 1",
+    ),
+    (
+        "was made for directory {}, not {}",
+        "a été fait pour l'annuaire {}, pas pour {}",
+    ),
+    ("has an unknown kind {}", "a une sorte inconnue {}"),
+    (
+        "changed since the plan was made (version {} then, is at version {})",
+        "a changé depuis que le plan a été fait (version {} alors, version {} maintenant)",
+    ),
+    (
+        "changed since the plan was made (absent then, is at version {})",
+        "a changé depuis que le plan a été fait (absent alors, version {} maintenant)",
+    ),
+    (
+        "changed since the plan was made (version {} then, is gone)",
+        "a changé depuis que le plan a été fait (version {} alors, disparu maintenant)",
+    ),
+    // values read from rows: names, addresses, passwords
+    ("is empty", "est vide"),
+    (
+        "contains whitespace or control characters",
+        "contient des espaces ou des caractères de contrôle",
+    ),
+    (
+        "is not a valid (internationalized) domain name",
+        "n'est pas un nom de domaine (internationalisé) valide",
+    ),
+    (
+        "is {} octets long in lower case; the limit is {}",
+        "fait {} octets en minuscules ; la limite est {}",
+    ),
+    (
+        "is {} octets long; the limit is {}",
+        "fait {} octets ; la limite est {}",
+    ),
+    (
+        "needs at least two labels",
+        "demande au moins deux étiquettes",
+    ),
+    (
+        "has a label that is empty or longer than 63 octets",
+        "a une étiquette vide ou de plus de 63 octets",
+    ),
+    (
+        "label {} may hold only letters, digits and hyphens",
+        "l'étiquette {} ne peut contenir que des lettres, des chiffres et des tirets",
+    ),
+    (
+        "label {} starts or ends with a hyphen",
+        "l'étiquette {} commence ou finit par un tiret",
+    ),
+    (
+        "looks like an IP address, not a domain",
+        "ressemble à une adresse IP, pas à un domaine",
+    ),
+    ("has no @", "n'a pas de @"),
+    ("contains the character {}", "contient le caractère {}"),
+    (
+        "has a dot at the start or end, or two in a row",
+        "a un point au début ou à la fin, ou deux de suite",
+    ),
+    (
+        "contains {}, which an address cannot hold here",
+        "contient {}, qu'une adresse ne peut pas contenir ici",
+    ),
+    (
+        "contains a line break or control character",
+        "contient un saut de ligne ou un caractère de contrôle",
+    ),
+    (
+        "is shorter than {} characters",
+        "fait moins de {} caractères",
+    ),
+    (
+        "the {} hash is empty or contains whitespace",
+        "l'empreinte {} est vide ou contient des espaces",
+    ),
+    (
+        "a {} hash must start with {}",
+        "une empreinte {} doit commencer par {}",
+    ),
+    (
+        "a {} hash must be base64 (or hex), as doveadm pw writes it",
+        "une empreinte {} doit être en base64 (ou en hexadécimal), comme l'écrit doveadm pw",
+    ),
+    (
+        "a {} hash holds a {}-byte digest then a salt, this one {} bytes",
+        "une empreinte {} contient un condensé de {} octets puis un sel, celle-ci en fait {}",
+    ),
+    (
+        "a {} hash holds a {}-byte digest, this one {} bytes",
+        "une empreinte {} contient un condensé de {} octets, celle-ci en fait {}",
+    ),
+    (
+        "{} is the password itself, not a hash",
+        "{} est le mot de passe lui-même, pas une empreinte",
+    ),
+    (
+        "scheme {} is not supported",
+        "le schéma {} n'est pas pris en charge",
+    ),
+    (
+        "does not start with {SCHEME}",
+        "ne commence pas par {SCHEME}",
+    ),
+    (
+        "is neither {SCHEME}… nor a crypt hash postier knows",
+        "n'est ni {SCHEME}… ni une empreinte crypt connue de postier",
+    ),
     // hints
     ("see: {}", "voir : {}"),
     (
@@ -978,6 +1238,147 @@ const ERROR_TEXTS: &[(&str, &str)] = &[
         "name at least one field to change (see --help)",
         "nommez au moins un champ à changer (voir --help)",
     ),
+    // import hints
+    ("use: {}", "possibles : {}"),
+    ("keep one of them", "n'en gardez qu'un"),
+    (
+        "give a hash ({SCHEME}… or $6$…), 'generate', or put a plaintext under password_plain",
+        "donnez une empreinte ({SCHEME}… ou $6$…), 'generate', ou mettez un mot de passe en clair sous password_plain",
+    ),
+    (
+        "give a longer one, or password: generate",
+        "donnez-en un plus long, ou password: generate",
+    ),
+    (
+        "keep a name on one line",
+        "gardez le nom sur une seule ligne",
+    ),
+    ("write true or false", "écrivez true ou false"),
+    ("0 means unlimited", "0 signifie illimité"),
+    (
+        "sections are domains, alias_domains, mailboxes, aliases; each a list of maps",
+        "les sections sont domains, alias_domains, mailboxes, aliases ; chacune une liste de dictionnaires",
+    ),
+    (
+        "use domains, alias_domains, mailboxes, aliases",
+        "utilisez domains, alias_domains, mailboxes, aliases",
+    ),
+    ("columns: {}", "colonnes : {}"),
+    (
+        "a file without a kind column holds mailboxes: {}",
+        "un fichier sans colonne kind contient des boîtes : {}",
+    ),
+    (
+        "quote cells that hold the separator",
+        "mettez entre guillemets les cellules qui contiennent le séparateur",
+    ),
+    (
+        "use domain, alias_domain, mailbox or alias",
+        "utilisez domain, alias_domain, mailbox ou alias",
+    ),
+    (
+        "write dms:DIR, modoboa-csv:FILE or postfixadmin:URL",
+        "écrivez dms:DOSSIER, modoboa-csv:FICHIER ou postfixadmin:URL",
+    ),
+    (
+        "convert it to UTF-8 first (iconv)",
+        "convertissez-le d'abord en UTF-8 (iconv)",
+    ),
+    (
+        "name docker-mailserver's config folder (docker-data/dms/config)",
+        "indiquez le dossier de configuration de docker-mailserver (docker-data/dms/config)",
+    ),
+    (
+        "postier reads domain, domainalias, account and alias rows (relay domains are not hosted mail)",
+        "postier lit les lignes domain, domainalias, account et alias (les domaines de relais ne sont pas du courrier hébergé)",
+    ),
+    (
+        "postier keeps mailboxes and aliases apart: forward with a Sieve rule, or make it an alias",
+        "postier tient boîtes et alias séparés : faites suivre avec une règle Sieve, ou faites-en un alias",
+    ),
+    (
+        "a hosted domain cannot also be an alias domain",
+        "un domaine hébergé ne peut pas être aussi un domaine alias",
+    ),
+    (
+        "add the domain to the files (or with postier domain add) first",
+        "ajoutez d'abord le domaine aux fichiers (ou avec postier domain add)",
+    ),
+    (
+        "name the alias in the files with another target, or remove it first",
+        "nommez l'alias dans les fichiers avec une autre destination, ou supprimez-le d'abord",
+    ),
+    (
+        "keep one row per object",
+        "gardez une seule ligne par objet",
+    ),
+    (
+        "give password (a hash), password_plain, or password: generate",
+        "donnez password (une empreinte), password_plain, ou password: generate",
+    ),
+    (
+        "raise max_aliases in the files, or import fewer aliases",
+        "augmentez max_aliases dans les fichiers, ou importez moins d'alias",
+    ),
+    ("give --quota SIZE", "donnez --quota TAILLE"),
+    (
+        "the import was rolled back, nothing changed",
+        "l'import a été annulé, rien n'a été modifié",
+    ),
+    (
+        "the changes before it were made: run the import again to finish",
+        "les changements d'avant ont été faits : relancez l'import pour finir",
+    ),
+    (
+        "make one with: postier import FILE --plan-out PLAN",
+        "créez-en un avec : postier import FICHIER --plan-out PLAN",
+    ),
+    (
+        "nothing was applied; make the plan against this directory",
+        "rien n'a été appliqué ; refaites le plan sur cet annuaire",
+    ),
+    (
+        "nothing was applied; make the plan again",
+        "rien n'a été appliqué ; refaites le plan",
+    ),
+    (
+        "to stop an alias, remove it: postier alias rm ADDRESS",
+        "pour arrêter un alias, supprimez-le : postier alias rm ADRESSE",
+    ),
+    // hints on values read from rows
+    (
+        "give a name such as example.org",
+        "donnez un nom comme example.org",
+    ),
+    (
+        "give the full domain, e.g. example.org",
+        "donnez le domaine complet, par ex. example.org",
+    ),
+    (
+        "write it as name@example.org",
+        "écrivez-la sous la forme name@example.org",
+    ),
+    (
+        "use letters, digits and . - _ + only",
+        "n'utilisez que des lettres, des chiffres et . - _ +",
+    ),
+    (
+        "use --generate-password for a strong one",
+        "utilisez --generate-password pour en avoir un solide",
+    ),
+    (
+        "import it as password_plain: postier hashes it",
+        "importez-le sous password_plain : postier le hachera",
+    ),
+    ("supported: {}", "pris en charge : {}"),
+    (
+        "give a Dovecot hash such as '{SHA512-CRYPT}$6$…' (doveadm pw -s SHA512-CRYPT makes one)",
+        "donnez une empreinte Dovecot comme '{SHA512-CRYPT}$6$…' (doveadm pw -s SHA512-CRYPT en fabrique une)",
+    ),
+    (
+        "give '{SCHEME}hash', or a bare $6$, $5$, $2y$, $2b$, $1$ or $argon2id$ hash",
+        "donnez '{SCHEME}hash', ou une empreinte nue $6$, $5$, $2y$, $2b$, $1$ ou $argon2id$",
+    ),
 ];
 
 /// The shapes of the monitoring checks' summaries (English, as monitoring
@@ -1047,9 +1448,48 @@ pub fn check_text(lang: Lang, text: &str) -> String {
 
 /// `text` in `lang`: its French from [`ERROR_TEXTS`] when one of the
 /// templates matches it whole, the values it quotes carried over; else
-/// `text` as it is.
+/// `text` as it is. Hints joined by `; ` (an import's "…; the import was
+/// rolled back, nothing changed" after the directory's own hint) are
+/// worded part by part, each run of parts one template matches.
 pub fn error_text(lang: Lang, text: &str) -> String {
-    translate(lang, ERROR_TEXTS, text, false)
+    if lang == Lang::En {
+        return text.to_string();
+    }
+    let whole = matched(ERROR_TEXTS, text, |_| true);
+    if !text.contains("; ") {
+        return whole.unwrap_or_else(|| text.to_string());
+    }
+    // Part by part, no value running over a "; " (else "raise it with: {}"
+    // would take the import's hint for its command).
+    let parts: Vec<&str> = text.split("; ").collect();
+    let mut out = Vec::new();
+    let (mut worded, mut left) = (false, false);
+    let mut i = 0;
+    while i < parts.len() {
+        // The longest run of parts from `i` that one template matches.
+        let found = (i + 1..=parts.len()).rev().find_map(|j| {
+            let run = parts[i..j].join("; ");
+            Some((j, matched(ERROR_TEXTS, &run, |v| !v.contains("; "))?))
+        });
+        match found {
+            Some((j, fr)) => {
+                out.push(fr);
+                worded = true;
+                i = j;
+            }
+            None => {
+                out.push(parts[i].to_string());
+                left = true;
+                i += 1;
+            }
+        }
+    }
+    match whole {
+        // A value of a template that matches whole may hold "; " itself.
+        Some(fr) if left => fr,
+        _ if worded => out.join(" ; "),
+        _ => text.to_string(),
+    }
 }
 
 /// What an error is about, in `lang` ([`ERROR_SUBJECTS`]).
@@ -1061,16 +1501,20 @@ fn translate(lang: Lang, table: &[(&str, &str)], text: &str, words: bool) -> Str
     if lang == Lang::En {
         return text.to_string();
     }
-    table
-        .iter()
-        .find_map(|(en, fr)| {
-            let found = values(en, text)?;
-            if words && found.iter().any(|v| v.contains(char::is_whitespace)) {
-                return None;
-            }
-            fill(fr, &found)
-        })
+    matched(table, text, |v| !words || !v.contains(char::is_whitespace))
         .unwrap_or_else(|| text.to_string())
+}
+
+/// The French of the first template of `table` that matches `text` whole
+/// with values `ok` accepts.
+fn matched(table: &[(&str, &str)], text: &str, ok: impl Fn(&str) -> bool) -> Option<String> {
+    table.iter().find_map(|(en, fr)| {
+        let found = values(en, text)?;
+        if !found.iter().all(|v| ok(v)) {
+            return None;
+        }
+        fill(fr, &found)
+    })
 }
 
 /// The values `text` gives the `{}` of `template`, if it matches whole.
@@ -1188,6 +1632,147 @@ mod error_tests {
                 "domain a.org has reached its limit of 20 mailboxes"
             ),
             "domain a.org has reached its limit of 20 mailboxes"
+        );
+    }
+
+    /// Every template keeps its values, and no earlier, more general one
+    /// takes its texts (a subject's value is one word: "v").
+    #[test]
+    fn error_templates_keep_their_values_and_their_order() {
+        for table in [ERROR_SUBJECTS, ERROR_TEXTS] {
+            for (en, fr) in table {
+                assert_eq!(en.matches("{}").count(), fr.matches("{}").count(), "{en}");
+                let n = en.matches("{}").count();
+                let sample = fill(en, &vec!["v"; n]).unwrap();
+                assert_eq!(
+                    matched(table, &sample, |_| true),
+                    fill(fr, &vec!["v"; n]),
+                    "{en}"
+                );
+            }
+        }
+    }
+
+    /// An import's errors, each `FILE:LINE: what : why (hint)` in French.
+    fn french_lines(errors: &[crate::import::rows::RowError]) -> Vec<String> {
+        let mut errors: Vec<_> = errors.iter().collect();
+        errors.sort_by_key(|e| e.origin.line);
+        errors
+            .iter()
+            .map(|e| format!("{}: {}", e.origin, error_line(&e.error, Lang::Fr)))
+            .collect()
+    }
+
+    #[test]
+    fn import_row_errors_read_in_french() {
+        let text = "mailboxes:\n- address: a@example.org\n  adress: x\n- name: Bob\n\
+                    aliases:\n- address: all@example.org\n";
+        let (_, errors) = crate::import::read_files(&[("f.yaml".into(), text.into())]);
+        assert_eq!(
+            french_lines(&errors),
+            [
+                "f.yaml:2: champ \"adress\" : n'est pas un champ d'une ligne de boîte \
+                 (possibles : address, name, quota, active, password, password_plain)",
+                "f.yaml:4: ligne de boîte : n'a pas de champ address",
+                "f.yaml:6: ligne d'alias : n'a aucune destination",
+            ]
+        );
+        // The kind is written out in each row's own words.
+        let text = "domains:\n- name: example.org\n  targets: x\n\
+                    alias_domains:\n- name: example.net\n  quota: 1G\n  target: example.org\n";
+        let (_, errors) = crate::import::read_files(&[("f.yaml".into(), text.into())]);
+        assert_eq!(
+            french_lines(&errors),
+            [
+                "f.yaml:2: champ \"targets\" : n'est pas un champ d'une ligne de domaine \
+                 (possibles : name, address, description, active, max_mailboxes, max_aliases, \
+                 quota, default_quota)",
+                "f.yaml:5: champ \"quota\" : n'est pas un champ d'une ligne de domaine alias \
+                 (possibles : name, address, target, targets, active)",
+            ]
+        );
+        // CSV: an unknown column, then a row longer than the header.
+        let (_, errors) =
+            crate::import::read_files(&[("f.csv".into(), "kind;adress\nmailbox;a\n".into())]);
+        assert_eq!(
+            french_lines(&errors),
+            [
+                "f.csv:1: colonne 2 (\"adress\") : n'est pas une colonne connue de postier \
+                 (colonnes : kind, address, name, description, targets, quota, default_quota, \
+                 max_mailboxes, max_aliases, active, password, password_plain)"
+            ]
+        );
+        let (_, errors) = crate::import::read_files(&[(
+            "f.csv".into(),
+            "address;name\na@example.org;A;x\n".into(),
+        )]);
+        assert_eq!(
+            french_lines(&errors),
+            [
+                "f.csv:2: ligne CSV : a 3 cellules mais l'en-tête nomme 2 colonnes (mettez \
+                 entre guillemets les cellules qui contiennent le séparateur)"
+            ]
+        );
+    }
+
+    #[test]
+    fn import_plan_errors_read_in_french() {
+        // The same mailbox under two spellings, and one in no known domain.
+        let text = "domains:\n- name: exämple.org\nmailboxes:\n- address: alice@exämple.org\n  \
+                    password: generate\n- address: Alice@xn--exmple-cua.org\n  password: \
+                    generate\n- address: bob@other.org\n  password: generate\n";
+        let (desired, errors) = crate::import::read_files(&[("f.yaml".into(), text.into())]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let current =
+            crate::import::plan::Current::new(Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let errors =
+            crate::import::plan::plan(&desired, &current, &[], &std::collections::HashSet::new())
+                .unwrap_err();
+        assert_eq!(
+            french_lines(&errors),
+            [
+                "f.yaml:6: boîte alice@exämple.org : figure déjà en f.yaml:4 (gardez une seule \
+                 ligne par objet)",
+                "f.yaml:8: boîte bob@other.org : le domaine other.org n'est ni dans les fichiers \
+                 ni dans l'annuaire (ajoutez d'abord le domaine aux fichiers (ou avec postier \
+                 domain add))",
+            ]
+        );
+        // A directory error while applying: its hint and the import's, each
+        // in French.
+        let e = crate::Error::limit("domain a.org", "has reached its limit of 3 mailboxes")
+            .with_hint(
+                "raise it with: postier domain edit a.org --max-mailboxes N; the import was \
+                 rolled back, nothing changed",
+            );
+        assert_eq!(
+            error_line(&e, Lang::Fr),
+            "domaine a.org : a atteint sa limite de 3 boîtes (augmentez-la avec : postier domain \
+             edit a.org --max-mailboxes N ; l'import a été annulé, rien n'a été modifié)"
+        );
+        // A template spanning "; " is still read whole, a value holding
+        // one is kept as it is, and unknown parts stay.
+        assert_eq!(
+            error_text(
+                Lang::Fr,
+                "check the path; to start a new directory there: postier db init"
+            ),
+            "vérifiez le chemin ; pour y créer un nouvel annuaire : postier db init"
+        );
+        assert_eq!(
+            error_text(Lang::Fr, "cannot be read: line 2; column 3"),
+            "ne peut pas être lu : line 2; column 3"
+        );
+        assert_eq!(
+            error_text(Lang::Fr, "something new; still new"),
+            "something new; still new"
+        );
+        assert_eq!(
+            error_text(
+                Lang::Fr,
+                "something new; the changes before it were made: run the import again to finish"
+            ),
+            "something new ; les changements d'avant ont été faits : relancez l'import pour finir"
         );
     }
 }
