@@ -25,7 +25,7 @@ pub fn read(file: &str, text: &str) -> Option<Vec<RawRow>> {
         loop {
             let (event, span) = events.next()??;
             match event {
-                Event::StreamStart | Event::DocumentStart(..) | Event::Comment(..) => continue,
+                Event::StreamStart | Event::DocumentStart(..) => continue,
                 event => return Some((event, span.start.line())),
             }
         }
